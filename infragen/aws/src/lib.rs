@@ -1,0 +1,1 @@
+//! Operations against a running deployment through the AWS SDK (ECS, Cognito).

@@ -1,0 +1,28 @@
+//! Command-line surface. Model commands live in `model.rs`, AWS operations in `ops.rs`.
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub mod model;
+pub mod ops;
+
+#[derive(Debug, Parser)]
+#[command(name = "infragen", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Model(model::ModelCommand),
+    #[command(flatten)]
+    Ops(ops::OpsCommand),
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Model(cmd) => model::run(cmd),
+        Command::Ops(cmd) => ops::run(cmd),
+    }
+}
