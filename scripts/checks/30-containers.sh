@@ -147,6 +147,21 @@ def dockerfiles(directory, contract):
             errors.append(f"{f}: no '# ---- runtime: {app} ----' marker before the runtime stage")
         else:
             prefixes[f.name] = "\n".join(raw[first:marker])
+        # Every workspace member must reach the builder, or cargo cannot load
+        # the workspace (a new top-level member needs a COPY line).
+        import tomllib
+        members = tomllib.load(open("Cargo.toml", "rb")).get("workspace", {}).get("members", [])
+        copied, stage = set(), None
+        for l in lines:
+            m = re.match(r"FROM\s+\S+(?:\s+AS\s+(\S+))?", l, re.I)
+            if m:
+                stage = (m.group(1) or "").lower()
+            elif stage == "builder" and l.upper().startswith("COPY ") and "--from=" not in l:
+                parts = [x for x in l.split()[1:] if not x.startswith("--")]
+                copied.update(x.rstrip("/") for x in parts[:-1])
+        for m in members:
+            if not any(src == "." or m == src or m.startswith(src + "/") for src in copied):
+                errors.append(f"{f}: workspace member {m} is not copied into the builder stage")
     if len(set(prefixes.values())) > 1:
         names = sorted(prefixes)
         errors.append("build stages differ between " + ", ".join(names) +
