@@ -102,6 +102,7 @@ else
         || die "terraform output failed: has $TF_DIR/ been applied (terraform -chdir=$TF_DIR apply)?"
 fi
 # Prints: region, then one "service<TAB>repository URL" line per service.
+# shellcheck disable=SC2016 # a Python program, not shell
 parsed="$(printf '%s' "$outputs" | python3 -c '
 import json, sys
 services = sys.argv[1:]

@@ -354,7 +354,8 @@ OBS=deploy/observability
 expect_pass "prometheus.yml" policy prometheus "$OBS/prometheus/prometheus.yml" "$TMP/compose.json"
 expect_fail "prometheus.yml fixture (YAML)" "not YAML" policy prometheus "$BROKEN/prometheus/prometheus.yml" "$TMP/compose.json"
 expect_fail "prometheus.yml fixture (targets)" "is not scraped" policy prometheus "$BROKEN/prometheus-targets/prometheus.yml" "$TMP/compose.json"
-expect_pass "Grafana provisioning YAML" policy yaml $(find "$OBS/grafana/provisioning" -name '*.yml' -o -name '*.yaml')
+mapfile -t provisioning < <(find "$OBS/grafana/provisioning" -name '*.yml' -o -name '*.yaml')
+expect_pass "Grafana provisioning YAML" policy yaml "${provisioning[@]}"
 for d in "$OBS"/grafana/dashboards/*.json; do
     expect_pass "dashboard $d" policy dashboard "$d" "$OBS/grafana/provisioning/datasources"
 done
