@@ -1,0 +1,291 @@
+//! The resolved topology: what views, the graph and the cost estimate consume.
+//!
+//! Every default is filled, every reference is resolved and checked, every
+//! derived AWS name is computed here (and nowhere else) and checked against
+//! the AWS limits. Build one with [`crate::load`] (or [`crate::load_default`]);
+//! a `Model` that exists is valid.
+//!
+//! Collections are ordered deterministically: services, databases and AZs in
+//! file order, maps as `BTreeMap`.
+use ipnet::Ipv4Net;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub mod raw;
+pub(crate) mod resolve;
+
+pub use raw::{Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress};
+
+/// A validated deployment topology.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub project: Project,
+    pub network: Network,
+    pub edge: Edge,
+    pub auth: Auth,
+    pub cluster: Cluster,
+    /// In file order.
+    pub services: Vec<Service>,
+    /// In file order.
+    pub databases: Vec<Database>,
+    pub broker: Option<Broker>,
+    pub operations: Operations,
+}
+
+/// Project identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// e.g. `crud-master`.
+    pub name: String,
+    /// e.g. `prod`.
+    pub environment: String,
+    /// e.g. `eu-west-3`.
+    pub region: String,
+    /// `<name>-<environment>`: the prefix of every resource name.
+    pub prefix: String,
+    /// User tags merged with `Project`, `Environment`, `ManagedBy`; sorted.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One availability zone and its three subnets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    /// e.g. `eu-west-3a`.
+    pub name: String,
+    /// NAT gateways only.
+    pub public: Ipv4Net,
+    /// Tasks, internal ALB, interface endpoints.
+    pub private: Ipv4Net,
+    /// RDS, Amazon MQ; no internet route.
+    pub isolated: Ipv4Net,
+}
+
+/// Network.
+#[derive(Debug, Clone, Serialize)]
+pub struct Network {
+    pub vpc_cidr: Ipv4Net,
+    /// At least two, in file order; with `single_az`, workloads use `zones[0]` only.
+    pub zones: Vec<Zone>,
+    pub single_az: bool,
+    pub egress: Egress,
+    /// Number of NAT gateways to create: 0 (vpc_endpoints), 1, or one per zone.
+    pub nat_gateways: usize,
+    pub flow_logs_retention_days: u32,
+}
+
+/// API Gateway HTTP API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Edge {
+    pub throttling_burst_limit: u32,
+    pub throttling_rate_limit: u32,
+    pub access_log_retention_days: u32,
+    pub domain: Option<Domain>,
+}
+
+/// Custom domain of the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Domain {
+    pub name: String,
+    /// When set, infragen creates and DNS-validates the certificate and the alias record.
+    pub hosted_zone_id: Option<String>,
+    /// When set, this existing certificate is used.
+    pub certificate_arn: Option<String>,
+}
+
+/// Cognito.
+#[derive(Debug, Clone, Serialize)]
+pub struct Auth {
+    pub user_pool_name: String,
+    pub password_policy: PasswordPolicy,
+    pub access_token_validity_minutes: u32,
+    pub id_token_validity_minutes: u32,
+    pub refresh_token_validity_days: u32,
+}
+
+/// Cognito password policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasswordPolicy {
+    pub min_length: u32,
+    pub require_lowercase: bool,
+    pub require_uppercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+}
+
+/// ECS cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    /// `<prefix>`.
+    pub name: String,
+    pub container_insights: bool,
+    pub capacity: Capacity,
+}
+
+/// Default capacity provider strategy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Capacity {
+    pub fargate_weight: u32,
+    pub fargate_base: u32,
+    pub fargate_spot_weight: u32,
+}
+
+/// How a service is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposure {
+    /// API Gateway routes → VPC link → internal ALB → service.
+    Public,
+    /// Internal ALB only (called by other services through `upstreams`).
+    Internal,
+    /// No load balancer (a worker); health from the container health check only.
+    None,
+}
+
+/// Names derived for a service (the one place they are computed).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceNames {
+    /// ECS service and task definition family: `<prefix>-<service>`.
+    pub ecs_service: String,
+    /// ALB target group: `<prefix>-<service>` (≤ 32 characters, checked).
+    pub target_group: String,
+    /// `/ecs/<prefix>/<service>`.
+    pub log_group: String,
+    /// `<prefix>/<image>`.
+    pub ecr_repository: String,
+}
+
+/// One ECS service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: String,
+    /// ECR repository name as given in the topology (`image`).
+    pub image: String,
+    pub image_tag: String,
+    pub port: u16,
+    pub cpu: u32,
+    pub memory: u32,
+    pub architecture: Architecture,
+    pub desired: u32,
+    pub health_path: String,
+    /// Plain variables from the topology (infragen adds `HTTP_PORT`, `PG*`, `AMQP_*`).
+    pub env: BTreeMap<String, String>,
+    /// Variable → Secrets Manager secret name or ARN.
+    pub secrets: BTreeMap<String, String>,
+    /// Name of a [`Database`] in `Model::databases` (checked).
+    pub database: Option<String>,
+    /// Uses `Model::broker` (checked to exist).
+    pub broker: bool,
+    /// Variable → name of another service (checked; no self reference, no cycle).
+    pub upstreams: BTreeMap<String, String>,
+    /// API Gateway routes (paths), sorted.
+    pub routes: Vec<String>,
+    pub exposure: Exposure,
+    /// Names of services whose `upstreams` reference this one (sorted).
+    pub called_by: Vec<String>,
+    pub scaling: Scaling,
+    pub names: ServiceNames,
+}
+
+/// Autoscaling (always present; `min == max` means a fixed count and no policies).
+#[derive(Debug, Clone, Serialize)]
+pub struct Scaling {
+    pub min: u32,
+    pub max: u32,
+    /// Target tracking on `ECSServiceAverageCPUUtilization`, percent.
+    pub cpu_target: Option<u32>,
+    /// Target tracking on `ALBRequestCountPerTarget`.
+    pub requests_per_target: Option<u32>,
+    /// Target tracking on queue depth / running tasks (Amazon MQ metric).
+    pub queue_backlog: Option<QueueBacklog>,
+}
+
+/// Queue-backlog target.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueBacklog {
+    pub queue: String,
+    pub target: u32,
+}
+
+/// A PostgreSQL database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Database {
+    pub name: String,
+    pub kind: DatabaseKind,
+    /// As given (major or major.minor).
+    pub engine_version: String,
+    /// Major version, e.g. `17` (for the parameter group family `postgres17`).
+    pub engine_major: u32,
+    pub db_name: String,
+    /// RDS only.
+    pub instance_class: String,
+    pub storage_gb: u32,
+    pub max_storage_gb: u32,
+    pub multi_az: bool,
+    pub backup_retention_days: u32,
+    pub deletion_protection: bool,
+    /// Container only.
+    pub container_image: String,
+    /// RDS identifier / container service name: `<prefix>-<name>` (≤ 63, checked).
+    pub identifier: String,
+    /// Services that use it (sorted).
+    pub used_by: Vec<String>,
+    pub port: u16,
+}
+
+/// The RabbitMQ broker.
+#[derive(Debug, Clone, Serialize)]
+pub struct Broker {
+    pub name: String,
+    pub kind: BrokerKind,
+    pub engine_version: String,
+    pub instance_type: String,
+    pub deployment_mode: DeploymentMode,
+    pub container_image: String,
+    /// Amazon MQ broker name / container service name: `<prefix>-<name>` (≤ 50, checked).
+    pub identifier: String,
+    /// Services that use it (sorted).
+    pub used_by: Vec<String>,
+    /// 5671 (AMQPS) for Amazon MQ, 5672 for the container.
+    pub port: u16,
+    pub tls: bool,
+}
+
+/// Operations.
+#[derive(Debug, Clone, Serialize)]
+pub struct Operations {
+    pub log_retention_days: u32,
+    pub alarm_email: Option<String>,
+    pub monthly_budget_usd: u32,
+    pub dashboard: bool,
+    pub ecr: Ecr,
+}
+
+/// ECR.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ecr {
+    pub scan_on_push: bool,
+    pub immutable_tags: bool,
+    pub keep_last_images: u32,
+    pub enhanced_scanning: bool,
+}
+
+impl Model {
+    /// The service with this name.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The database with this name.
+    pub fn database(&self, name: &str) -> Option<&Database> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+
+    /// Zones that run workloads: the first only when `single_az`, else all.
+    pub fn workload_zones(&self) -> &[Zone] {
+        if self.network.single_az {
+            &self.network.zones[..1]
+        } else {
+            &self.network.zones
+        }
+    }
+}

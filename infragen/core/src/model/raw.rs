@@ -1,0 +1,406 @@
+//! The topology file as written: every key optional where a default exists,
+//! numbers kept wide (`i64`) so that out-of-range values become validation
+//! errors reported together with every other problem instead of aborting the
+//! parse.
+//!
+//! These types are the single source of the JSON Schema (`infragen schema`)
+//! and of the set of known keys. Unknown keys are rejected, but not through
+//! serde's `deny_unknown_fields` (which stops at the first one): the loader
+//! collects *every* ignored key with `serde_ignored` and reports them all with
+//! their location. The schema still says `additionalProperties: false`
+//! through `#[schemars(deny_unknown_fields)]`.
+//!
+//! Templates never see these types: [`crate::model::Model`] is what the views
+//! consume.
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A deployment topology: one AWS environment of one project.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "infragen topology")]
+pub struct RawTopology {
+    /// Project identity: name, environment, region and tags.
+    pub project: RawProject,
+    /// VPC, subnets and egress.
+    #[serde(default)]
+    pub network: RawNetwork,
+    /// Amazon API Gateway HTTP API in front of the internal ALB.
+    #[serde(default)]
+    pub edge: RawEdge,
+    /// Cognito user pool and app client guarding the API.
+    #[serde(default)]
+    pub auth: RawAuth,
+    /// The ECS cluster.
+    #[serde(default)]
+    pub cluster: RawCluster,
+    /// The services, one `[[service]]` table each. Each becomes an ECS
+    /// service on Fargate in the private subnets.
+    #[serde(default, rename = "service")]
+    pub services: Vec<RawService>,
+    /// PostgreSQL databases, one `[[database]]` table each.
+    #[serde(default, rename = "database")]
+    pub databases: Vec<RawDatabase>,
+    /// The RabbitMQ message broker (at most one).
+    #[serde(default)]
+    pub broker: Option<RawBroker>,
+    /// Logs, alarms, dashboard, budget and container registry settings.
+    #[serde(default)]
+    pub operations: RawOperations,
+}
+
+/// Project identity.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawProject {
+    /// Project name: lowercase letters, digits and hyphens, starting with a
+    /// letter. Prefix of every resource name (`<name>-<environment>-…`).
+    pub name: String,
+    /// Environment (stage) name, e.g. `prod`, `dev`: lowercase letters, digits
+    /// and hyphens. Default: `prod`.
+    pub environment: Option<String>,
+    /// AWS region, e.g. `eu-west-3`.
+    pub region: String,
+    /// Tags applied to every resource, merged with `Project`, `Environment`
+    /// and `ManagedBy = "infragen"`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Egress from the private subnets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Egress {
+    /// One NAT gateway in the first AZ (cheap; the AZ is a single point of failure for egress).
+    NatSingle,
+    /// One NAT gateway per AZ (highly available).
+    NatPerAz,
+    /// No internet egress: VPC interface endpoints for ECR, CloudWatch Logs,
+    /// Secrets Manager (and the S3 gateway endpoint for image layers).
+    VpcEndpoints,
+}
+
+/// Network settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawNetwork {
+    /// VPC IPv4 CIDR block, between /16 and /28. Default: `10.0.0.0/16`.
+    pub vpc_cidr: Option<String>,
+    /// Availability zones, e.g. `["eu-west-3a", "eu-west-3b"]`. At least two
+    /// (the internal ALB and the RDS subnet group require two AZs, even for a
+    /// single-AZ deployment). Default: the region's `a` and `b` zones.
+    pub azs: Option<Vec<String>>,
+    /// Run tasks, NAT and data in the first AZ only (cheap dev stage). The
+    /// network still spans every listed AZ because the ALB and the RDS subnet
+    /// group need two. Default: `false`.
+    pub single_az: Option<bool>,
+    /// Egress choice: `nat_single`, `nat_per_az` or `vpc_endpoints`.
+    /// Default: `nat_single`.
+    pub egress: Option<Egress>,
+    /// Retention of the VPC flow logs, in days (a CloudWatch Logs retention
+    /// value). Default: `operations.log_retention_days`.
+    pub flow_logs_retention_days: Option<i64>,
+    /// Explicit subnet CIDRs, one per AZ and tier. When absent, subnets are
+    /// carved from `vpc_cidr`: private `/(p+4)` blocks first, then public and
+    /// isolated `/(p+8)` blocks (p = VPC prefix length).
+    pub subnets: Option<RawSubnets>,
+}
+
+/// Explicit subnet CIDRs: each list has one CIDR per AZ, in the order of `azs`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSubnets {
+    /// Public subnets (NAT gateways only).
+    #[serde(default)]
+    pub public: Vec<String>,
+    /// Private subnets (ECS tasks, the internal ALB, VPC endpoints).
+    #[serde(default)]
+    pub private: Vec<String>,
+    /// Isolated subnets, no route to the internet (RDS, Amazon MQ).
+    #[serde(default)]
+    pub isolated: Vec<String>,
+}
+
+/// Amazon API Gateway HTTP API.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawEdge {
+    /// Stage throttling: burst limit (requests). 1–5000. Default: `100`.
+    pub throttling_burst_limit: Option<i64>,
+    /// Stage throttling: steady-state rate (requests per second). 1–10000. Default: `50`.
+    pub throttling_rate_limit: Option<i64>,
+    /// Retention of the API access logs, in days. Default: `operations.log_retention_days`.
+    pub access_log_retention_days: Option<i64>,
+    /// Optional custom domain with an ACM certificate.
+    pub domain: Option<RawDomain>,
+}
+
+/// Custom domain for the API.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDomain {
+    /// Fully qualified domain name, e.g. `api.example.com`.
+    pub name: String,
+    /// Route 53 hosted zone id: infragen creates the ACM certificate with DNS
+    /// validation and the alias record.
+    pub hosted_zone_id: Option<String>,
+    /// ARN of an existing ACM certificate in the same region (used instead
+    /// of creating one). One of `hosted_zone_id` or `certificate_arn` is required.
+    pub certificate_arn: Option<String>,
+}
+
+/// Cognito user pool and app client.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawAuth {
+    /// User pool name. Default: `<project>-<environment>-users`.
+    pub user_pool_name: Option<String>,
+    /// Password policy.
+    #[serde(default)]
+    pub password_policy: RawPasswordPolicy,
+    /// Access token validity, minutes (5–1440). Default: `60`.
+    pub access_token_validity_minutes: Option<i64>,
+    /// ID token validity, minutes (5–1440). Default: `60`.
+    pub id_token_validity_minutes: Option<i64>,
+    /// Refresh token validity, days (1–3650). Default: `30`.
+    pub refresh_token_validity_days: Option<i64>,
+}
+
+/// Cognito password policy.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPasswordPolicy {
+    /// Minimum length (8–99). Default: `12`.
+    pub min_length: Option<i64>,
+    /// Require a lowercase letter. Default: `true`.
+    pub require_lowercase: Option<bool>,
+    /// Require an uppercase letter. Default: `true`.
+    pub require_uppercase: Option<bool>,
+    /// Require a digit. Default: `true`.
+    pub require_numbers: Option<bool>,
+    /// Require a symbol. Default: `true`.
+    pub require_symbols: Option<bool>,
+}
+
+/// ECS cluster.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCluster {
+    /// CloudWatch Container Insights. Default: `true`.
+    pub container_insights: Option<bool>,
+    /// Default capacity provider strategy for every service.
+    #[serde(default)]
+    pub capacity: RawCapacity,
+}
+
+/// Capacity provider strategy (FARGATE and FARGATE_SPOT).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCapacity {
+    /// Relative weight of FARGATE (0–1000). Default: `1`.
+    pub fargate_weight: Option<i64>,
+    /// Tasks always placed on FARGATE before weights apply (0–100000). Default: `1`.
+    pub fargate_base: Option<i64>,
+    /// Relative weight of FARGATE_SPOT (0–1000). Spot tasks can be stopped with
+    /// two minutes' notice and do not run ARM64. Default: `0`.
+    pub fargate_spot_weight: Option<i64>,
+}
+
+/// CPU architecture of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+pub enum Architecture {
+    /// Intel/AMD (`X86_64`).
+    #[serde(rename = "x86_64")]
+    X86_64,
+    /// Graviton (`ARM64`): cheaper per vCPU, not available on Fargate Spot.
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+/// One ECS service.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawService {
+    /// Service name: lowercase letters, digits and hyphens, starting with a
+    /// letter; unique. Used in the ECS service, target group, log group names.
+    pub name: String,
+    /// ECR repository name of the image. Default: `<name>`.
+    pub image: Option<String>,
+    /// Image tag of the first task definition (`infragen deploy` rolls new
+    /// tags). Default: `0.1.0`.
+    pub image_tag: Option<String>,
+    /// Container port (1–65535), also `HTTP_PORT`. Default: `8080`.
+    pub port: Option<i64>,
+    /// Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: `256`.
+    pub cpu: Option<i64>,
+    /// Task memory, MiB; must be a valid Fargate pair with `cpu`. Default: `512`.
+    pub memory: Option<i64>,
+    /// CPU architecture: `x86_64` or `arm64`. Default: `x86_64`.
+    pub architecture: Option<Architecture>,
+    /// Desired task count at creation; between `scaling.min` and `scaling.max`. Default: `scaling.min`, else `1`.
+    pub desired: Option<i64>,
+    /// Readiness path checked by the ALB target group. Default: `/readyz`.
+    pub health_path: Option<String>,
+    /// Plain environment variables (no secrets here).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Environment variables filled from Secrets Manager: variable name →
+    /// secret name or ARN (append `:json-key::` to pick a JSON key).
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Name of the `[[database]]` this service uses (gets `PG*` variables and
+    /// the password secret, and network access to it).
+    pub database: Option<String>,
+    /// Name of the `[broker]` this service uses (gets `AMQP_*` variables and
+    /// the password secret, and network access to it).
+    pub broker: Option<String>,
+    /// Other services this one calls through the internal ALB: environment
+    /// variable name → service name, e.g. `INVENTORY_URL = "inventory"`.
+    #[serde(default)]
+    pub upstreams: BTreeMap<String, String>,
+    /// Public API Gateway routes to this service (JWT-protected), e.g.
+    /// `["/api/{proxy+}"]`. Empty: not reachable from the internet.
+    #[serde(default)]
+    pub routes: Vec<String>,
+    /// Reachable only from inside the VPC (an ALB target for other services'
+    /// upstreams); must not have `routes`. Default: `false`.
+    pub internal: Option<bool>,
+    /// Autoscaling. Absent: a fixed count of `desired` tasks.
+    pub scaling: Option<RawScaling>,
+}
+
+/// Target-tracking autoscaling of a service.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawScaling {
+    /// Minimum task count (0–1000). Default: `1`.
+    pub min: Option<i64>,
+    /// Maximum task count (1–1000), ≥ `min`. Default: `min`.
+    pub max: Option<i64>,
+    /// Target average CPU utilisation, percent (1–100).
+    pub cpu_target: Option<i64>,
+    /// Target ALB requests per task per minute (requires the service to be an ALB target).
+    pub requests_per_target: Option<i64>,
+    /// Target queue backlog per task (messages); requires `broker` (Amazon MQ).
+    pub queue_backlog: Option<RawQueueBacklog>,
+}
+
+/// Queue-backlog target tracking: messages waiting divided by running tasks.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawQueueBacklog {
+    /// Queue name, e.g. `billing_queue`.
+    pub queue: String,
+    /// Target messages per task (1–100000).
+    pub target: i64,
+}
+
+/// Where a database or the broker runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseKind {
+    /// Amazon RDS for PostgreSQL (private, KMS-encrypted, managed password).
+    Rds,
+    /// A PostgreSQL container on Fargate (cheap dev stage; data is ephemeral).
+    Container,
+}
+
+/// A PostgreSQL database.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDatabase {
+    /// Database name in the model (lowercase letters, digits, hyphens; unique).
+    pub name: String,
+    /// `rds` or `container`. Default: `rds`.
+    pub kind: Option<DatabaseKind>,
+    /// PostgreSQL major version (13–17) or major.minor. Default: `17`.
+    pub engine_version: Option<String>,
+    /// PostgreSQL database name inside the instance (letters, digits,
+    /// underscores; starts with a letter). Default: `name` with `-` → `_`.
+    pub db_name: Option<String>,
+    /// RDS instance class. Default: `db.t4g.micro`.
+    pub instance_class: Option<String>,
+    /// Allocated storage, GiB (20–65536). Default: `20`.
+    pub storage_gb: Option<i64>,
+    /// Storage autoscaling ceiling, GiB (≥ `storage_gb`). Default: `storage_gb × 5`.
+    pub max_storage_gb: Option<i64>,
+    /// Standby in a second AZ. Default: `false`.
+    pub multi_az: Option<bool>,
+    /// Automated backup retention, days (1–35). Default: `7`.
+    pub backup_retention_days: Option<i64>,
+    /// Deletion protection. Default: `true`.
+    pub deletion_protection: Option<bool>,
+    /// Container image for `kind = "container"`. Default: `postgres:<engine_version>-alpine` (from ECR Public).
+    pub container_image: Option<String>,
+}
+
+/// Broker flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerKind {
+    /// Amazon MQ for RabbitMQ (private, AMQPS).
+    AmazonMq,
+    /// A RabbitMQ container on Fargate (cheap dev stage; messages are ephemeral).
+    Container,
+}
+
+/// Amazon MQ deployment mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentMode {
+    /// One broker instance (`SINGLE_INSTANCE`).
+    SingleInstance,
+    /// Three nodes across AZs (`CLUSTER_MULTI_AZ`); needs an `mq.m5`/`mq.m7g` instance type.
+    ClusterMultiAz,
+}
+
+/// The RabbitMQ broker.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawBroker {
+    /// Broker name in the model, referenced by services' `broker`. Default: `rabbitmq`.
+    pub name: Option<String>,
+    /// `amazon_mq` or `container`. Default: `amazon_mq`.
+    pub kind: Option<BrokerKind>,
+    /// RabbitMQ engine version. Default: `3.13`.
+    pub engine_version: Option<String>,
+    /// Amazon MQ instance type. Default: `mq.t3.micro`.
+    pub instance_type: Option<String>,
+    /// `single_instance` or `cluster_multi_az`. Default: `single_instance`.
+    pub deployment_mode: Option<DeploymentMode>,
+    /// Container image for `kind = "container"`. Default: `rabbitmq:3.13-management-alpine` (from ECR Public).
+    pub container_image: Option<String>,
+}
+
+/// Operations: logs, alarms, dashboard, budget, registry.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawOperations {
+    /// Retention of every CloudWatch log group, days (a value CloudWatch
+    /// accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    /// 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: `365`.
+    pub log_retention_days: Option<i64>,
+    /// Email subscribed to the alarm SNS topic (confirmation required). Absent: no subscription.
+    pub alarm_email: Option<String>,
+    /// Monthly AWS Budgets limit, USD (> 0). Default: `100`.
+    pub monthly_budget_usd: Option<i64>,
+    /// Golden-signals CloudWatch dashboard. Default: `true`.
+    pub dashboard: Option<bool>,
+    /// ECR repositories.
+    #[serde(default)]
+    pub ecr: RawEcr,
+}
+
+/// ECR repository settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawEcr {
+    /// Basic scan on push. Default: `true`.
+    pub scan_on_push: Option<bool>,
+    /// Immutable image tags. Default: `true`.
+    pub immutable_tags: Option<bool>,
+    /// Lifecycle policy: keep the last N images (1–1000). Default: `20`.
+    pub keep_last_images: Option<i64>,
+    /// Amazon Inspector enhanced (continuous) scanning. Default: `true`.
+    pub enhanced_scanning: Option<bool>,
+}
