@@ -22,3 +22,7 @@ pub const DEFAULT_TOPOLOGY_NAME: &str = "topology.toml (embedded default)";
 pub fn load_default() -> Result<Model, TopologyError> {
     load(DEFAULT_TOPOLOGY, DEFAULT_TOPOLOGY_NAME)
 }
+pub mod fmt;
+pub mod graph;
+pub mod render;
+pub mod views;

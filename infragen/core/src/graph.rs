@@ -1,0 +1,160 @@
+//! The architecture diagram (Mermaid `flowchart`) generated from the model:
+//! client → API Gateway (Cognito JWT) → VPC link → internal ALB → services →
+//! databases and broker, plus egress and operations. Deterministic output.
+use crate::model::{BrokerKind, DatabaseKind, Egress, Exposure, Model};
+use crate::views::names;
+use std::fmt::Write;
+
+fn node_id(prefix: &str, name: &str) -> String {
+    format!("{prefix}_{}", names::ident(name))
+}
+
+/// Mermaid source of the architecture of `model`.
+pub fn mermaid(model: &Model) -> String {
+    let mut out = String::new();
+    let prefix = &model.project.prefix;
+    let _ = writeln!(out, "flowchart LR");
+    let _ = writeln!(out, "  client([Client])");
+    let _ = writeln!(
+        out,
+        "  cognito[\"Cognito user pool<br/>{}\"]",
+        model.auth.user_pool_name
+    );
+    let api_label = match &model.edge.domain {
+        Some(domain) => format!("API Gateway HTTP API<br/>{} (ACM)", domain.name),
+        None => "API Gateway HTTP API".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  apigw[\"{api_label}<br/>JWT authorizer, throttling\"]"
+    );
+    let _ = writeln!(out, "  client -->|HTTPS + JWT| apigw");
+    let _ = writeln!(out, "  client -.->|sign in| cognito");
+    let _ = writeln!(out, "  apigw -.->|verifies tokens| cognito");
+    let _ = writeln!(
+        out,
+        "  subgraph vpc[\"VPC {} ({} AZs)\"]",
+        model.network.vpc_cidr,
+        model.network.zones.len()
+    );
+    let _ = writeln!(out, "    vpclink[VPC link]");
+    let _ = writeln!(
+        out,
+        "    alb[\"Internal ALB<br/>{}\"]",
+        names::alb_name(prefix)
+    );
+    let _ = writeln!(
+        out,
+        "    subgraph ecs[\"ECS cluster {} (Fargate)\"]",
+        model.cluster.name
+    );
+    for service in &model.services {
+        let _ = writeln!(
+            out,
+            "      {}[\"{}<br/>{} CPU / {} MiB, {}–{} tasks\"]",
+            node_id("svc", &service.name),
+            service.name,
+            service.cpu,
+            service.memory,
+            service.scaling.min,
+            service.scaling.max
+        );
+    }
+    for database in model
+        .databases
+        .iter()
+        .filter(|d| d.kind == DatabaseKind::Container)
+    {
+        let _ = writeln!(
+            out,
+            "      {}[(\"PostgreSQL container<br/>{}\")]",
+            node_id("db", &database.name),
+            database.db_name
+        );
+    }
+    if let Some(broker) = model
+        .broker
+        .as_ref()
+        .filter(|b| b.kind == BrokerKind::Container)
+    {
+        let _ = writeln!(
+            out,
+            "      {}[[\"RabbitMQ container<br/>{}\"]]",
+            node_id("mq", &broker.name),
+            broker.name
+        );
+    }
+    let _ = writeln!(out, "    end");
+    for database in model
+        .databases
+        .iter()
+        .filter(|d| d.kind == DatabaseKind::Rds)
+    {
+        let _ = writeln!(
+            out,
+            "    {}[(\"RDS PostgreSQL {}<br/>{}{}\")]",
+            node_id("db", &database.name),
+            database.engine_version,
+            database.db_name,
+            if database.multi_az { ", Multi-AZ" } else { "" }
+        );
+    }
+    if let Some(broker) = model
+        .broker
+        .as_ref()
+        .filter(|b| b.kind == BrokerKind::AmazonMq)
+    {
+        let _ = writeln!(
+            out,
+            "    {}[[\"Amazon MQ RabbitMQ {}<br/>AMQPS\"]]",
+            node_id("mq", &broker.name),
+            broker.engine_version
+        );
+    }
+    let egress = match model.network.egress {
+        Egress::NatSingle => "NAT gateway (1)".to_string(),
+        Egress::NatPerAz => format!("NAT gateways ({})", model.network.nat_gateways),
+        Egress::VpcEndpoints => "VPC endpoints<br/>ECR, Logs, Secrets Manager, S3".to_string(),
+    };
+    let _ = writeln!(out, "    egress[\"{egress}\"]");
+    let _ = writeln!(out, "  end");
+    let _ = writeln!(out, "  apigw --> vpclink --> alb");
+    for service in &model.services {
+        let id = node_id("svc", &service.name);
+        match service.exposure {
+            Exposure::Public => {
+                let _ = writeln!(out, "  alb -->|{}| {id}", service.routes.join(" "));
+            }
+            Exposure::Internal => {
+                let _ = writeln!(out, "  alb -->|internal listener| {id}");
+            }
+            Exposure::None => {}
+        }
+        for upstream in service.upstreams.values() {
+            let _ = writeln!(out, "  {id} -.->|via ALB| {}", node_id("svc", upstream));
+        }
+        if let Some(database) = &service.database {
+            let _ = writeln!(out, "  {id} -->|TLS 5432| {}", node_id("db", database));
+        }
+        if service.broker
+            && let Some(broker) = &model.broker
+        {
+            let _ = writeln!(
+                out,
+                "  {id} -->|AMQP{} {}| {}",
+                if broker.tls { "S" } else { "" },
+                broker.port,
+                node_id("mq", &broker.name)
+            );
+        }
+    }
+    let _ = writeln!(out, "  ecs -->|images, logs, secrets| egress");
+    let _ = writeln!(
+        out,
+        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]"
+    );
+    let _ = writeln!(out, "  ecr[\"ECR + Inspector scanning\"]");
+    let _ = writeln!(out, "  ecs -.-> ops");
+    let _ = writeln!(out, "  ecr -.->|pull| ecs");
+    out
+}

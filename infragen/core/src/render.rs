@@ -1,0 +1,458 @@
+//! Rendering: views → handlebars templates → formatted Terraform files, and
+//! the writer that puts them on disk or checks them against what is there.
+//!
+//! Templates live in `templates/` at the repository root and are embedded in
+//! the binary; [`Renderer::with_overrides`] loads a directory on top of them
+//! (`--templates DIR`). Handlebars runs in strict mode (a missing field is an
+//! error, not an empty string) with HTML escaping off: values reach HCL
+//! through the `hcl` helper, which quotes and escapes them for HCL.
+use crate::fmt::format_hcl;
+use crate::model::Model;
+use crate::views;
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+use include_dir::{Dir, include_dir};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The embedded templates (`templates/` at the repository root).
+pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../templates");
+
+/// Templates every rendering may use (without `.hbs`), besides partials.
+pub fn template_names() -> Vec<String> {
+    let mut names: Vec<String> = views::MODULE_FILES
+        .iter()
+        .map(|f| format!("root/{f}"))
+        .collect();
+    for module in views::MODULES {
+        for file in views::MODULE_FILES {
+            names.push(format!("modules/{module}/{file}"));
+        }
+    }
+    names
+}
+
+/// Partials (`templates/partials/<name>.hbs`, used as `{{> name}}`).
+pub const PARTIALS: [&str; 4] = ["header", "versions", "tags_variable", "service_call"];
+
+/// What can go wrong while rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template {name} does not parse: {source}")]
+    Template {
+        name: String,
+        #[source]
+        source: Box<handlebars::TemplateError>,
+    },
+    #[error("template {name} failed to render: {source}")]
+    Render {
+        name: String,
+        #[source]
+        source: Box<handlebars::RenderError>,
+    },
+    #[error("template {0} is missing")]
+    Missing(String),
+    #[error("cannot read templates from {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A configured handlebars registry with infragen's templates and helpers.
+pub struct Renderer {
+    registry: Handlebars<'static>,
+}
+
+impl Renderer {
+    /// The embedded templates.
+    pub fn embedded() -> Result<Self, RenderError> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.register_helper("hcl", Box::new(hcl_helper));
+        registry.register_helper("hcl_key", Box::new(hcl_key_helper));
+        let mut renderer = Renderer { registry };
+        for file in embedded_files(&TEMPLATES) {
+            let name = file.path().to_string_lossy().replace('\\', "/");
+            let text = file
+                .contents_utf8()
+                .ok_or_else(|| RenderError::Missing(name.clone()))?;
+            renderer.register(&name, text)?;
+        }
+        Ok(renderer)
+    }
+
+    /// The embedded templates, with every `*.hbs` under `dir` replacing (or
+    /// adding to) the embedded one at the same relative path.
+    pub fn with_overrides(dir: &Path) -> Result<Self, RenderError> {
+        let mut renderer = Self::embedded()?;
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(current) = stack.pop() {
+            let entries = std::fs::read_dir(&current).map_err(|source| RenderError::Io {
+                path: current.clone(),
+                source,
+            })?;
+            for entry in entries {
+                let path = entry
+                    .map_err(|source| RenderError::Io {
+                        path: current.clone(),
+                        source,
+                    })?
+                    .path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "hbs") {
+                    let text =
+                        std::fs::read_to_string(&path).map_err(|source| RenderError::Io {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    let relative = path.strip_prefix(dir).unwrap_or(&path);
+                    let name = relative.to_string_lossy().replace('\\', "/");
+                    renderer.register(&name, &text)?;
+                }
+            }
+        }
+        Ok(renderer)
+    }
+
+    fn register(&mut self, file_name: &str, text: &str) -> Result<(), RenderError> {
+        let Some(name) = file_name.strip_suffix(".hbs") else {
+            return Ok(());
+        };
+        let result = match name.strip_prefix("partials/") {
+            Some(partial) => self.registry.register_partial(partial, text),
+            None => self.registry.register_template_string(name, text),
+        };
+        result.map_err(|source| RenderError::Template {
+            name: file_name.to_string(),
+            source: Box::new(source),
+        })
+    }
+
+    /// Whether a template (name without `.hbs`) is registered.
+    pub fn has_template(&self, name: &str) -> bool {
+        self.registry.has_template(name)
+    }
+
+    /// Renders every file of the model.
+    pub fn render(&self, model: &Model) -> Result<Rendered, RenderError> {
+        let mut files = BTreeMap::new();
+        for file in views::plan(model, "topology") {
+            if !self.registry.has_template(&file.template) {
+                return Err(RenderError::Missing(file.template));
+            }
+            let text = self
+                .registry
+                .render(&file.template, &file.context)
+                .map_err(|source| RenderError::Render {
+                    name: file.template.clone(),
+                    source: Box::new(source),
+                })?;
+            files.insert(file.path, format_hcl(&text));
+        }
+        Ok(Rendered { files })
+    }
+}
+
+fn embedded_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut files: Vec<&include_dir::File> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(embedded_files(sub));
+    }
+    files
+}
+
+/// Renders a model with the embedded templates.
+pub fn render(model: &Model) -> Result<Rendered, RenderError> {
+    Renderer::embedded()?.render(model)
+}
+
+// ------------------------------------------------------------------ helpers
+
+/// `{{hcl value}}`: a JSON value as an HCL literal (strings quoted and
+/// escaped, lists and objects on one line, null as `null`).
+fn hcl_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("hcl", 0))?
+        .value();
+    out.write(&hcl_value(value))?;
+    Ok(())
+}
+
+/// `{{hcl_key key}}`: an object key, bare when it is an identifier.
+fn hcl_key_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = h
+        .param(0)
+        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("hcl_key", 0))?
+        .value();
+    let key = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.write(&hcl_key(&key))?;
+    Ok(())
+}
+
+/// An HCL object key: bare identifier when possible, else a quoted string.
+pub fn hcl_key(key: &str) -> String {
+    let mut chars = key.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if identifier {
+        key.to_string()
+    } else {
+        hcl_string(key)
+    }
+}
+
+/// A quoted HCL string literal: escapes quotes, backslashes, control
+/// characters and template sequences (`${`, `%{`).
+pub fn hcl_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON value as a single-line HCL literal.
+pub fn hcl_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => hcl_string(s),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(hcl_value).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                return "{}".to_string();
+            }
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{} = {}", hcl_key(k), hcl_value(v)))
+                .collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+    }
+}
+
+// ------------------------------------------------------------------- writer
+
+/// The rendered files: path relative to the output directory → content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub files: BTreeMap<String, String>,
+}
+
+/// Differences between a rendering and a directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Files whose content differs, with a unified diff (disk → rendered).
+    pub changed: Vec<(String, String)>,
+    /// Files the rendering has and the directory lacks.
+    pub missing: Vec<String>,
+    /// Generated-looking files (`*.tf`) on disk that the rendering does not produce.
+    pub extra: Vec<String>,
+}
+
+impl CheckReport {
+    /// True when the directory matches the rendering exactly.
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+
+    /// A human-readable report: every diff, then missing and extra files.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (_, diff) in &self.changed {
+            out.push_str(diff);
+        }
+        for path in &self.missing {
+            out.push_str(&format!(
+                "missing: {path} (not on disk; run `infragen render`)\n"
+            ));
+        }
+        for path in &self.extra {
+            out.push_str(&format!(
+                "extra: {path} (on disk but no longer generated)\n"
+            ));
+        }
+        out
+    }
+}
+
+/// What [`Rendered::write`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl Rendered {
+    /// All files concatenated under `# ===== path =====` headers (snapshots).
+    pub fn concatenated(&self) -> String {
+        let mut out = String::new();
+        for (path, content) in &self.files {
+            out.push_str(&format!("# ===== {path} =====\n"));
+            out.push_str(content);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Writes every file under `dir` (only those whose content changed) and
+    /// removes `*.tf` files under `dir` that are no longer generated. The
+    /// `.terraform` directory and every other file are left alone.
+    pub fn write(&self, dir: &Path) -> std::io::Result<WriteReport> {
+        let mut report = WriteReport::default();
+        for (path, content) in &self.files {
+            let target = dir.join(path);
+            if std::fs::read_to_string(&target).is_ok_and(|existing| &existing == content) {
+                report.unchanged.push(path.clone());
+                continue;
+            }
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&target, content)?;
+            report.written.push(path.clone());
+        }
+        for path in existing_tf_files(dir)? {
+            if !self.files.contains_key(&path) {
+                std::fs::remove_file(dir.join(&path))?;
+                report.removed.push(path);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Compares the rendering with `dir` without writing anything.
+    pub fn check(&self, dir: &Path) -> std::io::Result<CheckReport> {
+        let mut report = CheckReport::default();
+        for (path, content) in &self.files {
+            match std::fs::read_to_string(dir.join(path)) {
+                Ok(existing) if &existing == content => {}
+                Ok(existing) => {
+                    let diff = similar::TextDiff::from_lines(existing.as_str(), content.as_str())
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(
+                            &format!("a/{path} (on disk)"),
+                            &format!("b/{path} (rendered)"),
+                        )
+                        .to_string();
+                    report.changed.push((path.clone(), diff));
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    report.missing.push(path.clone())
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        report.extra = existing_tf_files(dir)?
+            .into_iter()
+            .filter(|path| !self.files.contains_key(path))
+            .collect();
+        Ok(report)
+    }
+}
+
+/// `*.tf` files under `dir` (relative, `/`-separated, sorted), skipping
+/// `.terraform` and other hidden directories.
+fn existing_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut found = Vec::new();
+    if !dir.exists() {
+        return Ok(found);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current)? {
+            let path = entry?.path();
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                let relative = path.strip_prefix(dir).unwrap_or(&path);
+                found.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_and_partial_exists_and_parses() {
+        let renderer = Renderer::embedded().expect("embedded templates parse");
+        for name in template_names() {
+            assert!(renderer.has_template(&name), "template {name} is missing");
+        }
+        for partial in PARTIALS {
+            assert!(
+                TEMPLATES
+                    .get_file(format!("partials/{partial}.hbs"))
+                    .is_some(),
+                "partial {partial} is missing"
+            );
+        }
+    }
+
+    #[test]
+    fn hcl_literals_are_escaped() {
+        assert_eq!(hcl_string("a\"b\\c${d}%{e}"), "\"a\\\"b\\\\c$${d}%%{e}\"");
+        assert_eq!(
+            hcl_value(&serde_json::json!(["a", 1, null])),
+            "[\"a\", 1, null]"
+        );
+        assert_eq!(hcl_key("Owner"), "Owner");
+        assert_eq!(hcl_key("aws:tag"), "\"aws:tag\"");
+    }
+}
