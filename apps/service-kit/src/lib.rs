@@ -1,1 +1,41 @@
-//! Shared building blocks of the services.
+//! Shared building blocks of the services (inventory, billing, gateway).
+//!
+//! | module | offers |
+//! |---|---|
+//! | [`config`] | `Env` typed env-var reader (`string/parse/bool/secs/port/required`), `Secret<T>` (never printed), `ConfigError` naming the variable; `HttpSettings`, `LogSettings`, `PgSettings`, `AmqpSettings` with the defaults of `docs/contracts.md` (`from_env()`, `from_source()` for tests) |
+//! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`), `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
+//! | [`metrics`] | `Metrics::new(service)` per-service Prometheus registry with `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight`; `register(collector)` for service metrics; `render()`; `metrics_handler` |
+//! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`, `set_draining`; `healthz`, `readyz` handlers |
+//! | [`shutdown`] | `signal()` (SIGTERM/SIGINT), `CancellationToken` |
+//! | [`retry`] | `exponential(min,max)`, `reconnect_backoff()` (jittered, unlimited), `retry_until_cancelled(what, policy, &token, op)`; `backon` re-exported |
+//! | [`db`] | `pool(&PgSettings)` deadpool-postgres with timeouts + TLS per `PGSSLMODE`, `client`, `ping`, `add_readiness_check`, `timed`, `DbError` (`is_unavailable()` → 503 via `From<DbError> for ApiError`), `migrate(pool, refinery runner)`, `create_database`/`drop_database` |
+//! | [`errors`] | `ApiError` (`bad_request/not_found/unavailable/internal`, JSON body, `Retry-After` on 503), `ErrorBody`, `error_response`, `json_config(limit)` (400/413/415), `path_config`, `query_config`, `not_found`, `json_error_body` |
+//! | [`healthcheck`] | `from_args(binary, default_port)`: the `<binary> healthcheck` probe (std TCP, 2 s) |
+//! | [`server`] | `ServiceContext` (name, metrics, health, shutdown token, json limit), `Application::build(&HttpSettings, ctx, configure)`, `port()`, `spawn_worker()`, `shutdown_handle()`, `run_until_stopped()` (graceful drain) |
+//!
+//! A thin `main.rs`:
+//! ```ignore
+//! fn main() -> std::process::ExitCode {
+//!     if let Some(code) = service_kit::healthcheck::from_args("inventory-app", 8080) { return code; }
+//!     // build a tokio runtime, read settings, telemetry::init, build Application, run_until_stopped
+//! }
+//! ```
+
+pub mod config;
+pub mod db;
+pub mod errors;
+pub mod health;
+pub mod healthcheck;
+pub mod metrics;
+pub mod retry;
+pub mod server;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use actix_web;
+pub use config::{ConfigError, Secret};
+pub use errors::ApiError;
+pub use server::{Application, ServiceContext};
+
+#[cfg(feature = "amqp")]
+pub mod amqp;
