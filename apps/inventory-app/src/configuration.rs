@@ -1,0 +1,34 @@
+//! Settings of inventory-app, from environment variables only
+//! (`docs/contracts.md`): `HTTP_HOST`, `HTTP_PORT` (8080),
+//! `SHUTDOWN_TIMEOUT_SECS`, `LOG_FORMAT`, `RUST_LOG`, `PGHOST`, `PGPORT`,
+//! `PGUSER`, `PGPASSWORD`, `PGDATABASE` (`movies`), `PGSSLMODE`,
+//! `PGSSLROOTCERT`, `PG_POOL_SIZE`, `PGCONNECT_TIMEOUT`,
+//! `PG_STATEMENT_TIMEOUT_SECS`.
+
+use service_kit::ConfigError;
+use service_kit::config::{Env, HttpSettings, LogSettings, PgSettings, Source};
+
+pub const SERVICE_NAME: &str = "inventory-app";
+pub const DEFAULT_PORT: u16 = 8080;
+pub const DEFAULT_DATABASE: &str = "movies";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub http: HttpSettings,
+    pub log: LogSettings,
+    pub database: PgSettings,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&Env::process())
+    }
+
+    pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            http: HttpSettings::from_source(env, DEFAULT_PORT)?,
+            log: LogSettings::from_source(env)?,
+            database: PgSettings::from_source(env, DEFAULT_DATABASE)?,
+        })
+    }
+}
