@@ -126,3 +126,21 @@ fn graph_names_every_service() {
         assert!(graph.contains(&service.name), "{}", service.name);
     }
 }
+
+/// `generated-tf/` is the rendering of the repository's `topology.toml`
+/// (what `infragen render --check` enforces in CI). `INFRAGEN_BLESS=1`
+/// rewrites it.
+#[test]
+fn generated_tf_is_in_step_with_topology() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../generated-tf");
+    let files = rendered("default", infragen_core::DEFAULT_TOPOLOGY);
+    if std::env::var_os("INFRAGEN_BLESS").is_some() {
+        files.write(&dir).expect("write generated-tf");
+    }
+    let report = files.check(&dir).expect("check generated-tf");
+    assert!(
+        report.is_clean(),
+        "generated-tf/ is out of date (INFRAGEN_BLESS=1 cargo test -p infragen-core --test render, or `infragen render`):\n{}",
+        report.to_text()
+    );
+}
