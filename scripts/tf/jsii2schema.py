@@ -161,7 +161,8 @@ class Converter:
     def __init__(self, types):
         self.types = types
         self.current = None
-        self.stats = {"nested_attributes": 0, "blocks": 0, "computed_only": 0, "dropped": []}
+        self.sdk = False
+        self.stats = {"nested_attributes": 0, "attributes_as_blocks": 0, "blocks": 0, "computed_only": 0, "dropped": []}
 
     # -- jsii helpers -------------------------------------------------------
     def jsii_props(self, fqn):
@@ -277,6 +278,12 @@ class Converter:
                     if not self.jsii_is_array(prop):
                         bt["max_items"] = 1
                 block_types[name] = bt
+            elif self.sdk and e["kind"] in ("list", "set"):
+                # An SDKv2 attribute in "attributes as blocks" mode (aws_security_group
+                # ingress, aws_route_table route, ...): a list/set of objects, which
+                # Terraform also accepts in block syntax.
+                self.stats["attributes_as_blocks"] += 1
+                attributes[name] = _flags({"type": [e["kind"], _object_type(inner)]}, required)
             else:
                 # A framework nested attribute: `name = { ... }` / `name = [{ ... }]`.
                 self.stats["nested_attributes"] += 1
@@ -319,6 +326,22 @@ def _flags(attr, required):
         attr["optional"] = True
         attr["computed"] = True
     return attr
+
+
+def _object_type(blk):
+    """The cty object type of a block's value."""
+    attrs = {}
+    for name, a in blk.get("attributes", {}).items():
+        if "nested_type" in a:
+            nt = a["nested_type"]
+            obj = _object_type({"attributes": nt["attributes"]})
+            attrs[name] = obj if nt["nesting_mode"] == "single" else [nt["nesting_mode"], obj]
+        else:
+            attrs[name] = a["type"]
+    for name, bt in blk.get("block_types", {}).items():
+        obj = _object_type(bt["block"])
+        attrs[name] = obj if bt["nesting_mode"] == "single" else [bt["nesting_mode"], obj]
+    return ["object", dict(sorted(attrs.items()))]
 
 
 def _blocks_as_attributes(blk):
@@ -366,6 +389,8 @@ def convert(wheel_path):
                 mod.namespace_prefix = c["fqn"][: -len(name)]
             props = conv.jsii_props(c["fqn"] + "Config") if c["fqn"] else {}
             conv.current = c["tftype"] or name
+            # SDKv2 resources and data sources have a configurable `id`; framework ones do not.
+            conv.sdk = any(e["name"] == "id" and not e["is_block"] for e in c["entries"])
             if c["base"] == "cdktn.TerraformProvider":
                 provider_block = conv.block(mod, c["entries"], props, None, reserved=PROVIDER_RESERVED)
                 continue
@@ -400,6 +425,7 @@ def main(argv):
     print(
         f"schema: {len(ps['resource_schemas'])} resources, {len(ps['data_source_schemas'])} data sources, "
         f"{st['blocks']} blocks, {st['nested_attributes']} nested attributes, "
+        f"{st['attributes_as_blocks']} attributes as blocks, "
         f"{st['computed_only']} computed-only attributes",
         file=sys.stderr,
     )
