@@ -1,1 +1,12 @@
-//! billing-app library.
+//! billing-app: consumes `billing_queue` and stores one row per order in
+//! PostgreSQL, exactly once per message id. See README.md.
+//!
+//! - [`consumer::Processor::process_batch`] is the consumer step (tests
+//!   drive it directly, like zero2prod's `try_execute_task`);
+//! - [`consumer::run`] is the thin loop around it;
+//! - [`startup::BillingApp`] wires it to the shared HTTP server.
+
+pub mod config;
+pub mod consumer;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,170 @@
+//! Builds api-gateway-app on `service_kit::Application`.
+
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{HttpResponse, web};
+use prometheus::{IntGaugeVec, Opts};
+use service_kit::ServiceContext;
+use service_kit::server::ShutdownHandle;
+
+use crate::auth::{JwtVerifier, require_jwt};
+use crate::billing;
+use crate::breaker::CircuitBreaker;
+use crate::config::Settings;
+use crate::proxy::{self, Proxy};
+use crate::publisher::{PublishMetrics, Publisher};
+
+/// The service name in metrics and logs.
+pub const SERVICE: &str = "api-gateway-app";
+
+/// The OpenAPI document, served at `GET /openapi.json`.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// Every route the gateway serves, `(method, path)` in OpenAPI notation.
+/// `tests/openapi.rs` checks that this list, the document and the live
+/// router agree.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/movies"),
+    ("POST", "/api/movies"),
+    ("DELETE", "/api/movies"),
+    ("GET", "/api/movies/{id}"),
+    ("PUT", "/api/movies/{id}"),
+    ("DELETE", "/api/movies/{id}"),
+    ("POST", "/api/billing"),
+    ("POST", "/api/billing/"),
+    ("GET", "/openapi.json"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+];
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI_JSON)
+}
+
+/// A built gateway: listening, publisher connecting in the background.
+pub struct GatewayApp {
+    app: service_kit::Application,
+    publisher: Publisher,
+    publish_metrics: PublishMetrics,
+    proxy: Proxy,
+}
+
+impl GatewayApp {
+    /// Binds the listener (port 0 = any free port). RabbitMQ and
+    /// inventory-app need not be up.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let ctx = ServiceContext::new(SERVICE);
+        let gauge = IntGaugeVec::new(
+            Opts::new(
+                "inventory_circuit_state",
+                "Circuit breaker in front of inventory-app: 0 closed, 1 half-open, 2 open",
+            ),
+            &["service"],
+        )?;
+        let gauge = ctx.metrics.register(gauge.clone()).unwrap_or(gauge);
+        let breaker = CircuitBreaker::new(
+            settings.inventory.breaker_failure_threshold,
+            settings.inventory.breaker_open_for,
+        )
+        .with_gauge(gauge, "inventory-app");
+        let proxy = Proxy::new(&settings.inventory, breaker)?;
+        let publish_metrics = PublishMetrics::new(&ctx.metrics);
+        let (publisher, publisher_task) = Publisher::start(
+            settings.amqp.clone(),
+            settings.publish.confirm_timeout,
+            settings.publish.reconnect_max,
+            publish_metrics.clone(),
+            ctx.shutdown.clone(),
+        );
+        {
+            // Readiness = this instance can do its own job: the publisher is
+            // connected. inventory-app's health is deliberately not part of
+            // it: the load balancer would pull every gateway at once when
+            // inventory is down, taking /api/billing with it; the circuit
+            // breaker answers 503 fast for movies instead.
+            let publisher = publisher.clone();
+            ctx.health.add_check_fn("rabbitmq", move || {
+                let ok = publisher.is_connected();
+                async move {
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err("publisher not connected".to_string())
+                    }
+                }
+            });
+        }
+        let verifier = if settings.auth.enabled {
+            Some(web::Data::new(JwtVerifier::new(settings.auth.clone())?))
+        } else {
+            None
+        };
+        let auth_enabled = verifier.is_some();
+        let proxy_data = web::Data::new(proxy.clone());
+        let publisher_data = web::Data::new(publisher.clone());
+        let proxy_limit = settings.inventory.max_body_bytes;
+        let billing_limit = settings.publish.max_body_bytes;
+        let configure = move |cfg: &mut web::ServiceConfig| {
+            if let Some(v) = &verifier {
+                cfg.app_data(v.clone());
+            }
+            cfg.app_data(proxy_data.clone())
+                .app_data(publisher_data.clone())
+                .route("/openapi.json", web::get().to(openapi))
+                .service(
+                    web::scope("/api")
+                        .wrap(Condition::new(auth_enabled, from_fn(require_jwt)))
+                        .service(
+                            web::resource(["/movies", "/movies/{tail:.*}"])
+                                .app_data(web::PayloadConfig::new(proxy_limit))
+                                .default_service(web::to(proxy::handle)),
+                        )
+                        .service(
+                            web::resource(["/billing", "/billing/"])
+                                .app_data(web::PayloadConfig::new(billing_limit))
+                                .route(web::post().to(billing::post_billing)),
+                        ),
+                );
+        };
+        let mut app = service_kit::Application::build(&settings.http, ctx, configure)?;
+        app.spawn_worker("billing-publisher", publisher_task);
+        Ok(Self {
+            app,
+            publisher,
+            publish_metrics,
+            proxy,
+        })
+    }
+
+    /// The bound HTTP port.
+    pub fn port(&self) -> u16 {
+        self.app.port()
+    }
+
+    /// Triggers the same graceful stop as SIGTERM.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.app.shutdown_handle()
+    }
+
+    /// The billing publisher.
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
+    /// `billing_publish_total`.
+    pub fn publish_metrics(&self) -> &PublishMetrics {
+        &self.publish_metrics
+    }
+
+    /// The circuit breaker in front of inventory-app.
+    pub fn breaker(&self) -> &CircuitBreaker {
+        self.proxy.breaker()
+    }
+
+    /// Serves until SIGTERM/SIGINT or the shutdown handle, then drains.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.app.run_until_stopped().await
+    }
+}

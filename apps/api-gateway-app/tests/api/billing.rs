@@ -1,0 +1,226 @@
+use std::time::Duration;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn confirmed_publish_is_200_with_a_persistent_message_carrying_a_unique_id() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    let body = r#"{"user_id":"3","number_of_items":"5","total_amount":"180"}"#;
+    let r = gw.post_billing("/api/billing", body).await;
+    assert_eq!(r.status(), 200);
+    let a: serde_json::Value = r.json().await.unwrap();
+    let r = gw
+        .post_billing(
+            "/api/billing/",
+            r#"{"user_id":3,"number_of_items":5,"total_amount":180.5}"#,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let b: serde_json::Value = r.json().await.unwrap();
+    assert_ne!(a["message_id"], b["message_id"]);
+
+    let m = q.get().await.expect("message in the queue");
+    assert_eq!(m.delivery.data, body.as_bytes(), "published as received");
+    let p = &m.delivery.properties;
+    assert_eq!(*p.delivery_mode(), Some(2));
+    assert_eq!(
+        p.content_type().as_ref().unwrap().as_str(),
+        "application/json"
+    );
+    assert_eq!(
+        p.message_id().as_ref().unwrap().as_str(),
+        a["message_id"].as_str().unwrap()
+    );
+    assert!(q.get().await.is_some());
+    assert_eq!(gw.publish_metrics.get("confirmed"), 2);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_billing_bodies_get_4xx_json_and_publish_nothing() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    for (body, code) in [
+        ("{not json", "malformed_json"),
+        ("", "malformed_json"),
+        ("[1,2]", "invalid_body"),
+        ("\"x\"", "invalid_body"),
+        ("null", "invalid_body"),
+        (
+            r#"{"user_id":"3","number_of_items":"-5","total_amount":"180"}"#,
+            "invalid_field",
+        ),
+        (
+            r#"{"user_id":"3","number_of_items":"five","total_amount":"180"}"#,
+            "invalid_field",
+        ),
+        (
+            r#"{"user_id":"3","number_of_items":"5","total_amount":"-1"}"#,
+            "invalid_field",
+        ),
+        (
+            r#"{"user_id":"3","number_of_items":"5","total_amount":"abc"}"#,
+            "invalid_field",
+        ),
+        (
+            r#"{"user_id":"","number_of_items":"5","total_amount":"1"}"#,
+            "invalid_field",
+        ),
+        (
+            r#"{"number_of_items":"5","total_amount":"1"}"#,
+            "invalid_field",
+        ),
+        (
+            r#"{"user_id":{"a":1},"number_of_items":"5","total_amount":"1"}"#,
+            "invalid_field",
+        ),
+    ] {
+        let r = gw.post_billing("/api/billing", body).await;
+        let e = assert_json_error(r, 400).await;
+        assert_eq!(e["error"], code, "{body}");
+    }
+    // not JSON content type
+    let r = gw
+        .client
+        .post(gw.url("/api/billing"))
+        .header("content-type", "text/plain")
+        .body(r#"{"user_id":"3","number_of_items":"5","total_amount":"180"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_json_error(r, 415).await;
+    let r = gw
+        .client
+        .post(gw.url("/api/billing"))
+        .body(r#"{"user_id":"3","number_of_items":"5","total_amount":"180"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_json_error(r, 415).await;
+    // 12 MB
+    let big = format!(
+        r#"{{"user_id":"{}","number_of_items":"5","total_amount":"1"}}"#,
+        "x".repeat(12 * 1024 * 1024)
+    );
+    if let Ok(r) = gw
+        .client
+        .post(gw.url("/api/billing"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+    {
+        assert_json_error(r, 413).await;
+    }
+    // wrong method
+    let r = gw.client.get(gw.url("/api/billing")).send().await.unwrap();
+    assert_json_error(r, 405).await;
+    // nothing was published, the process is fine
+    assert!(q.get().await.is_none());
+    assert_eq!(gw.publish_metrics.get("confirmed"), 0);
+    assert_eq!(
+        gw.client
+            .get(gw.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn broker_unreachable_is_503_never_200() {
+    let inv = FakeInventory::start().await;
+    let mut q = TestQueue::new();
+    q.amqp.port = 1; // closed port
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    for _ in 0..3 {
+        let r = gw
+            .post_billing(
+                "/api/billing",
+                r#"{"user_id":"3","number_of_items":"5","total_amount":"180"}"#,
+            )
+            .await;
+        assert!(r.headers().contains_key("retry-after"));
+        let e = assert_json_error(r, 503).await;
+        assert_eq!(e["error"], "broker_unavailable");
+    }
+    assert_eq!(gw.publish_metrics.get("unavailable"), 3);
+    assert_eq!(gw.publish_metrics.get("confirmed"), 0);
+    let r = gw.client.get(gw.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        gw.client
+            .get(gw.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // the movie proxy keeps working
+    assert_eq!(
+        gw.client
+            .get(gw.url("/api/movies"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn publisher_reconnects_after_the_connection_is_closed_by_the_broker() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    // force-close the gateway's connection from the broker side
+    let out = std::process::Command::new("rabbitmqctl")
+        .args(["-q", "list_connections", "pid", "client_properties"])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("rabbitmqctl unavailable: skipping");
+        return;
+    };
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut closed = 0;
+    for line in listing
+        .lines()
+        .filter(|l| l.contains(q.topology.queue.as_str()))
+    {
+        if let Some(pid) = line.split_whitespace().next() {
+            let _ = std::process::Command::new("rabbitmqctl")
+                .args(["-q", "close_connection", pid, "test: forced close"])
+                .output();
+            closed += 1;
+        }
+    }
+    if closed == 0 {
+        eprintln!("no gateway connection listed: skipping");
+        return;
+    }
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            let r = gw
+                .post_billing(
+                    "/api/billing",
+                    r#"{"user_id":"1","number_of_items":1,"total_amount":1}"#,
+                )
+                .await;
+            r.status() == 200
+        })
+        .await,
+        "publishing works again after the reconnect"
+    );
+    gw.stop().await;
+}

@@ -1,0 +1,6 @@
+//! api-gateway-app against a fake inventory and the real RabbitMQ.
+mod auth;
+mod billing;
+mod helpers;
+mod openapi;
+mod proxy;

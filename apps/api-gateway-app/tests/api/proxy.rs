@@ -1,0 +1,184 @@
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use api_gateway_app::breaker::State;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn proxied_response_is_exact_status_headers_and_body() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    let direct = reqwest::get(format!("{}/api/movies/fixed", inv.url))
+        .await
+        .unwrap();
+    let via = gw
+        .client
+        .get(gw.url("/api/movies/fixed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(via.status(), 201);
+    assert_eq!(via.status(), direct.status());
+    for h in [
+        "content-type",
+        "x-inventory",
+        "cache-control",
+        "content-length",
+    ] {
+        assert_eq!(via.headers().get(h), direct.headers().get(h), "header {h}");
+    }
+    let cookies: Vec<_> = via.headers().get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    assert!(
+        via.headers().get("x-hop-secret").is_none(),
+        "Connection-listed header stripped"
+    );
+    assert_eq!(via.text().await.unwrap(), direct.text().await.unwrap());
+
+    inv.status.store(418, Ordering::SeqCst);
+    let via = gw
+        .client
+        .get(gw.url("/api/movies/fixed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(via.status(), 418);
+    assert_eq!(via.text().await.unwrap(), "exact body \u{1F37F}");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn request_method_path_query_headers_and_body_are_forwarded() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    let res = gw
+        .client
+        .put(gw.url("/api/movies/echo/42?title=a%25b&x=1"))
+        .header("content-type", "application/json")
+        .header("x-custom", "kept")
+        .header("connection", "x-drop-me")
+        .header("x-drop-me", "1")
+        .header("x-request-id", "req-123")
+        .body(r#"{"title":"t"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("x-request-id").unwrap(), "req-123");
+    let echo: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(echo["method"], "PUT");
+    assert_eq!(echo["path"], "/api/movies/echo/42");
+    assert_eq!(echo["query"], "title=a%25b&x=1");
+    assert_eq!(echo["body"], r#"{"title":"t"}"#);
+    assert_eq!(echo["headers"]["x-custom"], "kept");
+    assert_eq!(echo["headers"]["content-type"], "application/json");
+    assert_eq!(echo["headers"]["x-request-id"], "req-123");
+    assert!(echo["headers"].get("x-drop-me").is_none());
+    assert!(
+        echo["headers"]["x-forwarded-for"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1")
+    );
+
+    // /api/movies itself, with the query string
+    let res = gw
+        .client
+        .get(gw.url("/api/movies?title=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["path"], "/api/movies");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_both_ways() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    let res = gw
+        .client
+        .post(gw.url("/api/movies"))
+        .header("content-type", "application/json")
+        .body(vec![b'a'; 12 * 1024 * 1024])
+        .send()
+        .await;
+    // actix may answer 413 before reading the whole body and close the
+    // connection; either the 413 arrives or the connection is cut, never a 2xx/5xx
+    if let Ok(res) = res {
+        assert_json_error(res, 413).await;
+    }
+    let res = gw
+        .client
+        .get(gw.url("/api/movies/big"))
+        .send()
+        .await
+        .unwrap();
+    assert_json_error(res, 502).await;
+    assert_eq!(
+        gw.client
+            .get(gw.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn circuit_breaker_opens_on_failures_answers_fast_and_closes_again() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    inv.failing.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+        assert_eq!(r.status(), 500, "5xx passed through while closed");
+    }
+    assert_eq!(gw.breaker.state(), State::Open);
+    let started = Instant::now();
+    let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert!(r.headers().contains_key("retry-after"));
+    let body = assert_json_error(r, 503).await;
+    assert_eq!(body["error"], "inventory_unavailable");
+    let metrics = gw
+        .client
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"inventory_circuit_state{service="inventory-app"} 2"#),
+        "{metrics}"
+    );
+
+    inv.failing.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "half-open probe passes");
+    assert_eq!(gw.breaker.state(), State::Closed);
+    // readiness does not depend on inventory
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn inventory_down_is_503_json_with_retry_after() {
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings("http://127.0.0.1:1", &q.amqp)).await;
+    let r = gw.client.get(gw.url("/api/movies/1")).send().await.unwrap();
+    assert!(r.headers().contains_key("retry-after"));
+    assert_json_error(r, 503).await;
+    gw.stop().await;
+}

@@ -1,0 +1,493 @@
+//! The billing consumer.
+//!
+//! One step, [`Processor::process_batch`], takes the deliveries collected by
+//! [`Session::next_batch`] and settles every one of them:
+//! - a body that can never become an order is rejected without requeue, so
+//!   RabbitMQ dead-letters it into `<queue>.dlq`;
+//! - the valid ones are inserted in one statement
+//!   (`INSERT … SELECT FROM unnest(…) ON CONFLICT (message_id) DO NOTHING`)
+//!   and acknowledged with one `basic.ack(multiple)` **after** it committed;
+//! - when PostgreSQL is unavailable they are nacked with requeue after a
+//!   backoff — never acknowledged and dropped.
+//!
+//! [`run`] is the thin loop around it: connect with backoff and jitter,
+//! declare the topology, consume, batch, process, and on SIGTERM stop taking
+//! deliveries, finish the batch in hand and close.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use prometheus::{IntCounterVec, Opts};
+use service_kit::amqp::lapin::message::Delivery;
+use service_kit::amqp::lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+};
+use service_kit::amqp::lapin::types::FieldTable;
+use service_kit::amqp::lapin::{self, Channel, Connection};
+use service_kit::amqp::{
+    AmqpSettings, Backoff, ConnectOptions, QueueTopology, billing::BillingOrder,
+};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ConsumerSettings;
+use crate::store::{NewOrder, Store, StoreError};
+
+/// `billing_messages_total{outcome}`.
+#[derive(Clone)]
+pub struct BillingMetrics {
+    messages: IntCounterVec,
+}
+
+impl BillingMetrics {
+    /// Registers the counter on the service's registry.
+    pub fn new(metrics: &service_kit::metrics::Metrics) -> Self {
+        let messages = IntCounterVec::new(
+            Opts::new(
+                "billing_messages_total",
+                "Billing messages handled, by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        // a second registration (programming error) keeps a working, unexported counter
+        let messages = metrics.register(messages.clone()).unwrap_or(messages);
+        for outcome in ["stored", "duplicate", "dead_lettered", "retried"] {
+            messages.with_label_values(&[outcome]);
+        }
+        Self { messages }
+    }
+
+    fn add(&self, outcome: &str, n: u64) {
+        if n > 0 {
+            self.messages.with_label_values(&[outcome]).inc_by(n);
+        }
+    }
+
+    /// Current value of one outcome (tests).
+    pub fn get(&self, outcome: &str) -> u64 {
+        self.messages.with_label_values(&[outcome]).get()
+    }
+}
+
+/// What one batch became.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchReport {
+    /// new rows in `orders`
+    pub stored: u64,
+    /// valid messages whose `message_id` was already stored (redeliveries)
+    pub duplicate: u64,
+    /// rejected into the dead-letter queue
+    pub dead_lettered: u64,
+    /// nacked with requeue because PostgreSQL was unavailable
+    pub retried: u64,
+}
+
+/// A batch that could not be settled completely.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// PostgreSQL unavailable: the valid messages were requeued.
+    #[error("database unavailable ({report:?}): {cause}")]
+    DatabaseUnavailable {
+        /// what did happen
+        report: BatchReport,
+        /// why
+        cause: StoreError,
+    },
+    /// The channel or connection failed while settling: unsettled messages
+    /// return to the queue when the broker notices; redeliveries are
+    /// deduplicated by `message_id`.
+    #[error("broker error while settling a batch: {0}")]
+    Broker(#[from] lapin::Error),
+    /// The channel is already closed (acker poisoned).
+    #[error("channel closed before the batch was settled")]
+    ChannelClosed,
+}
+
+/// Shared health flags (readiness).
+#[derive(Debug, Default)]
+pub struct ConsumerState {
+    /// consuming on an open channel
+    pub consuming: AtomicBool,
+    /// the last insert failed because PostgreSQL was unavailable
+    pub database_down: AtomicBool,
+}
+
+/// The idempotency key: the AMQP `message_id`, or a hash of the body when the
+/// publisher set none (identical bodies without ids then count as one).
+pub fn idempotency_key(delivery: &Delivery) -> String {
+    match delivery.properties.message_id() {
+        Some(id) if !id.as_str().trim().is_empty() => id.as_str().to_string(),
+        _ => {
+            let digest = Sha256::digest(&delivery.data);
+            let mut key = String::with_capacity(7 + 64);
+            key.push_str("sha256:");
+            for b in digest {
+                key.push_str(&format!("{b:02x}"));
+            }
+            key
+        }
+    }
+}
+
+/// Turns a delivery into an order, or says why it never can be one.
+pub fn decode(delivery: &Delivery) -> Result<NewOrder, String> {
+    let order = BillingOrder::parse_bytes(&delivery.data).map_err(|e| e.to_string())?;
+    let message_id = idempotency_key(delivery);
+    if message_id.len() > 255 {
+        return Err("message_id longer than 255 bytes".into());
+    }
+    Ok(NewOrder {
+        message_id,
+        user_id: order.user_id().to_string(),
+        number_of_items: i32::try_from(order.number_of_items())
+            .map_err(|_| "number_of_items out of range".to_string())?,
+        total_amount: order.total_amount().to_string(),
+    })
+}
+
+/// The consumer step: store, dead-letter or requeue a batch.
+#[derive(Clone)]
+pub struct Processor {
+    store: Store,
+    metrics: BillingMetrics,
+    state: Arc<ConsumerState>,
+    backoff: Arc<tokio::sync::Mutex<Backoff>>,
+}
+
+fn ok_or_closed(settled: bool) -> Result<(), BatchError> {
+    if settled {
+        Ok(())
+    } else {
+        Err(BatchError::ChannelClosed)
+    }
+}
+
+impl Processor {
+    /// A processor writing to `store`; `retry_base`/`retry_max` bound the
+    /// backoff before requeueing when PostgreSQL is down.
+    pub fn new(
+        store: Store,
+        metrics: BillingMetrics,
+        state: Arc<ConsumerState>,
+        retry_base: Duration,
+        retry_max: Duration,
+    ) -> Self {
+        Self {
+            store,
+            metrics,
+            state,
+            backoff: Arc::new(tokio::sync::Mutex::new(Backoff::new(retry_base, retry_max))),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The shared health flags.
+    pub fn state(&self) -> &Arc<ConsumerState> {
+        &self.state
+    }
+
+    /// Settles every delivery of `batch` (deliveries of one channel, in
+    /// delivery-tag order, with nothing older left unsettled on it).
+    pub async fn process_batch(&self, batch: Vec<Delivery>) -> Result<BatchReport, BatchError> {
+        let mut report = BatchReport::default();
+        let mut valid: Vec<(Delivery, NewOrder)> = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            match decode(&delivery) {
+                Ok(order) => valid.push((delivery, order)),
+                Err(reason) => {
+                    tracing::warn!(
+                        delivery_tag = delivery.delivery_tag,
+                        message_id = ?delivery.properties.message_id(),
+                        %reason,
+                        "poison message: dead-lettering"
+                    );
+                    let settled = delivery
+                        .acker
+                        .reject(BasicRejectOptions { requeue: false })
+                        .await?;
+                    ok_or_closed(settled)?;
+                    report.dead_lettered += 1;
+                    self.metrics.add("dead_lettered", 1);
+                }
+            }
+        }
+        if valid.is_empty() {
+            return Ok(report);
+        }
+        let orders: Vec<NewOrder> = valid.iter().map(|(_, o)| o.clone()).collect();
+        match self.store.insert_orders(&orders).await {
+            Ok(stored) => {
+                self.on_db_success().await;
+                let (last, _) = valid.last().expect("non-empty");
+                let settled = last.acker.ack(BasicAckOptions { multiple: true }).await?;
+                // the rows are committed; if the ack is lost the messages come
+                // back and are counted as duplicates
+                ok_or_closed(settled)?;
+                report.stored = stored;
+                report.duplicate = valid.len() as u64 - stored;
+                self.metrics.add("stored", report.stored);
+                self.metrics.add("duplicate", report.duplicate);
+                Ok(report)
+            }
+            Err(StoreError::Rejected(cause)) => {
+                tracing::warn!(%cause, "batch refused by the database, retrying one by one");
+                self.one_by_one(valid, report).await
+            }
+            Err(cause @ StoreError::Unavailable(_)) => {
+                self.requeue_after_backoff(valid, report, cause).await
+            }
+        }
+    }
+
+    async fn on_db_success(&self) {
+        self.state.database_down.store(false, Ordering::Relaxed);
+        self.backoff.lock().await.reset();
+    }
+
+    async fn requeue_after_backoff(
+        &self,
+        valid: Vec<(Delivery, NewOrder)>,
+        mut report: BatchReport,
+        cause: StoreError,
+    ) -> Result<BatchReport, BatchError> {
+        self.state.database_down.store(true, Ordering::Relaxed);
+        let delay = self.backoff.lock().await.next_delay();
+        tracing::error!(%cause, retry_in_ms = delay.as_millis() as u64, messages = valid.len(),
+            "PostgreSQL unavailable: requeueing the batch after a backoff");
+        tokio::time::sleep(delay).await;
+        let (last, _) = valid.last().expect("non-empty");
+        let settled = last
+            .acker
+            .nack(BasicNackOptions {
+                multiple: true,
+                requeue: true,
+            })
+            .await?;
+        ok_or_closed(settled)?;
+        report.retried = valid.len() as u64;
+        self.metrics.add("retried", report.retried);
+        Err(BatchError::DatabaseUnavailable { report, cause })
+    }
+
+    async fn one_by_one(
+        &self,
+        valid: Vec<(Delivery, NewOrder)>,
+        mut report: BatchReport,
+    ) -> Result<BatchReport, BatchError> {
+        let mut rest = valid.into_iter();
+        while let Some((delivery, order)) = rest.next() {
+            match self.store.insert_orders(std::slice::from_ref(&order)).await {
+                Ok(n) => {
+                    ok_or_closed(delivery.acker.ack(BasicAckOptions::default()).await?)?;
+                    report.stored += n;
+                    report.duplicate += 1 - n;
+                    self.metrics.add("stored", n);
+                    self.metrics.add("duplicate", 1 - n);
+                }
+                Err(StoreError::Rejected(cause)) => {
+                    tracing::warn!(%cause, message_id = %order.message_id, "database refused the order: dead-lettering");
+                    ok_or_closed(
+                        delivery
+                            .acker
+                            .reject(BasicRejectOptions { requeue: false })
+                            .await?,
+                    )?;
+                    report.dead_lettered += 1;
+                    self.metrics.add("dead_lettered", 1);
+                }
+                Err(cause @ StoreError::Unavailable(_)) => {
+                    let mut remaining = vec![(delivery, order)];
+                    remaining.extend(rest);
+                    return self.requeue_after_backoff(remaining, report, cause).await;
+                }
+            }
+        }
+        self.on_db_success().await;
+        Ok(report)
+    }
+}
+
+/// One consuming session: a connection, a channel with prefetch, a consumer.
+pub struct Session {
+    connection: Connection,
+    channel: Channel,
+    consumer: lapin::Consumer,
+}
+
+/// Why a session ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextBatch {
+    /// deliveries to process (never empty)
+    Batch,
+    /// shutdown was requested
+    Shutdown,
+    /// the consumer stream ended or failed: reconnect
+    Lost,
+}
+
+impl Session {
+    /// Connects, declares the topology, sets the prefetch and starts consuming.
+    pub async fn open(
+        amqp: &AmqpSettings,
+        topology: &QueueTopology,
+        prefetch: u16,
+    ) -> Result<Self, service_kit::amqp::AmqpError> {
+        let connection =
+            service_kit::amqp::connect(amqp, &ConnectOptions::default(), "billing-app").await?;
+        let channel = connection.create_channel().await?;
+        topology.declare(&channel).await?;
+        channel
+            .basic_qos(prefetch, BasicQosOptions::default())
+            .await?;
+        let tag = format!("billing-app-{}", uuid::Uuid::new_v4());
+        let consumer = channel
+            .basic_consume(
+                topology.queue.as_str().into(),
+                tag.as_str().into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        Ok(Self {
+            connection,
+            channel,
+            consumer,
+        })
+    }
+
+    /// Waits for the first delivery (or shutdown), then collects more for at
+    /// most `wait` or until `max` are in hand.
+    pub async fn next_batch(
+        &mut self,
+        max: usize,
+        wait: Duration,
+        shutdown: &CancellationToken,
+        out: &mut Vec<Delivery>,
+    ) -> NextBatch {
+        out.clear();
+        let first = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => return NextBatch::Shutdown,
+            next = self.consumer.next() => next,
+        };
+        match first {
+            Some(Ok(d)) => out.push(d),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "consumer failed");
+                return NextBatch::Lost;
+            }
+            None => return NextBatch::Lost,
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        while out.len() < max {
+            match tokio::time::timeout_at(deadline, self.consumer.next()).await {
+                Ok(Some(Ok(d))) => out.push(d),
+                // keep what we have: it is processed before reconnecting
+                Ok(Some(Err(_))) | Ok(None) => break,
+                Err(_) => break,
+            }
+        }
+        NextBatch::Batch
+    }
+
+    /// True while the connection and channel are usable.
+    pub fn is_connected(&self) -> bool {
+        self.connection.status().connected() && self.channel.status().connected()
+    }
+
+    /// Closes the channel and the connection (unacked deliveries return to the queue).
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            let _ = self.channel.close(200, "bye".into()).await;
+            let _ = self.connection.close(200, "bye".into()).await;
+        })
+        .await;
+    }
+}
+
+/// The consumer loop; returns when `shutdown` is cancelled.
+pub async fn run(
+    processor: Processor,
+    amqp: AmqpSettings,
+    settings: ConsumerSettings,
+    shutdown: CancellationToken,
+) {
+    let topology = QueueTopology::from_settings(&amqp);
+    let mut reconnect = Backoff::new(
+        settings.retry_base,
+        settings.retry_max.max(settings.retry_base),
+    );
+    let mut batch = Vec::with_capacity(settings.batch_size);
+    'outer: while !shutdown.is_cancelled() {
+        let opened = tokio::select! {
+            _ = shutdown.cancelled() => break 'outer,
+            s = Session::open(&amqp, &topology, settings.prefetch) => s,
+        };
+        let mut session = match opened {
+            Ok(s) => s,
+            Err(e) => {
+                let delay = reconnect.next_delay();
+                tracing::error!(error = %e, broker = %service_kit::amqp::redacted(&amqp), retry_in_ms = delay.as_millis() as u64,
+                    "cannot consume from RabbitMQ, retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break 'outer,
+                    _ = tokio::time::sleep(delay) => continue 'outer,
+                }
+            }
+        };
+        reconnect.reset();
+        processor.state.consuming.store(true, Ordering::Relaxed);
+        tracing::info!(queue = %topology.queue, prefetch = settings.prefetch, "consuming");
+        loop {
+            match session
+                .next_batch(
+                    settings.batch_size,
+                    settings.batch_wait,
+                    &shutdown,
+                    &mut batch,
+                )
+                .await
+            {
+                NextBatch::Shutdown => {
+                    processor.state.consuming.store(false, Ordering::Relaxed);
+                    session.close().await;
+                    break 'outer;
+                }
+                NextBatch::Lost => break,
+                NextBatch::Batch => {}
+            }
+            let n = batch.len();
+            match processor.process_batch(std::mem::take(&mut batch)).await {
+                Ok(report) => tracing::debug!(messages = n, ?report, "batch settled"),
+                Err(BatchError::DatabaseUnavailable { .. }) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "batch not settled, reconnecting");
+                    break;
+                }
+            }
+            if !session.is_connected() {
+                break;
+            }
+        }
+        processor.state.consuming.store(false, Ordering::Relaxed);
+        session.close().await;
+        let delay = reconnect.next_delay();
+        tracing::warn!(
+            retry_in_ms = delay.as_millis() as u64,
+            "RabbitMQ session lost, reconnecting"
+        );
+        tokio::select! {
+            _ = shutdown.cancelled() => break 'outer,
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
+    processor.state.consuming.store(false, Ordering::Relaxed);
+    tracing::info!("consumer stopped");
+}

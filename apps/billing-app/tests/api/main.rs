@@ -1,0 +1,4 @@
+//! billing-app against the real PostgreSQL and RabbitMQ of the machine.
+mod consumer;
+mod helpers;
+mod service;
