@@ -56,10 +56,15 @@ async fn fixed(status: web::Data<Arc<AtomicU16>>) -> HttpResponse {
         .insert_header(("x-inventory", "yes"))
         .append_header(("set-cookie", "a=1"))
         .append_header(("set-cookie", "b=2"))
-        .insert_header(("connection", "x-hop-secret"))
-        .insert_header(("x-hop-secret", "must not pass"))
         .insert_header(("cache-control", "no-store"))
         .body("exact body \u{1F37F}")
+}
+
+async fn teapot() -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::IM_A_TEAPOT)
+        .insert_header(("x-inventory", "teapot"))
+        .content_type("application/json")
+        .body(r#"{"error":"teapot","message":"short and stout"}"#)
 }
 
 async fn big() -> HttpResponse {
@@ -87,6 +92,7 @@ impl FakeInventory {
                 .app_data(web::PayloadConfig::new(32 * 1024 * 1024))
                 .route("/api/movies/fixed", web::get().to(fixed))
                 .route("/api/movies/big", web::get().to(big))
+                .route("/api/movies/teapot", web::get().to(teapot))
                 .route("/api/movies/echo", web::to(echo))
                 .route("/api/movies/echo/{tail:.*}", web::to(echo))
                 .default_service(web::to(any))
