@@ -193,7 +193,15 @@ if [ "$rc" -ne 2 ]; then
 else
     proofs=$((proofs + 1))
 fi
-echo "$NAME: broken fixtures: $proofs/5 proofs fail as they must (validate: 3 exact errors; fmt; schema-valid but checkov fails; checkov parse error flagged although checkov exited $ck_rc)"
+# skip-no-reason: a checkov:skip without a reason is rejected.
+"$CHECKOV" -d "$BROKEN/skip-no-reason" --framework terraform -o json --skip-download >"$TMP/broken-skip.json" 2>/dev/null || true
+rc=0; "${REPORT[@]}" checkov tf-broken/skip-no-reason "$TMP/broken-skip.json" >/dev/null 2>"$TMP/skip.err" || rc=$?
+if [ "$rc" -ne 1 ] || ! grep -q 'skips without a reason' "$TMP/skip.err"; then
+    fail "tf-broken/skip-no-reason: a checkov:skip without a reason was accepted (exit $rc)"
+else
+    proofs=$((proofs + 1))
+fi
+echo "$NAME: broken fixtures: $proofs/6 proofs fail as they must (validate: 3 exact errors; fmt; schema-valid but checkov fails; checkov parse error flagged although checkov exited $ck_rc; skip without reason)"
 
 if [ "$failures" -gt 0 ]; then
     echo "$NAME: $failures failure(s)" >&2
