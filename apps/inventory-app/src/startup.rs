@@ -12,6 +12,11 @@ use crate::configuration::{SERVICE_NAME, Settings};
 use crate::routes;
 use crate::store::MovieStore;
 
+/// Largest accepted JSON body: 256 KiB. Room for a 10 000-character
+/// description even fully `\uXXXX`-escaped, so an over-long field gets a
+/// precise 400 `invalid_field`; anything bigger is 413 before it is read.
+pub const JSON_BODY_LIMIT: usize = 256 * 1024;
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -29,7 +34,8 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
 /// Binds the listener and wires the routes around `pool`. Readiness checks
 /// PostgreSQL; migrations are the caller's business (see [`run`]).
 pub fn build(http: &HttpSettings, pool: Pool) -> std::io::Result<Application> {
-    let ctx = ServiceContext::new(SERVICE_NAME);
+    let mut ctx = ServiceContext::new(SERVICE_NAME);
+    ctx.json_limit = JSON_BODY_LIMIT;
     db::add_readiness_check(&ctx.health, pool.clone());
     let store = web::Data::new(MovieStore::new(pool));
     Application::build(http, ctx, move |cfg| {
