@@ -218,6 +218,7 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         415 => "unsupported_media_type",
         429 => "too_many_requests",
         431 => "request_header_fields_too_large",
+        502 => "bad_gateway",
         503 => "service_unavailable",
         504 => "gateway_timeout",
         s if s >= 500 => "internal_error",
@@ -225,11 +226,26 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
     }
 }
 
+/// Response extension that exempts a response from [`json_error_body`]
+/// (e.g. a proxied upstream answer that must reach the client unchanged).
+/// Use [`keep_error_body`].
+#[derive(Debug, Clone, Copy)]
+pub struct KeepErrorBody;
+
+/// Marks `resp` so its status, headers and body pass through untouched.
+pub fn keep_error_body(resp: &mut HttpResponse) {
+    resp.extensions_mut().insert(KeepErrorBody);
+}
+
 /// `ErrorHandlers` default handler: any 4xx/5xx response that is not already
 /// JSON gets the JSON error body (keeps headers such as `Allow`/`Retry-After`).
+/// Responses marked with [`keep_error_body`] are left alone.
 pub fn json_error_body<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if res.response().extensions().get::<KeepErrorBody>().is_some() {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -274,3 +290,40 @@ pub fn json_error_body<B: MessageBody + 'static>(
 
 /// Type alias helper for the body produced by [`json_error_body`].
 pub type JsonErrorBody<B> = EitherBody<B, BoxBody>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::middleware::ErrorHandlers;
+    use actix_web::{App, test};
+
+    #[actix_web::test]
+    async fn non_json_errors_become_json_unless_kept() {
+        let app = test::init_service(
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(json_error_body))
+                .route(
+                    "/plain",
+                    web::get().to(|| async { HttpResponse::BadGateway().body("upstream says no") }),
+                )
+                .route(
+                    "/kept",
+                    web::get().to(|| async {
+                        let mut r = HttpResponse::BadGateway().body("upstream says no");
+                        keep_error_body(&mut r);
+                        r
+                    }),
+                ),
+        )
+        .await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/plain").to_request()).await;
+        assert_eq!(res.status(), 502);
+        let body: ErrorBody = test::read_body_json(res).await;
+        assert_eq!(body.error, "bad_gateway");
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/kept").to_request()).await;
+        assert_eq!(res.status(), 502);
+        assert_eq!(test::read_body(res).await, "upstream says no");
+    }
+}
