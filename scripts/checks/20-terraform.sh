@@ -158,6 +158,17 @@ if "${REPORT[@]}" validate tf-broken/validate "$TMP/broken-validate.json" \
 else
     fail "tf-broken/validate did not fail with exactly its three errors"
 fi
+# validate-provider: the checks the provider adds to Terraform core's.
+copy_config "$BROKEN/validate-provider" "$TMP/broken/validate-provider"
+tf_validate "$TMP/broken/validate-provider" "$TMP/broken-validate-provider.json" || true
+if "${REPORT[@]}" validate tf-broken/validate-provider "$TMP/broken-validate-provider.json" \
+        --expect 'Value for unconfigurable attribute~Can'"'"'t configure a value for "arn"' \
+        --expect 'Too many logging blocks~No more than 1 "logging" blocks are allowed' \
+        >/dev/null; then
+    proofs=$((proofs + 1))
+else
+    fail "tf-broken/validate-provider did not fail with exactly its two errors"
+fi
 # fmt: must be reported as not formatted.
 if "${TF[@]}" fmt -check -recursive -no-color "$BROKEN/fmt" >"$TMP/fmt.out" 2>&1; then
     fail "tf-broken/fmt passed terraform fmt -check"
@@ -201,7 +212,7 @@ if [ "$rc" -ne 1 ] || ! grep -q 'skips without a reason' "$TMP/skip.err"; then
 else
     proofs=$((proofs + 1))
 fi
-echo "$NAME: broken fixtures: $proofs/6 proofs fail as they must (validate: 3 exact errors; fmt; schema-valid but checkov fails; checkov parse error flagged although checkov exited $ck_rc; skip without reason)"
+echo "$NAME: broken fixtures: $proofs/7 proofs fail as they must (validate: 3 exact errors; provider checks: 2 exact errors; fmt; schema-valid but checkov fails; checkov parse error flagged although checkov exited $ck_rc; skip without reason)"
 
 if [ "$failures" -gt 0 ]; then
     echo "$NAME: $failures failure(s)" >&2

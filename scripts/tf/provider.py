@@ -104,6 +104,96 @@ def compile_schema(src, out, addr=None):
     )
 
 
+# --------------------------------------------------------------------------- config checks
+class _Unknown:
+    """An unknown value (cty msgpack extension), e.g. a dynamic block over unknown for_each."""
+
+
+UNKNOWN = _Unknown()
+_SINGLE, _SET = 1, 3  # tfplugin6 NestingMode values (same in Schema.NestedBlock and Schema.Object)
+
+
+def decode_config(dv):
+    """The configuration object of a tfplugin6 DynamicValue (msgpack or JSON)."""
+    import msgpack
+
+    if dv.msgpack:
+        return msgpack.unpackb(dv.msgpack, raw=False, strict_map_key=False,
+                               ext_hook=lambda code, data: UNKNOWN)
+    if dv.json:
+        return json.loads(dv.json)
+    return None
+
+
+def check_block(block, value, path, diags):
+    """What Terraform core leaves to providers (the SDKs do it in Validate*Config):
+    computed-only attributes must not be set; nested block counts within
+    min_items/max_items. `diags` gets (summary, detail, path) tuples."""
+    if not isinstance(value, dict):
+        return
+    for a in block.attributes:
+        v = value.get(a.name)
+        if v is None:
+            continue
+        if a.computed and not a.optional and not a.required:
+            diags.append(("Value for unconfigurable attribute",
+                          f'Can\'t configure a value for "{a.name}": its value will be decided automatically '
+                          "based on the result of applying this configuration.", path + [a.name]))
+        elif a.HasField("nested_type") and v is not UNKNOWN:
+            obj = _Schema_Object_as_block(a.nested_type)
+            mode = a.nested_type.nesting
+            if mode == _SINGLE:
+                check_block(obj, v, path + [a.name], diags)
+            elif isinstance(v, list):
+                for i, item in enumerate(v):
+                    check_block(obj, item, path + [a.name] + ([] if mode == _SET else [i]), diags)
+            elif isinstance(v, dict):
+                for k, item in v.items():
+                    check_block(obj, item, path + [a.name, ("key", k)], diags)
+    for bt in block.block_types:
+        v = value.get(bt.type_name)
+        if v is None or v is UNKNOWN:
+            continue
+        if isinstance(v, list):
+            n = len(v)
+            if bt.max_items and n > bt.max_items:
+                diags.append((f"Too many {bt.type_name} blocks",
+                              f"No more than {bt.max_items} \"{bt.type_name}\" blocks are allowed", path + [bt.type_name]))
+            elif bt.min_items and n < bt.min_items and not any(x is UNKNOWN for x in v):
+                diags.append((f"Insufficient {bt.type_name} blocks",
+                              f"At least {bt.min_items} \"{bt.type_name}\" blocks are required.", path + [bt.type_name]))
+            for i, item in enumerate(v):
+                # Set elements have no index Terraform could point at: stop at the block.
+                check_block(bt.block, item, path + [bt.type_name] + ([] if bt.nesting == _SET else [i]), diags)
+        elif isinstance(v, dict):
+            if bt.nesting == _SINGLE:
+                check_block(bt.block, v, path + [bt.type_name], diags)
+            else:
+                for k, item in v.items():
+                    check_block(bt.block, item, path + [bt.type_name, ("key", k)], diags)
+
+
+class _Schema_Object_as_block:
+    def __init__(self, obj):
+        self.attributes = obj.attributes
+        self.block_types = ()
+
+
+def _diagnostics(pb, diags):
+    return [pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail,
+                          attribute=pb.AttributePath(steps=[_step(pb, p) for p in path]))
+            for summary, detail, path in diags]
+
+
+def _step(pb, p):
+    """Path element: a name (str), a list/set index (int) or a map key (("key", k))."""
+    if isinstance(p, int):
+        return pb.AttributePath.Step(element_key_int=p)
+    if isinstance(p, tuple):
+        return pb.AttributePath.Step(element_key_string=p[1])
+    return pb.AttributePath.Step(attribute_name=p)
+
+
 # --------------------------------------------------------------------------- serve
 def _self_signed_cert():
     """Server certificate for go-plugin's AutoMTLS (the client pins it from the handshake line)."""
@@ -178,15 +268,42 @@ def serve(pb_path):
     def stop_provider(request, context):
         return pb.StopProvider.Response()
 
+    schema_cache = {}
+
+    def schemas():
+        if not schema_cache:
+            resp = pb.GetProviderSchema.Response.FromString(schema_bytes)
+            schema_cache["provider"] = resp.provider.block
+            schema_cache["resource"] = {n: s.block for n, s in resp.resource_schemas.items()}
+            schema_cache["data"] = {n: s.block for n, s in resp.data_source_schemas.items()}
+        return schema_cache
+
+    def validator(kind, resp_cls):
+        def validate(request, context):
+            sc = schemas()
+            block = sc["provider"] if kind == "provider" else sc[kind].get(request.type_name)
+            diags = []
+            if block is not None:
+                try:
+                    check_block(block, decode_config(request.config), [], diags)
+                except Exception as e:  # never fail validation because of this checker
+                    sys.stderr.write(f"schema-only provider: config check skipped: {e!r}\n")
+                    diags = []
+            return resp_cls(diagnostics=_diagnostics(pb, diags))
+        return validate
+
     provider_methods = {
         "GetMetadata": unary(pb.GetMetadata.Request, get_metadata),
         "GetProviderSchema": unary(pb.GetProviderSchema.Request, lambda r, c: schema_bytes, raw_response=True),
         # Terraform core has already checked the configuration against the schema
-        # (unknown/missing arguments, types, block counts) before it calls these.
-        "ValidateProviderConfig": unary(pb.ValidateProviderConfig.Request, empty(pb.ValidateProviderConfig.Response)),
-        "ValidateResourceConfig": unary(pb.ValidateResourceConfig.Request, empty(pb.ValidateResourceConfig.Response)),
+        # (unknown/missing arguments, types, min_items) before it calls these; they add
+        # what the SDKs check in the provider: computed-only attributes set, max_items.
+        "ValidateProviderConfig": unary(pb.ValidateProviderConfig.Request,
+                                        validator("provider", pb.ValidateProviderConfig.Response)),
+        "ValidateResourceConfig": unary(pb.ValidateResourceConfig.Request,
+                                        validator("resource", pb.ValidateResourceConfig.Response)),
         "ValidateDataResourceConfig": unary(pb.ValidateDataResourceConfig.Request,
-                                            empty(pb.ValidateDataResourceConfig.Response)),
+                                            validator("data", pb.ValidateDataResourceConfig.Response)),
         "GetFunctions": unary(pb.GetFunctions.Request, empty(pb.GetFunctions.Response)),
         "StopProvider": unary(pb.StopProvider.Request, stop_provider),
     }
