@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 struct Key {
-    kid: String,
     pem: Vec<u8>,
     jwk: Value,
 }
@@ -53,7 +52,6 @@ fn rsa_key(kid: &str) -> Key {
     let _ = std::fs::remove_dir_all(&dir);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     Key {
-        kid: kid.to_string(),
         pem,
         jwk: json!({"kty":"RSA","alg":"RS256","use":"sig","kid":kid,"n":b64.encode(&n),"e":"AQAB"}),
     }

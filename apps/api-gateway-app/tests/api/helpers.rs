@@ -30,7 +30,7 @@ pub fn empty_env() -> Env<std::collections::HashMap<&'static str, &'static str>>
 pub struct FakeInventory {
     pub url: String,
     pub failing: Arc<AtomicBool>,
-    pub status: Arc<AtomicU16>,
+    _status: Arc<AtomicU16>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -108,7 +108,7 @@ impl FakeInventory {
         Self {
             url: format!("http://127.0.0.1:{port}"),
             failing,
-            status,
+            _status: status,
             handle,
         }
     }

@@ -1,4 +1,5 @@
 //! api-gateway-app against a fake inventory and the real RabbitMQ.
+mod audit;
 mod auth;
 mod billing;
 mod helpers;

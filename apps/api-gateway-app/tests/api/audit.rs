@@ -1,0 +1,198 @@
+//! The crud-master audit scenario end to end, all three services in-process
+//! on the real PostgreSQL and RabbitMQ.
+
+use std::time::Duration;
+
+use billing_app::config::{ConsumerSettings, Settings as BillingSettings};
+use billing_app::startup::BillingApp;
+use service_kit::config::{HttpSettings, LogSettings, PgSettings};
+use service_kit::db;
+
+use crate::helpers::*;
+
+/// A database of its own, dropped at the end even on panic.
+struct TestDb {
+    settings: PgSettings,
+}
+
+impl TestDb {
+    async fn new(prefix: &str) -> Self {
+        let name = unique(prefix);
+        let settings = PgSettings::local(&name);
+        db::create_database(&settings, &name).await.unwrap();
+        Self { settings }
+    }
+
+    async fn query_i64(&self, sql: &str) -> i64 {
+        let (client, conn) = db::pg_config(&self.settings)
+            .connect(db::tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .query_one(sql, &[])
+            .await
+            .map(|r| r.get::<_, i64>(0))
+            .unwrap_or(-1)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let s = self.settings.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let name = s.database.clone();
+            let _ = rt.block_on(db::drop_database(&s, &name));
+        })
+        .join();
+    }
+}
+
+struct Billing {
+    shutdown: service_kit::server::ShutdownHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+fn start_billing(orders: &PgSettings, q: &TestQueue) -> Billing {
+    let mut http = HttpSettings::for_tests();
+    http.port = 0;
+    let settings = BillingSettings {
+        http,
+        log: LogSettings::from_source(&empty_env()).unwrap(),
+        pg: orders.clone(),
+        amqp: q.amqp.clone(),
+        consumer: ConsumerSettings::for_tests(),
+    };
+    let app = BillingApp::build(settings).unwrap();
+    let shutdown = app.shutdown_handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    Billing { shutdown, task }
+}
+
+impl Billing {
+    async fn stop(self) {
+        self.shutdown.shutdown();
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn crud_master_audit_scenario() {
+    // inventory-app
+    let movies = TestDb::new("audit_movies").await;
+    let pool = db::pool(&movies.settings).unwrap();
+    inventory_app::startup::migrate(&pool).await.unwrap();
+    let mut http = HttpSettings::for_tests();
+    http.port = 0;
+    let inventory = inventory_app::startup::build(&http, pool).unwrap();
+    let inventory_url = format!("http://127.0.0.1:{}", inventory.port());
+    let inventory_stop = inventory.shutdown_handle();
+    let inventory_task = tokio::spawn(inventory.run_until_stopped());
+
+    // billing-app and the gateway on the same queue
+    let orders = TestDb::new("audit_orders").await;
+    let q = TestQueue::new();
+    let billing = start_billing(&orders.settings, &q);
+    let gw = Gateway::start(settings(&inventory_url, &q.amqp)).await;
+    gw.wait_connected().await;
+
+    // create and read a movie through the gateway
+    let r = gw
+        .client
+        .post(gw.url("/api/movies"))
+        .json(&serde_json::json!({"title": "A new movie", "description": "Very short description"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "POST /api/movies answers 200");
+    let created: serde_json::Value = r.json().await.unwrap();
+    let id = created["id"].as_i64().expect("id");
+    let r = gw
+        .client
+        .get(gw.url(&format!("/api/movies/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(got["title"], "A new movie");
+    let r = gw
+        .client
+        .get(gw.url("/api/movies?title=new"))
+        .send()
+        .await
+        .unwrap();
+    let list: serde_json::Value = r.json().await.unwrap();
+    assert!(list.as_array().unwrap().iter().any(|m| m["id"] == id));
+    let r = gw
+        .client
+        .get(gw.url("/api/movies/999999999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // an order is stored while billing runs
+    let r = gw
+        .post_billing(
+            "/api/billing",
+            r#"{"user_id":"20","number_of_items":"99","total_amount":"250"}"#,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let q1 = "SELECT count(*) FROM orders WHERE user_id = '20'";
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            orders.query_i64(q1).await == 1
+        })
+        .await,
+        "order stored while billing runs"
+    );
+
+    // billing stopped: the gateway still answers 200, the order is absent
+    billing.stop().await;
+    let r = gw
+        .post_billing(
+            "/api/billing/",
+            r#"{"user_id":"22","number_of_items":"10","total_amount":"50"}"#,
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        200,
+        "POST /api/billing answers 200 while billing-app is down"
+    );
+    let q2 = "SELECT count(*) FROM orders WHERE user_id = '22'";
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        orders.query_i64(q2).await,
+        0,
+        "order absent while billing is stopped"
+    );
+
+    // billing started again: the order appears exactly once
+    let billing = start_billing(&orders.settings, &q);
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            orders.query_i64(q2).await == 1
+        })
+        .await,
+        "order stored after billing restarted"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(orders.query_i64(q2).await, 1);
+    assert_eq!(orders.query_i64("SELECT count(*) FROM orders").await, 2);
+
+    billing.stop().await;
+    gw.stop().await;
+    inventory_stop.shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(30), inventory_task).await;
+}
