@@ -216,6 +216,20 @@ impl Problems {
         });
     }
 
+    /// A problem about a key itself (its name), pointed at the key.
+    pub fn key(
+        &mut self,
+        kind: Kind,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.push(kind, path, message, help);
+        if let Some(last) = self.items.last_mut() {
+            last.at = At::Key;
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -288,11 +302,10 @@ impl SpanIndex {
         let mut exact = true;
         loop {
             if let Some((key, value)) = self.get(&p) {
-                if p.ends_with(']') {
-                    if let Some((_, name)) = self.get(&format!("{p}.name")) {
+                if p.ends_with(']')
+                    && let Some((_, name)) = self.get(&format!("{p}.name")) {
                         return Some(name);
                     }
-                }
                 return Some(if at == At::Key || !exact { key } else { value });
             }
             exact = false;

@@ -74,15 +74,14 @@ fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
                 None => return s,
             }
         }
-        if let Some(branches) = s.get("anyOf").and_then(Value::as_array) {
-            if let Some(b) = branches
+        if let Some(branches) = s.get("anyOf").and_then(Value::as_array)
+            && let Some(b) = branches
                 .iter()
                 .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
             {
                 s = b;
                 continue;
             }
-        }
         return s;
     }
     s

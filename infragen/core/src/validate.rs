@@ -63,7 +63,7 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
             problems.items.push(Pending {
                 kind: Kind::Type,
                 path,
-                message: e.message().trim_end().to_string(),
+                message: humane_type_message(e.message()),
                 help: Some("see `infragen schema` for the expected type of each key".into()),
                 label: None,
                 at: At::Value,
@@ -90,6 +90,22 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
             }
         }
     }
+}
+
+/// serde's messages name Rust types; say what the TOML should hold instead.
+fn humane_type_message(message: &str) -> String {
+    let mut m = message.trim_end().to_string();
+    for (rust, toml) in [
+        ("expected i64", "expected an integer"),
+        ("expected u32", "expected an integer"),
+        ("expected a string", "expected a string (in quotes)"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a sequence", "expected an array `[...]`"),
+        ("expected a map", "expected a table"),
+    ] {
+        m = m.replace(rust, toml);
+    }
+    m
 }
 
 /// `serde_ignored`'s path as our field path (`service[2].scaling.max`).

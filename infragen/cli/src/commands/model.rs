@@ -1,15 +1,399 @@
-//! render, validate, schema, graph.
-use clap::Subcommand;
+//! render, validate, schema, graph: the commands that work on the topology model.
+//!
+//! Exit codes (all model commands): 0 success, 1 runtime error (I/O,
+//! templates), 2 the topology is invalid, 3 `render --check` found a
+//! difference.
+use clap::{Args, Subcommand, ValueEnum};
+use infragen_core::render::Renderer;
+use infragen_core::{Model, TopologyError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Runtime error (I/O, templates).
+pub const EXIT_ERROR: u8 = 1;
+/// The topology is invalid.
+pub const EXIT_INVALID: u8 = 2;
+/// `render --check`: the output directory differs from the rendering.
+pub const EXIT_DIFF: u8 = 3;
+
+/// Environment variable naming the topology file (same as `--topology`).
+pub const TOPOLOGY_ENV: &str = "INFRAGEN_TOPOLOGY";
+
+/// Where the topology comes from.
+#[derive(Debug, Clone, Args)]
+pub struct TopologyArg {
+    /// Topology file. Without it, the embedded default (the repository's
+    /// topology.toml, built into the binary) is used, so the command works
+    /// from any directory.
+    #[arg(long, short = 't', value_name = "FILE", env = TOPOLOGY_ENV)]
+    pub topology: Option<PathBuf>,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCommand {
-    /// Render the Terraform modules for a topology.
-    Render,
+    /// Render the Terraform modules for a topology (default: into ./generated-tf).
+    #[command(long_about = "Render the Terraform modules for a topology.\n\n\
+Reads the topology (--topology FILE, else the embedded default), validates it \
+(every problem is reported at once; exit 2 if any), builds one view per \
+Terraform module and renders the embedded handlebars templates (or those in \
+--templates DIR) into --out DIR. Output is deterministic and formatted as \
+`terraform fmt` formats it; only files whose content changed are written, and \
+*.tf files that are no longer generated are removed.\n\n\
+The output directory defaults to `generated-tf` relative to the current \
+directory (not to the topology file).\n\n\
+With --check nothing is written: the rendering is compared with --out, every \
+difference is printed as a unified diff, and the exit code is 3 when they \
+differ (CI uses this to keep generated-tf/ in step with topology.toml).\n\n\
+Exit codes: 0 ok, 1 I/O or template error, 2 invalid topology, 3 --check found a difference.\n\n\
+Examples:\n  \
+infragen render && terraform -chdir=generated-tf init && terraform -chdir=generated-tf apply\n  \
+infragen render --topology stages/dev.toml --out dev-tf\n  \
+infragen render --check                      # CI: is generated-tf/ up to date?\n  \
+infragen render --templates my-templates/     # override some templates (same relative paths)")]
+    Render(RenderArgs),
+
+    /// Check a topology and report every problem with file:line:column (exit 2 if any).
+    #[command(long_about = "Check a topology and report every problem at once.\n\n\
+Checks the TOML syntax, unknown keys (each one, with the closest known key), \
+types, and every rule: Fargate cpu/memory pairs, scaling min ≤ desired ≤ max, \
+unique DNS-safe names that fit the AWS name limits of the resources derived \
+from them, references between services, databases and the broker, subnets \
+inside the VPC CIDR, not overlapping and large enough, at least 2 AZs, ports, \
+CloudWatch retention values, egress and container combinations, and more. \
+Each problem comes with its file:line:column, its field path (such as \
+`service[2].scaling.max`) and a hint.\n\n\
+Exit codes: 0 valid, 1 the file cannot be read, 2 invalid.\n\n\
+Examples:\n  \
+infragen validate                           # the embedded default\n  \
+infragen validate -t stages/prod.toml\n  \
+infragen validate -t prod.toml --format short   # file:line:col: path: message, one per line\n  \
+infragen validate -t prod.toml --format json    # for editors and scripts\n  \
+infragen validate --print-model               # the resolved model (defaults filled) as JSON")]
+    Validate(ValidateArgs),
+
+    /// Print the JSON Schema of the topology file (for editor completion).
+    #[command(
+        long_about = "Print the JSON Schema (draft 2020-12) of the topology file.\n\n\
+Every key with its type, description and default; unknown keys are disallowed \
+(additionalProperties: false). Point your editor's TOML language server at it \
+for completion and inline documentation, e.g. with taplo / Even Better TOML, \
+put this first line in topology.toml:\n  \
+#:schema ./topology.schema.json\n\n\
+Examples:\n  \
+infragen schema > topology.schema.json\n  \
+infragen schema --out topology.schema.json"
+    )]
+    Schema(SchemaArgs),
+
+    /// Print the architecture diagram (Mermaid) generated from a topology.
+    #[command(
+        long_about = "Print the architecture diagram of a topology as a Mermaid flowchart.\n\n\
+The diagram is generated from the resolved model: client → API Gateway (Cognito \
+JWT) → VPC link → internal ALB → services → databases and broker, with egress \
+and operations. GitHub renders it inside a ```mermaid block; the README embeds \
+the one of the default topology.\n\n\
+Exit codes: 0 ok, 1 I/O error, 2 invalid topology.\n\n\
+Examples:\n  \
+infragen graph\n  \
+infragen graph -t stages/dev.toml --markdown > docs/dev-architecture.md"
+    )]
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub topology: TopologyArg,
+    /// Output directory, relative to the current directory.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "generated-tf")]
+    pub out: PathBuf,
+    /// Directory of handlebars templates overriding the embedded ones (same relative paths, `*.hbs`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Write nothing; print a diff and exit 3 if --out differs from the rendering.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// How `validate` prints problems.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ProblemFormat {
+    /// Source snippets, labels and hints (colour when the terminal supports it; NO_COLOR honoured).
+    #[default]
+    Graphical,
+    /// One `file:line:column: path: message` line per problem.
+    Short,
+    /// A JSON array of problems (file, line, column, path, kind, message, help).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub topology: TopologyArg,
+    /// How to print problems.
+    #[arg(long, value_enum, default_value_t = ProblemFormat::Graphical)]
+    pub format: ProblemFormat,
+    /// On success, print the resolved model (defaults filled, references resolved) as JSON.
+    #[arg(long)]
+    pub print_model: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write the schema to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub topology: TopologyArg,
+    /// Wrap the diagram in a ```mermaid fenced block.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 pub fn run(cmd: ModelCommand) -> ExitCode {
-    match cmd {
-        ModelCommand::Render => ExitCode::SUCCESS,
+    let result = match cmd {
+        ModelCommand::Render(args) => render(&args),
+        ModelCommand::Validate(args) => validate(&args),
+        ModelCommand::Schema(args) => schema(&args),
+        ModelCommand::Graph(args) => graph(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Invalid(error, format)) => {
+            report_problems(&error, format);
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(Failure::Runtime(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
     }
+}
+
+/// Why a model command failed.
+pub enum Failure {
+    /// The topology has problems (exit 2).
+    Invalid(Box<TopologyError>, ProblemFormat),
+    /// Anything else (exit 1).
+    Runtime(String),
+}
+
+/// Read and load the topology named by `arg` (or the embedded default).
+pub fn load_topology(arg: &TopologyArg) -> Result<Model, Failure> {
+    load_with(arg, ProblemFormat::Graphical)
+}
+
+fn load_with(arg: &TopologyArg, format: ProblemFormat) -> Result<Model, Failure> {
+    match &arg.topology {
+        None => infragen_core::load_default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::Runtime(format!("cannot read topology {}: {e}", path.display()))
+            })?;
+            infragen_core::load(&text, &path.display().to_string())
+        }
+    }
+    .map_err(|e| Failure::Invalid(Box::new(e), format))
+}
+
+fn report_problems(error: &TopologyError, format: ProblemFormat) {
+    let text = match format {
+        ProblemFormat::Graphical => {
+            let handler =
+                miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::default())
+                    .with_links(false);
+            let mut out = String::new();
+            match handler.render_report(&mut out, error) {
+                Ok(()) => out,
+                Err(_) => error.to_plain(),
+            }
+        }
+        ProblemFormat::Short => {
+            let mut s = error.to_plain();
+            s.push_str(&format!("{error}\n"));
+            s
+        }
+        ProblemFormat::Json => {
+            let problems: Vec<serde_json::Value> = error
+                .problems
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "file": error.file_name,
+                        "line": p.line,
+                        "column": p.column,
+                        "path": p.path,
+                        "kind": format!("{:?}", p.kind),
+                        "message": p.message,
+                        "help": p.help,
+                    })
+                })
+                .collect();
+            // JSON goes to stdout (it is the command's output).
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&problems).unwrap_or_default()
+            );
+            return;
+        }
+    };
+    eprint!("{text}");
+    if !text.ends_with('\n') {
+        eprintln!();
+    }
+}
+
+fn runtime<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> Failure + '_ {
+    move |e| Failure::Runtime(format!("{context}: {e}"))
+}
+
+fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
+    let model = load_topology(&args.topology)?;
+    let renderer = match &args.templates {
+        None => Renderer::embedded(),
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(Failure::Runtime(format!(
+                    "--templates {}: not a directory",
+                    dir.display()
+                )));
+            }
+            Renderer::with_overrides(dir)
+        }
+    }
+    .map_err(runtime("templates"))?;
+    let rendered = renderer
+        .render(&model)
+        .map_err(runtime("rendering failed"))?;
+    let out = &args.out;
+    if args.check {
+        let report = rendered
+            .check(out)
+            .map_err(runtime(&format!("cannot read {}", out.display())))?;
+        if report.is_clean() {
+            println!(
+                "{}: up to date ({} files)",
+                out.display(),
+                rendered.files.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        print!("{}", report.to_text());
+        eprintln!(
+            "{} differs from the rendering of {}: {} changed, {} missing, {} extra; run `infragen render{}` and commit the result",
+            out.display(),
+            topology_label(&args.topology),
+            report.changed.len(),
+            report.missing.len(),
+            report.extra.len(),
+            render_flags(args),
+        );
+        return Ok(ExitCode::from(EXIT_DIFF));
+    }
+    let report = rendered
+        .write(out)
+        .map_err(runtime(&format!("cannot write {}", out.display())))?;
+    println!(
+        "rendered {} into {}: {} written, {} unchanged, {} removed",
+        topology_label(&args.topology),
+        out.display(),
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_flags(args: &RenderArgs) -> String {
+    let mut s = String::new();
+    if let Some(t) = &args.topology.topology {
+        s.push_str(&format!(" --topology {}", t.display()));
+    }
+    if args.out != Path::new("generated-tf") {
+        s.push_str(&format!(" --out {}", args.out.display()));
+    }
+    if let Some(t) = &args.templates {
+        s.push_str(&format!(" --templates {}", t.display()));
+    }
+    s
+}
+
+fn topology_label(arg: &TopologyArg) -> String {
+    match &arg.topology {
+        Some(p) => p.display().to_string(),
+        None => infragen_core::DEFAULT_TOPOLOGY_NAME.to_string(),
+    }
+}
+
+fn validate(args: &ValidateArgs) -> Result<ExitCode, Failure> {
+    let model = load_with(&args.topology, args.format)?;
+    if args.print_model {
+        let json = serde_json::to_string_pretty(&model).map_err(runtime("model"))?;
+        println!("{json}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let ProblemFormat::Json = args.format {
+        println!("[]");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let broker = match &model.broker {
+        Some(b) => format!(", broker {} ({})", b.name, snake(&b.kind)),
+        None => String::new(),
+    };
+    println!(
+        "{}: valid — {} {}, {} services, {} databases{broker}, {} AZs, egress {}",
+        topology_label(&args.topology),
+        model.project.prefix,
+        model.project.region,
+        model.services.len(),
+        model.databases.len(),
+        model.network.zones.len(),
+        snake(&model.network.egress),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An enum as it is written in the topology (`nat_per_az`).
+fn snake<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "?".to_string(),
+    }
+}
+
+fn schema(args: &SchemaArgs) -> Result<ExitCode, Failure> {
+    let text = infragen_core::schema::json_schema_string();
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(runtime(&format!("cannot write {}", path.display())))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = stdout.write_all(text.as_bytes());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn graph(args: &GraphArgs) -> Result<ExitCode, Failure> {
+    let model = load_topology(&args.topology)?;
+    let diagram = infragen_core::graph::mermaid(&model);
+    let mut stdout = std::io::stdout().lock();
+    let text = if args.markdown {
+        format!(
+            "```mermaid\n{}{}```\n",
+            diagram,
+            if diagram.ends_with('\n') { "" } else { "\n" }
+        )
+    } else {
+        diagram
+    };
+    let _ = stdout.write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
 }

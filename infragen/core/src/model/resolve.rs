@@ -80,7 +80,9 @@ fn dns_name(p: &mut Problems, path: &str, what: &str, name: &str, max: usize) {
 }
 
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    let all: Vec<&str> = candidates.collect();
+    let mut all: Vec<&str> = candidates.collect();
+    all.sort_unstable();
+    all.dedup();
     let best = all
         .iter()
         .map(|c| (strsim::damerau_levenshtein(c, name), *c))
@@ -495,11 +497,10 @@ fn edge(raw: &RawTopology, project: &Project, log_days: u32, p: &mut Problems) -
         if d.hosted_zone_id.is_none() && d.certificate_arn.is_none() {
             p.invalid("edge.domain", "a custom domain needs `hosted_zone_id` (infragen creates and validates the certificate) or `certificate_arn`", "add one of the two");
         }
-        if let Some(z) = &d.hosted_zone_id {
-            if !(z.starts_with('Z') && z.len() <= 32 && z.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())) {
+        if let Some(z) = &d.hosted_zone_id
+            && !(z.starts_with('Z') && z.len() <= 32 && z.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())) {
                 p.invalid("edge.domain.hosted_zone_id", format!("`{z}` is not a Route 53 hosted zone id"), "hosted zone ids look like Z0123456789ABCDEFGHIJ");
             }
-        }
         if let Some(arn) = &d.certificate_arn {
             let prefix = format!("arn:aws:acm:{}:", project.region);
             if !arn.starts_with(&prefix) || !arn.contains(":certificate/") {
@@ -846,7 +847,7 @@ fn services(
         let desired = match (&s.scaling, s.desired) {
             (Some(_), Some(d)) => {
                 let d = ranged(p, &at("desired"), Some(d), 1, 0, 1000, "desired is 0–1000");
-                if d < scaling.min || d > scaling.max {
+                if scaling.min <= scaling.max && (d < scaling.min || d > scaling.max) {
                     p.invalid(
                         at("desired"),
                         format!(
@@ -871,15 +872,21 @@ fn services(
             for (k, v) in map.iter() {
                 let path = crate::diagnostics::key_segment(&at(kind), k);
                 if !env_name_ok(k) {
-                    p.invalid(
+                    p.key(
+                        Kind::Invalid,
                         &path,
                         format!("`{k}` is not an environment variable name"),
                         "use letters, digits and underscores, not starting with a digit",
                     );
                 } else if RESERVED_ENV.contains(&k.as_str()) {
-                    p.invalid(&path, format!("`{k}` is set by infragen (see docs/contracts.md)"), "remove it: HTTP_*, PG* and AMQP_* come from `port`, `database` and `broker`");
+                    p.key(
+                        Kind::Invalid,
+                        &path,
+                        format!("`{k}` is set by infragen (see docs/contracts.md)"),
+                        "remove it: HTTP_*, PG* and AMQP_* come from `port`, `database` and `broker`",
+                    );
                 } else if let Some(other) = var_origin.get(k.as_str()) {
-                    p.push(
+                    p.key(
                         Kind::Duplicate,
                         &path,
                         format!("`{k}` is also set in `{other}`"),
@@ -926,8 +933,8 @@ fn services(
             }
         }
         // References.
-        if let Some(db) = &s.database {
-            if !databases.iter().any(|d| &d.name == db) {
+        if let Some(db) = &s.database
+            && !databases.iter().any(|d| &d.name == db) {
                 p.push(
                     Kind::Reference,
                     at("database"),
@@ -935,7 +942,6 @@ fn services(
                     closest(db, databases.iter().map(|d| d.name.as_str())),
                 );
             }
-        }
         let uses_broker = match (&s.broker, broker) {
             (None, _) => false,
             (Some(name), Some(b)) if name == &b.name => true,
@@ -1268,15 +1274,14 @@ fn broker(b: &RawBroker, project: &Project, network: &Network, p: &mut Problems)
 
 fn operations(raw: &RawTopology, p: &mut Problems) -> Operations {
     let r = &raw.operations;
-    if let Some(email) = &r.alarm_email {
-        if !email_ok(email) {
+    if let Some(email) = &r.alarm_email
+        && !email_ok(email) {
             p.invalid(
                 "operations.alarm_email",
                 format!("`{email}` is not an e-mail address"),
                 "use name@example.com",
             );
         }
-    }
     Operations {
         log_retention_days: retention(
             p,

@@ -1,0 +1,296 @@
+//! The malformed-topology suite: each file under tests/fixtures/invalid/ must
+//! fail with every expected problem (path and line:column) in one run. The
+//! full graphical report (no colour, fixed width) is snapshotted as well.
+use infragen_core::TopologyError;
+use std::path::Path;
+
+fn load_fixture(name: &str) -> TopologyError {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/invalid")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    match infragen_core::load(&text, name) {
+        Ok(_) => panic!("{name} should be invalid"),
+        Err(e) => e,
+    }
+}
+
+/// `(line, column, path)` of every problem, in report order.
+fn located(e: &TopologyError) -> Vec<(usize, usize, String)> {
+    e.problems
+        .iter()
+        .map(|p| (p.line, p.column, p.path.clone()))
+        .collect()
+}
+
+fn snapshot(name: &str, e: &TopologyError) {
+    let report = format!("{}\n{}", e.to_plain(), e.render_plain());
+    insta::assert_snapshot!(name.trim_end_matches(".toml"), report);
+}
+
+fn has(e: &TopologyError, line: usize, column: usize, path: &str, needle: &str) {
+    assert!(
+        e.problems.iter().any(|p| p.line == line
+            && p.column == column
+            && p.path == path
+            && p.message.contains(needle)),
+        "expected {line}:{column} {path} ~ {needle:?} in\n{}",
+        e.to_plain()
+    );
+}
+
+#[test]
+fn unknown_keys_all_reported() {
+    let e = load_fixture("unknown_keys.toml");
+    assert_eq!(
+        located(&e),
+        vec![
+            (5, 1, "project.enviroment".into()),
+            (9, 1, "network.nat".into()),
+            (17, 1, "service[0].scaling.mx".into()),
+        ]
+    );
+    assert!(
+        e.problems[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `environment`")
+    );
+    assert!(
+        e.problems[2]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `max`")
+    );
+    snapshot("unknown_keys.toml", &e);
+}
+
+#[test]
+fn bad_references_all_reported() {
+    let e = load_fixture("bad_references.toml");
+    has(
+        &e,
+        9,
+        10,
+        "service[0].broker",
+        "no broker is named `rabbit`",
+    );
+    has(
+        &e,
+        12,
+        17,
+        "service[0].upstreams.INVENTORY_URL",
+        "no service is named `inventroy`",
+    );
+    has(
+        &e,
+        17,
+        12,
+        "service[1].database",
+        "no database is named `inventory-db`",
+    );
+    assert_eq!(e.problems.len(), 3, "{}", e.to_plain());
+    snapshot("bad_references.toml", &e);
+}
+
+#[test]
+fn min_greater_than_max() {
+    let e = load_fixture("min_greater_than_max.toml");
+    has(
+        &e,
+        12,
+        7,
+        "service[0].scaling.max",
+        "max (2) is less than min (4)",
+    );
+    has(
+        &e,
+        17,
+        11,
+        "service[1].desired",
+        "desired (9) is outside scaling min–max (1–3)",
+    );
+    has(&e, 19, 1, "service[1].scaling", "no scaling policy");
+    assert_eq!(e.problems.len(), 3, "{}", e.to_plain());
+    snapshot("min_greater_than_max.toml", &e);
+}
+
+#[test]
+fn cpu_memory_pairs() {
+    let e = load_fixture("cpu_memory.toml");
+    has(
+        &e,
+        10,
+        10,
+        "service[0].memory",
+        "cpu = 256 and memory = 4096",
+    );
+    has(
+        &e,
+        15,
+        10,
+        "service[1].memory",
+        "cpu = 8192 and memory = 17408",
+    );
+    has(
+        &e,
+        19,
+        7,
+        "service[2].cpu",
+        "300 is not a Fargate CPU value",
+    );
+    assert_eq!(e.problems.len(), 3, "{}", e.to_plain());
+    snapshot("cpu_memory.toml", &e);
+}
+
+#[test]
+fn overlapping_subnets() {
+    let e = load_fixture("overlapping_subnets.toml");
+    has(
+        &e,
+        12,
+        12,
+        "network.subnets.private[0]",
+        "overlaps 10.0.0.0/24",
+    );
+    has(
+        &e,
+        12,
+        12,
+        "network.subnets.private[0]",
+        "overlaps 10.0.1.0/24",
+    );
+    has(&e, 12, 27, "network.subnets.private[1]", "outside the VPC");
+    has(
+        &e,
+        13,
+        12,
+        "network.subnets.isolated",
+        "1 isolated subnet for 2 AZs",
+    );
+    snapshot("overlapping_subnets.toml", &e);
+}
+
+#[test]
+fn duplicate_names() {
+    let e = load_fixture("duplicate_names.toml");
+    has(&e, 11, 8, "service[1].name", "already used by service[0]");
+    has(
+        &e,
+        12,
+        11,
+        "service[1].routes[0]",
+        "already routed to service[0]",
+    );
+    has(&e, 18, 8, "database[1].name", "already used by database[0]");
+    snapshot("duplicate_names.toml", &e);
+}
+
+#[test]
+fn syntax_errors() {
+    let e = load_fixture("syntax_error.toml");
+    assert!(e.problems.len() >= 2, "{}", e.to_plain());
+    assert!(
+        e.problems
+            .iter()
+            .all(|p| p.message.starts_with("TOML syntax"))
+    );
+    assert_eq!(e.problems[0].line, 3);
+    assert!(e.problems.iter().any(|p| p.line == 8), "{}", e.to_plain());
+    snapshot("syntax_error.toml", &e);
+}
+
+#[test]
+fn wrong_type_with_unknown_keys() {
+    let e = load_fixture("wrong_type.toml");
+    has(&e, 6, 1, "project.colour", "unknown key `colour`");
+    has(&e, 10, 8, "service[0].port", "invalid type");
+    snapshot("wrong_type.toml", &e);
+}
+
+#[test]
+fn names_ranges_and_combinations() {
+    let e = load_fixture("names_and_ranges.toml");
+    for (path, needle) in [
+        ("project.name", "only lowercase letters"),
+        ("network.azs", "at least 2 availability zones"),
+        ("network.flow_logs_retention_days", "31 days"),
+        ("service[0].name", "target group name"),
+        ("service[0].routes[0]", "must start with `/`"),
+        ("service[0].port", "70000 is out of range"),
+        ("service[0].architecture", "Fargate Spot does not run ARM64"),
+        ("service[0].health_path", "not an HTTP path"),
+        ("service[0].env.HTTP_PORT", "set by infragen"),
+        ("database[0].kind", "vpc_endpoints"),
+        ("database[0].multi_az", "RDS only"),
+        ("operations.log_retention_days", "0 days"),
+        ("operations.alarm_email", "not an e-mail"),
+    ] {
+        assert!(
+            e.problems
+                .iter()
+                .any(|p| p.path == path && p.message.contains(needle)),
+            "expected {path} ~ {needle:?} in\n{}",
+            e.to_plain()
+        );
+    }
+    snapshot("names_and_ranges.toml", &e);
+}
+
+#[test]
+fn combined_problems_in_one_run() {
+    let e = load_fixture("combined.toml");
+    has(
+        &e,
+        13,
+        13,
+        "network.subnets.isolated[0]",
+        "overlaps 10.0.1.0/24",
+    );
+    has(
+        &e,
+        19,
+        10,
+        "service[0].memory",
+        "cpu = 512 and memory = 512",
+    );
+    has(&e, 20, 1, "service[0].timeout", "unknown key `timeout`");
+    has(
+        &e,
+        23,
+        17,
+        "service[0].upstreams.INVENTORY_URL",
+        "no service is named `inventroy`",
+    );
+    has(
+        &e,
+        32,
+        7,
+        "service[1].scaling.max",
+        "max (2) is less than min (3)",
+    );
+    has(&e, 36, 8, "service[2].name", "already used by service[1]");
+    snapshot("combined.toml", &e);
+}
+
+#[test]
+fn every_fixture_fails_without_panicking() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let e = load_fixture(path.file_name().unwrap().to_str().unwrap());
+            assert!(!e.problems.is_empty());
+            assert!(
+                e.problems
+                    .iter()
+                    .all(|p| p.span.is_some() && p.help.is_some())
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 8);
+}
