@@ -36,13 +36,8 @@ variable "username" {
   default     = "app"
 }
 
-variable "log_retention_days" {
-  description = "Retention of the broker's general logs, days."
-  type        = number
-}
-
 variable "kms_key_arn" {
-  description = "KMS key encrypting the credentials secret and the log group."
+  description = "KMS key encrypting the credentials secret."
   type        = string
 }
 

@@ -184,7 +184,6 @@ pub struct BrokerCall {
     pub engine_version: String,
     pub instance_type: String,
     pub deployment_mode: &'static str,
-    pub log_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -410,10 +409,6 @@ pub struct ServiceModule {
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseModule {
     pub database: DatabaseFlags,
-}
-#[derive(Debug, Clone, Serialize)]
-pub struct BrokerModule {
-    pub broker: RetentionFlags,
 }
 #[derive(Debug, Clone, Serialize)]
 pub struct RegistryModule {
@@ -1023,7 +1018,6 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
                 DeploymentMode::SingleInstance => "SINGLE_INSTANCE",
                 DeploymentMode::ClusterMultiAz => "CLUSTER_MULTI_AZ",
             },
-            log_retention_days: model.operations.log_retention_days,
         }
     });
 
@@ -1332,14 +1326,7 @@ pub fn plan(model: &Model, source: &str) -> Vec<FileView> {
         .as_ref()
         .is_some_and(|b| b.kind == BrokerKind::AmazonMq)
     {
-        module_files(
-            "broker",
-            &header,
-            &BrokerModule {
-                broker: retention("broker logs"),
-            },
-            &mut files,
-        );
+        module_files("broker", &header, &no_flags, &mut files);
     }
     if !root.credentials.is_empty() {
         module_files("secret", &header, &no_flags, &mut files);
