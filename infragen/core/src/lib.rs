@@ -3,6 +3,7 @@
 //! `topology.toml` → [`load`] (parse with spans, every problem reported at
 //! once) → [`model::Model`] (defaults filled, references resolved) → views →
 //! templates.
+pub mod cost;
 pub mod diagnostics;
 pub mod model;
 pub mod schema;

@@ -1,15 +1,903 @@
-//! status, deploy, users, token, cost.
-use clap::Subcommand;
+//! status, deploy, users, token, cost: operating the deployed stack.
+//!
+//! AWS access goes through `infragen-aws`; ids come from flags or from the
+//! Terraform root outputs (docs/contracts.md).
+use clap::{Args, Subcommand, ValueEnum};
+use infragen_aws::ecs::{ClusterStatus, DeployStarted, ServiceStatus};
+use infragen_aws::{Aws, AwsSettings, ErrorKind, OpsError, StackOutputs};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit code when a deployment failed or was rolled back.
+pub const EXIT_DEPLOY_FAILED: u8 = 3;
+/// Exit code when waiting for a steady state timed out.
+pub const EXIT_WAIT_TIMEOUT: u8 = 4;
+
+const PASSWORD_ENV: &str = "INFRAGEN_USER_PASSWORD";
 
 #[derive(Debug, Subcommand)]
 pub enum OpsCommand {
-    /// Show the ECS services of the deployed cluster.
-    Status,
+    /// Show the ECS services of the deployed cluster: task counts, deployments, events.
+    #[command(long_about = "Show the ECS services of the deployed cluster.\n\n\
+For every service: desired/running/pending task counts, the task definition \
+revision, each deployment with its rollout state, and the last events.\n\n\
+The cluster and service names come from the Terraform outputs \
+(`ecs_cluster_name`, `ecs_service_names`) of --tf-dir, or from --outputs FILE, \
+or from --cluster / --service.\n\n\
+Examples:\n  infragen status\n  infragen status --service inventory-app --events 10\n  \
+infragen status --cluster shop-prod --json | jq '.services[].running'")]
+    Status(StatusArgs),
+
+    /// Deploy a new image tag: new task definition revision → update service → (wait).
+    #[command(long_about = "Deploy a new image tag to one ECS service.\n\n\
+Reads the service's current task definition, registers a new revision that is \
+identical except for the image tag of one container (the repository part is \
+kept), and points the service at it. ECS then rolls the tasks over; with the \
+deployment circuit breaker enabled it rolls back by itself if the new tasks do \
+not become healthy.\n\n\
+With --wait, polls the service until the new deployment is COMPLETED and all \
+desired tasks run, showing progress and new service events.\n\n\
+Exit codes: 0 deployed (and steady with --wait), 1 error, \
+3 the deployment failed or was rolled back by the circuit breaker, \
+4 --timeout ran out (ECS keeps deploying).\n\n\
+Examples:\n  infragen deploy --service inventory-app --image-tag 1.4.0 --wait\n  \
+infragen deploy --service billing-app --image-tag \"$(git rev-parse --short HEAD)\" --wait --timeout 600")]
+    Deploy(DeployArgs),
+
+    /// Manage the Cognito users who may call the API.
+    #[command(subcommand)]
+    Users(UsersCommand),
+
+    /// Sign in as a user and print an ID token (or an `Authorization:` header).
+    #[command(
+        long_about = "Sign in as a Cognito user (USER_PASSWORD_AUTH) and print its ID token.\n\n\
+The password is read from standard input with --password-stdin, or from the \
+environment variable INFRAGEN_USER_PASSWORD; it is never a command-line \
+argument (those end up in shell history and `ps`).\n\n\
+Call the API through API Gateway with it:\n  \
+export INFRAGEN_USER_PASSWORD='…'\n  \
+curl -H \"$(infragen token --user alice --header)\" \"$(terraform -chdir=generated-tf output -raw api_endpoint)/movies\""
+    )]
+    Token(TokenArgs),
+
+    /// Estimate the monthly AWS cost of a topology, per component, from an embedded price table.
+    #[command(
+        long_about = "Estimate the monthly AWS cost of a topology, per component and in total.\n\n\
+Reads the topology with the model (defaults filled, references resolved) and \
+prices it with the embedded, dated price table (its region, date and source \
+are printed). What the table cannot know — hours, requests, users, log and \
+traffic volumes — are the usage flags below, with defaults.\n\n\
+The README's cost section is `infragen cost --format markdown` (docs/cost.md; \
+a test keeps it up to date).\n\n\
+Examples:\n  infragen cost\n  infragen cost --topology dev.toml --compare topology.toml\n  \
+infragen cost --requests-millions 50 --mau 20000 --format json"
+    )]
+    Cost(CostArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CostFormat {
+    /// Aligned text.
+    Table,
+    /// GitHub markdown (the README's cost section).
+    Markdown,
+    /// Machine-readable, with prices, usage and every line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// The topology to price (default: the embedded default, the repository's topology.toml).
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// A second topology, priced side by side with the difference.
+    #[arg(long, value_name = "OTHER.toml")]
+    pub compare: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CostFormat,
+    /// Hours a month everything runs (730 = always on).
+    #[arg(long, default_value_t = 730.0)]
+    pub hours: f64,
+    /// API requests a month, in millions (API Gateway).
+    #[arg(long, default_value_t = 10.0)]
+    pub requests_millions: f64,
+    /// Monthly active users of the Cognito user pool.
+    #[arg(long, default_value_t = 1000)]
+    pub mau: u64,
+    /// Application and access logs ingested a month, GB.
+    #[arg(long, default_value_t = 20.0)]
+    pub log_gb: f64,
+    /// VPC flow logs ingested a month, GB.
+    #[arg(long, default_value_t = 10.0)]
+    pub flow_log_gb: f64,
+    /// Data through the NAT gateways a month, GB.
+    #[arg(long, default_value_t = 50.0)]
+    pub nat_gb: f64,
+    /// Data through the interface VPC endpoints a month, GB.
+    #[arg(long, default_value_t = 50.0)]
+    pub endpoint_gb: f64,
+    /// Average load balancer capacity units (LCU).
+    #[arg(long, default_value_t = 1.0)]
+    pub alb_lcu: f64,
+    /// Container images stored in ECR, GB.
+    #[arg(long, default_value_t = 5.0)]
+    pub ecr_gb: f64,
+    /// Images pushed a month (each scanned by Inspector).
+    #[arg(long, default_value_t = 30)]
+    pub images_pushed: u32,
+    /// Amazon MQ broker storage, GB.
+    #[arg(long, default_value_t = 20.0)]
+    pub mq_storage_gb: f64,
+}
+
+/// Where the stack's ids come from, and how to reach AWS.
+#[derive(Debug, Args, Clone)]
+pub struct StackArgs {
+    /// Terraform directory whose outputs name the cluster, services, user pool and client
+    /// (read with `terraform -chdir=DIR output -json`).
+    #[arg(long, value_name = "DIR", default_value = "generated-tf")]
+    pub tf_dir: PathBuf,
+
+    /// Read the outputs from a file written by `terraform output -json > FILE` instead of running Terraform.
+    #[arg(long, value_name = "FILE")]
+    pub outputs: Option<PathBuf>,
+
+    /// AWS region (default: AWS_REGION / the profile, then the `region` output).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// AWS profile from ~/.aws/config (default: AWS_PROFILE or `default`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send every AWS call to this endpoint (default: AWS_ENDPOINT_URL), e.g. a local emulator.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// ECS cluster name (default: the `ecs_cluster_name` output).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Only these services (app names from `ecs_service_names`, or ECS service names); repeatable.
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+    /// How many recent events to show per service.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub events: usize,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The service: an app name from `ecs_service_names` (e.g. inventory-app) or an ECS service name.
+    #[arg(long, value_name = "NAME")]
+    pub service: String,
+    /// The new image tag; the image repository stays as in the current task definition.
+    #[arg(long, value_name = "TAG")]
+    pub image_tag: String,
+    /// The container whose image changes (default: the only container, or the one named like the service).
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Wait until the deployment reaches a steady state (or fails, or times out).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this many seconds (exit code 4).
+    #[arg(long, value_name = "SECS", default_value_t = 900, requires = "wait")]
+    pub timeout: u64,
+    /// With --wait: seconds between two polls of the service.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub poll_interval: u64,
+    /// ECS cluster name (default: the `ecs_cluster_name` output).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+/// Cognito user pool selection, shared by `users` and `token`.
+#[derive(Debug, Args, Clone)]
+pub struct PoolArgs {
+    /// Cognito user pool id (default: the `cognito_user_pool_id` output).
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: Option<String>,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user with a permanent password (no invitation e-mail is sent).
+    #[command(
+        long_about = "Create a Cognito user with a permanent password, ready to sign in.\n\n\
+The password comes from standard input (--password-stdin) or the environment \
+variable INFRAGEN_USER_PASSWORD — never from an argument. It must satisfy the \
+user pool's password policy.\n\n\
+Examples:\n  printf '%s' \"$PASSWORD\" | infragen users add alice --email alice@example.com --password-stdin\n  \
+INFRAGEN_USER_PASSWORD=… infragen users add bob"
+    )]
+    Add {
+        /// The user name to create.
+        username: String,
+        /// E-mail address, stored as verified.
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input (up to the first newline).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        pool: PoolArgs,
+    },
+    /// List the users of the pool.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        pool: PoolArgs,
+    },
+    /// Delete a user.
+    Remove {
+        /// The user name to delete.
+        username: String,
+        #[command(flatten)]
+        pool: PoolArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The user to sign in as.
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// Print `Authorization: Bearer <token>`, ready for `curl -H`.
+    #[arg(long)]
+    pub header: bool,
+    /// Print the access token instead of the ID token (the API's JWT authorizer accepts the ID token).
+    #[arg(long)]
+    pub access_token: bool,
+    /// Read the password from standard input (otherwise from INFRAGEN_USER_PASSWORD).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Cognito app client id (default: the `cognito_client_id` output).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    #[command(flatten)]
+    pub pool: PoolArgs,
 }
 
 pub fn run(cmd: OpsCommand) -> ExitCode {
+    if let OpsCommand::Cost(args) = cmd {
+        return match cost(&args) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(&OpsError::new(
+                ErrorKind::Service,
+                format!("cannot start the async runtime: {e}"),
+            ));
+        }
+    };
+    let result = runtime.block_on(async {
+        match cmd {
+            OpsCommand::Status(args) => status(args).await,
+            OpsCommand::Deploy(args) => deploy(args).await,
+            OpsCommand::Users(cmd) => users(cmd).await,
+            OpsCommand::Token(args) => token(args).await,
+            OpsCommand::Cost(_) => unreachable!("handled above"),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// Prints an error as `error: …` plus `hint: …` and picks the exit code.
+fn fail(e: &OpsError) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", e.message);
+    if let Some(hint) = &e.hint {
+        let _ = writeln!(err, "hint: {hint}");
+    }
+    match e.kind {
+        ErrorKind::DeploymentFailed => ExitCode::from(EXIT_DEPLOY_FAILED),
+        ErrorKind::WaitTimeout => ExitCode::from(EXIT_WAIT_TIMEOUT),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// Terraform outputs, read at most once and only when a flag does not give the value.
+struct Stack {
+    args: StackArgs,
+    outputs: Option<StackOutputs>,
+}
+
+impl Stack {
+    fn new(args: StackArgs) -> Self {
+        Self {
+            args,
+            outputs: None,
+        }
+    }
+
+    fn outputs(&mut self) -> Result<&StackOutputs, OpsError> {
+        if self.outputs.is_none() {
+            let loaded = match &self.args.outputs {
+                Some(file) => StackOutputs::from_file(file)?,
+                None => StackOutputs::from_terraform(&self.args.tf_dir)?,
+            };
+            self.outputs = Some(loaded);
+        }
+        Ok(self.outputs.as_ref().expect("loaded above"))
+    }
+
+    fn cluster(&mut self, flag: Option<String>) -> Result<String, OpsError> {
+        match flag {
+            Some(c) => Ok(c),
+            None => self.outputs()?.require_cluster(),
+        }
+    }
+
+    fn user_pool(&mut self, flag: Option<String>) -> Result<String, OpsError> {
+        match flag {
+            Some(p) => Ok(p),
+            None => self.outputs()?.require_user_pool(),
+        }
+    }
+
+    /// Service names: app names are mapped through `ecs_service_names` when
+    /// the outputs are at hand (or readable).
+    fn service_name(&mut self, name: &str) -> String {
+        if self.outputs.is_none() && self.args.outputs.is_none() && !self.args.tf_dir.is_dir() {
+            return name.to_string();
+        }
+        match self.outputs() {
+            Ok(o) => o.service_name(name),
+            Err(_) => name.to_string(),
+        }
+    }
+
+    async fn connect(&self) -> Result<Aws, OpsError> {
+        let settings = AwsSettings {
+            region: self.args.region.clone(),
+            fallback_region: self.outputs.as_ref().and_then(|o| o.region.clone()),
+            profile: self.args.profile.clone(),
+            endpoint_url: self.args.endpoint_url.clone(),
+            operation_timeout: None,
+            static_credentials: None,
+        };
+        infragen_aws::config::load(&settings).await
+    }
+}
+
+async fn status(args: StatusArgs) -> Result<(), OpsError> {
+    let mut stack = Stack::new(args.stack.clone());
+    let cluster = stack.cluster(args.cluster.clone())?;
+    let services: Vec<String> = if args.services.is_empty() {
+        // Prefer the stack's own list; fall back to every service of the cluster.
+        stack
+            .outputs
+            .as_ref()
+            .map(|o| o.ecs_service_names.values().cloned().collect())
+            .unwrap_or_default()
+    } else {
+        args.services
+            .iter()
+            .map(|s| stack.service_name(s))
+            .collect()
+    };
+    let aws = stack.connect().await?;
+    let status = infragen_aws::ecs::status(&aws, &cluster, &services, args.events).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).expect("status serializes")
+        );
+    } else {
+        print!("{}", render_status(&status));
+    }
+    if !args.services.is_empty() && !status.missing.is_empty() {
+        let ctx_service = status.missing.join(", ");
+        return Err(OpsError::new(
+            ErrorKind::UnknownService,
+            format!("ECS service `{ctx_service}` not found in cluster `{cluster}`"),
+        )
+        .with_hint("run `infragen status` without --service to list the cluster's services"));
+    }
+    Ok(())
+}
+
+/// The human-readable status: one summary table, then per service its
+/// deployments and recent events.
+pub fn render_status(status: &ClusterStatus) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "cluster {} ({})\n\n",
+        status.cluster, status.region
+    ));
+    if status.services.is_empty() {
+        out.push_str("no services\n");
+    } else {
+        let rows: Vec<Vec<String>> = status
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.status.clone(),
+                    s.desired.to_string(),
+                    s.running.to_string(),
+                    s.pending.to_string(),
+                    s.task_definition.clone(),
+                    s.rollout_state.clone().unwrap_or_else(|| "-".into()),
+                    s.deployments.len().to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &[
+                "SERVICE",
+                "STATUS",
+                "DESIRED",
+                "RUNNING",
+                "PENDING",
+                "TASK DEFINITION",
+                "ROLLOUT",
+                "DEPLOYMENTS",
+            ],
+            &rows,
+        ));
+        for s in &status.services {
+            out.push_str(&render_service_detail(s));
+        }
+    }
+    for m in &status.missing {
+        out.push_str(&format!(
+            "\nwarning: service `{m}` from the outputs does not exist in the cluster\n"
+        ));
+    }
+    out
+}
+
+fn render_service_detail(s: &ServiceStatus) -> String {
+    let mut out = format!("\n{}\n", s.name);
+    let rows: Vec<Vec<String>> = s
+        .deployments
+        .iter()
+        .map(|d| {
+            vec![
+                format!("  {}", d.id),
+                d.status.clone(),
+                d.task_definition.clone(),
+                format!("{}/{}", d.running, d.desired),
+                d.pending.to_string(),
+                d.failed_tasks.to_string(),
+                d.rollout_state.clone().unwrap_or_else(|| "-".into()),
+                d.created_at.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "  DEPLOYMENT",
+            "STATUS",
+            "TASK DEFINITION",
+            "RUNNING",
+            "PENDING",
+            "FAILED",
+            "ROLLOUT",
+            "CREATED",
+        ],
+        &rows,
+    ));
+    for d in &s.deployments {
+        if let (Some(state), Some(reason)) = (&d.rollout_state, &d.rollout_state_reason)
+            && state != "COMPLETED"
+        {
+            out.push_str(&format!("  {}: {reason}\n", d.id));
+        }
+    }
+    if !s.events.is_empty() {
+        out.push_str("  events (newest first):\n");
+        for e in &s.events {
+            out.push_str(&format!(
+                "    {}  {}\n",
+                e.at.as_deref().unwrap_or(""),
+                e.message
+            ));
+        }
+    }
+    out
+}
+
+/// A plain left-aligned table with two spaces between columns.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+async fn deploy(args: DeployArgs) -> Result<(), OpsError> {
+    infragen_aws::ecs::validate_tag(&args.image_tag)?;
+    let mut stack = Stack::new(args.stack.clone());
+    let cluster = stack.cluster(args.cluster.clone())?;
+    let service = stack.service_name(&args.service);
+    // The app name (the key of `ecs_service_names`) helps to pick the container.
+    let app = stack
+        .outputs
+        .as_ref()
+        .and_then(|o| {
+            o.ecs_service_names
+                .iter()
+                .find(|(_, v)| **v == service)
+                .map(|(k, _)| k.clone())
+        })
+        .unwrap_or_else(|| args.service.clone());
+    let aws = stack.connect().await?;
+    let started = infragen_aws::ecs::deploy(
+        &aws,
+        &cluster,
+        &service,
+        &args.image_tag,
+        args.container.as_deref(),
+        Some(&app),
+    )
+    .await?;
+    print_started(&started);
+    if !args.wait {
+        println!(
+            "not waiting; follow the rollout with `infragen status --service {}`",
+            args.service
+        );
+        return Ok(());
+    }
+    let timeout = Duration::from_secs(args.timeout);
+    let poll = Duration::from_secs(args.poll_interval.max(1));
+    let mut display = WaitDisplay::new(&started, timeout);
+    let result = infragen_aws::ecs::wait_for_steady_state(&aws, &started, timeout, poll, |p| {
+        display.update(p)
+    })
+    .await;
+    display.finish();
+    let steady = result?;
+    println!(
+        "{} is steady on {}: {}/{} tasks running",
+        steady.name, steady.task_definition, steady.running, steady.desired
+    );
+    Ok(())
+}
+
+fn print_started(s: &DeployStarted) {
+    println!(
+        "registered {} (container {}: {} → {})",
+        s.task_definition, s.container, s.previous_image, s.image
+    );
+    println!(
+        "updated service {} in {}: {} → {}{}",
+        s.service,
+        s.cluster,
+        s.previous_task_definition,
+        s.task_definition,
+        s.deployment_id
+            .as_deref()
+            .map(|d| format!(" (deployment {d})"))
+            .unwrap_or_default()
+    );
+}
+
+/// Spinner on a terminal, plain lines otherwise (CI logs, pipes).
+struct WaitDisplay {
+    bar: Option<indicatif::ProgressBar>,
+    last: String,
+}
+
+impl WaitDisplay {
+    fn new(started: &DeployStarted, timeout: Duration) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed}] {prefix} {wide_msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(format!("{} → {}", started.service, started.task_definition));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            Some(bar)
+        } else {
+            eprintln!(
+                "waiting up to {}s for {} to reach a steady state on {}",
+                timeout.as_secs(),
+                started.service,
+                started.task_definition
+            );
+            None
+        };
+        Self {
+            bar,
+            last: String::new(),
+        }
+    }
+
+    fn update(&mut self, p: &infragen_aws::ecs::Progress) {
+        for e in &p.new_events {
+            let line = format!("  event {}  {}", e.at.as_deref().unwrap_or(""), e.message);
+            match &self.bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        match &self.bar {
+            Some(bar) => bar.set_message(p.summary.clone()),
+            None => {
+                if p.summary != self.last {
+                    eprintln!("[{:>4}s] {}", p.elapsed.as_secs(), p.summary);
+                }
+            }
+        }
+        self.last = p.summary.clone();
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Reads the password: stdin with `--password-stdin`, else INFRAGEN_USER_PASSWORD.
+fn read_password(from_stdin: bool) -> Result<String, OpsError> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            OpsError::input(format!("cannot read the password from standard input: {e}"))
+        })?;
+        let first = text.split(['\n', '\r']).next().unwrap_or("").to_string();
+        if first.is_empty() {
+            return Err(OpsError::input("no password on standard input")
+                .with_hint("pipe it in: printf '%s' \"$PASSWORD\" | infragen … --password-stdin"));
+        }
+        return Ok(first);
+    }
+    match std::env::var(PASSWORD_ENV) {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => Err(OpsError::input("no password given")
+            .with_hint(format!("pipe it with --password-stdin, or set {PASSWORD_ENV}; it is never a command-line argument"))),
+    }
+}
+
+async fn users(cmd: UsersCommand) -> Result<(), OpsError> {
     match cmd {
-        OpsCommand::Status => ExitCode::SUCCESS,
+        UsersCommand::Add {
+            username,
+            email,
+            password_stdin,
+            pool,
+        } => {
+            let password = read_password(password_stdin)?;
+            let mut stack = Stack::new(pool.stack.clone());
+            let pool_id = stack.user_pool(pool.user_pool_id.clone())?;
+            let aws = stack.connect().await?;
+            infragen_aws::cognito::add_user(&aws, &pool_id, &username, email.as_deref(), &password)
+                .await?;
+            println!("created user {username} in {pool_id} (password set, status CONFIRMED)");
+        }
+        UsersCommand::List { json, pool } => {
+            let mut stack = Stack::new(pool.stack.clone());
+            let pool_id = stack.user_pool(pool.user_pool_id.clone())?;
+            let aws = stack.connect().await?;
+            let users = infragen_aws::cognito::list_users(&aws, &pool_id).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&users).expect("users serialize")
+                );
+            } else if users.is_empty() {
+                println!(
+                    "no users in {pool_id}; add one with `infragen users add NAME --password-stdin`"
+                );
+            } else {
+                let rows: Vec<Vec<String>> = users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.username.clone(),
+                            u.status.clone(),
+                            if u.enabled { "yes".into() } else { "no".into() },
+                            u.email.clone().unwrap_or_else(|| "-".into()),
+                            u.created.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table(
+                        &["USERNAME", "STATUS", "ENABLED", "EMAIL", "CREATED"],
+                        &rows
+                    )
+                );
+            }
+        }
+        UsersCommand::Remove { username, pool } => {
+            let mut stack = Stack::new(pool.stack.clone());
+            let pool_id = stack.user_pool(pool.user_pool_id.clone())?;
+            let aws = stack.connect().await?;
+            infragen_aws::cognito::remove_user(&aws, &pool_id, &username).await?;
+            println!("removed user {username} from {pool_id}");
+        }
+    }
+    Ok(())
+}
+
+async fn token(args: TokenArgs) -> Result<(), OpsError> {
+    let password = read_password(args.password_stdin)?;
+    let mut stack = Stack::new(args.pool.stack.clone());
+    let client_id = match args.client_id.clone() {
+        Some(c) => c,
+        None => stack.outputs()?.require_client()?,
+    };
+    let pool_id = match &args.pool.user_pool_id {
+        Some(p) => Some(p.clone()),
+        None => stack
+            .outputs
+            .as_ref()
+            .and_then(|o| o.cognito_user_pool_id.clone()),
+    };
+    let aws = stack.connect().await?;
+    let tokens =
+        infragen_aws::cognito::sign_in(&aws, pool_id.as_deref(), &client_id, &args.user, &password)
+            .await?;
+    let token = if args.access_token {
+        tokens
+            .access_token
+            .ok_or_else(|| OpsError::new(ErrorKind::Service, "Cognito returned no access token"))?
+    } else {
+        tokens.id_token
+    };
+    if args.header {
+        println!("Authorization: Bearer {token}");
+    } else {
+        println!("{token}");
+    }
+    Ok(())
+}
+
+fn load_topology(path: Option<&PathBuf>) -> Result<infragen_core::Model, OpsError> {
+    let loaded = match path {
+        None => infragen_core::load_default(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                OpsError::input(format!("cannot read topology {}: {e}", p.display()))
+            })?;
+            infragen_core::load(&text, &p.display().to_string())
+        }
+    };
+    loaded.map_err(|e| {
+        let plain = e.render_plain();
+        let first = plain
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid topology")
+            .to_string();
+        OpsError::input(format!("the topology is invalid: {first}"))
+            .with_hint("run `infragen validate` on it to see every problem")
+    })
+}
+
+/// `infragen cost`: the estimate as text.
+pub fn cost(args: &CostArgs) -> Result<String, OpsError> {
+    use infragen_core::cost;
+    let prices = cost::Prices::embedded();
+    let usage = cost::Usage {
+        hours: args.hours,
+        requests_millions: args.requests_millions,
+        mau: args.mau,
+        log_gb: args.log_gb,
+        flow_log_gb: args.flow_log_gb,
+        nat_gb: args.nat_gb,
+        endpoint_gb: args.endpoint_gb,
+        alb_lcu: args.alb_lcu,
+        ecr_gb: args.ecr_gb,
+        images_pushed: args.images_pushed,
+        mq_storage_gb: args.mq_storage_gb,
+        ..cost::Usage::default()
+    };
+    for (flag, v) in [
+        ("--hours", args.hours),
+        ("--requests-millions", args.requests_millions),
+        ("--log-gb", args.log_gb),
+        ("--flow-log-gb", args.flow_log_gb),
+        ("--nat-gb", args.nat_gb),
+        ("--endpoint-gb", args.endpoint_gb),
+        ("--alb-lcu", args.alb_lcu),
+        ("--ecr-gb", args.ecr_gb),
+        ("--mq-storage-gb", args.mq_storage_gb),
+    ] {
+        if !v.is_finite() || v < 0.0 {
+            return Err(OpsError::input(format!(
+                "{flag} must be a number ≥ 0, not {v}"
+            )));
+        }
+    }
+    if args.hours > 744.0 {
+        return Err(OpsError::input(format!(
+            "--hours is at most 744 (a 31-day month), not {}",
+            args.hours
+        )));
+    }
+    let estimate = |path: Option<&PathBuf>| -> Result<cost::Estimate, OpsError> {
+        let model = load_topology(path)?;
+        cost::estimate(&model, &prices, &usage).map_err(|e| {
+            OpsError::input(e.0).with_hint("add the price to infragen/core/src/prices.toml")
+        })
+    };
+    let a = estimate(args.topology.as_ref())?;
+    let b = match &args.compare {
+        Some(p) => Some(estimate(Some(p))?),
+        None => None,
+    };
+    let format = match args.format {
+        CostFormat::Table => cost::Format::Table,
+        CostFormat::Markdown => cost::Format::Markdown,
+        CostFormat::Json => cost::Format::Json,
+    };
+    Ok(cost::render(&prices, &usage, &a, b.as_ref(), format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let t = table(
+            &["A", "BB"],
+            &[
+                vec!["xyz".into(), "1".into()],
+                vec!["q".into(), "22".into()],
+            ],
+        );
+        assert_eq!(t, "A    BB\nxyz  1\nq    22\n");
     }
 }

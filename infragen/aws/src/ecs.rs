@@ -1,0 +1,844 @@
+//! ECS: service status, and deployments of a new image tag.
+use crate::config::Aws;
+use crate::error::{CallContext, ErrorKind, OpsError, Result, from_sdk, unknown_service};
+use aws_sdk_ecs::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_ecs::types::{Deployment, Service, TaskDefinitionField};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+pub(crate) fn format_time(t: &DateTime) -> Option<String> {
+    t.fmt(DateTimeFormat::DateTime).ok()
+}
+
+/// `family:revision` of a task definition ARN (or the input if it is not one).
+pub fn short_task_definition(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
+}
+
+fn revision_of(arn: &str) -> Option<i32> {
+    short_task_definition(arn).rsplit(':').next()?.parse().ok()
+}
+
+/// One deployment of a service.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeploymentStatus {
+    pub id: String,
+    /// PRIMARY, ACTIVE or INACTIVE.
+    pub status: String,
+    /// `family:revision`.
+    pub task_definition: String,
+    pub revision: Option<i32>,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub failed_tasks: i32,
+    /// IN_PROGRESS, COMPLETED or FAILED (only with the circuit breaker / ECS deployment controller).
+    pub rollout_state: Option<String>,
+    pub rollout_state_reason: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// One service event (newest first in [`ServiceStatus::events`]).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EventInfo {
+    pub id: Option<String>,
+    pub at: Option<String>,
+    pub message: String,
+}
+
+/// A service as `status` shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ServiceStatus {
+    pub name: String,
+    pub status: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    /// `family:revision` of the service's task definition.
+    pub task_definition: String,
+    pub task_definition_arn: String,
+    pub revision: Option<i32>,
+    /// Rollout state of the PRIMARY deployment.
+    pub rollout_state: Option<String>,
+    pub deployments: Vec<DeploymentStatus>,
+    pub events: Vec<EventInfo>,
+}
+
+impl ServiceStatus {
+    pub fn primary(&self) -> Option<&DeploymentStatus> {
+        self.deployments.iter().find(|d| d.status == "PRIMARY")
+    }
+}
+
+/// The whole cluster as `status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterStatus {
+    pub cluster: String,
+    pub region: String,
+    pub services: Vec<ServiceStatus>,
+    /// Services asked for (from the outputs) that ECS does not know.
+    pub missing: Vec<String>,
+}
+
+fn deployment_status(d: &Deployment) -> DeploymentStatus {
+    let td = d.task_definition().unwrap_or_default();
+    DeploymentStatus {
+        id: d.id().unwrap_or_default().to_string(),
+        status: d.status().unwrap_or_default().to_string(),
+        task_definition: short_task_definition(td),
+        revision: revision_of(td),
+        desired: d.desired_count(),
+        running: d.running_count(),
+        pending: d.pending_count(),
+        failed_tasks: d.failed_tasks(),
+        rollout_state: d.rollout_state().map(|s| s.as_str().to_string()),
+        rollout_state_reason: d.rollout_state_reason().map(str::to_string),
+        created_at: d.created_at().and_then(format_time),
+        updated_at: d.updated_at().and_then(format_time),
+    }
+}
+
+fn service_status(s: &Service, events: usize) -> ServiceStatus {
+    let td = s.task_definition().unwrap_or_default();
+    let deployments: Vec<DeploymentStatus> =
+        s.deployments().iter().map(deployment_status).collect();
+    let rollout_state = deployments
+        .iter()
+        .find(|d| d.status == "PRIMARY")
+        .and_then(|d| d.rollout_state.clone());
+    ServiceStatus {
+        name: s.service_name().unwrap_or_default().to_string(),
+        status: s.status().unwrap_or_default().to_string(),
+        desired: s.desired_count(),
+        running: s.running_count(),
+        pending: s.pending_count(),
+        task_definition: short_task_definition(td),
+        task_definition_arn: td.to_string(),
+        revision: revision_of(td),
+        rollout_state,
+        deployments,
+        events: s
+            .events()
+            .iter()
+            .take(events)
+            .map(|e| EventInfo {
+                id: e.id().map(str::to_string),
+                at: e.created_at().and_then(format_time),
+                message: e.message().unwrap_or_default().to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn cluster_ctx(aws: &Aws, op: &'static str, cluster: &str, service: Option<&str>) -> CallContext {
+    let mut c = aws.ctx(op);
+    c.cluster = Some(cluster.to_string());
+    c.service = service.map(str::to_string);
+    c
+}
+
+/// Fails with a clear message unless the cluster exists and is active.
+pub async fn check_cluster(aws: &Aws, cluster: &str) -> Result<()> {
+    let ctx = cluster_ctx(aws, "DescribeClusters", cluster, None);
+    let out = aws
+        .ecs()
+        .describe_clusters()
+        .clusters(cluster)
+        .send()
+        .await
+        .map_err(|e| from_sdk(e, &ctx))?;
+    let active = out
+        .clusters()
+        .iter()
+        .any(|c| c.status().is_none_or(|s| s == "ACTIVE"));
+    if !active {
+        return Err(crate::error::from_service_code(
+            "ClusterNotFoundException",
+            "",
+            &ctx,
+        ));
+    }
+    Ok(())
+}
+
+/// Describes services (10 per call, the API's limit). Returns the found ones
+/// and the names ECS reported as missing (or inactive).
+async fn describe(
+    aws: &Aws,
+    cluster: &str,
+    names: &[String],
+    events: usize,
+) -> Result<(Vec<ServiceStatus>, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for chunk in names.chunks(10) {
+        let ctx = cluster_ctx(
+            aws,
+            "DescribeServices",
+            cluster,
+            chunk.first().map(String::as_str),
+        );
+        let out = aws
+            .ecs()
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx))?;
+        for s in out.services() {
+            if s.status() == Some("INACTIVE") {
+                missing.push(s.service_name().unwrap_or_default().to_string());
+            } else {
+                found.push(service_status(s, events));
+            }
+        }
+        for f in out.failures() {
+            let arn = f.arn().unwrap_or_default();
+            missing.push(arn.rsplit('/').next().unwrap_or(arn).to_string());
+        }
+    }
+    Ok((found, missing))
+}
+
+/// Every service of the cluster (all pages of ListServices).
+pub async fn list_services(aws: &Aws, cluster: &str) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let ctx = cluster_ctx(aws, "ListServices", cluster, None);
+        let out = aws
+            .ecs()
+            .list_services()
+            .cluster(cluster)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, &ctx))?;
+        names.extend(
+            out.service_arns()
+                .iter()
+                .map(|a| a.rsplit('/').next().unwrap_or(a).to_string()),
+        );
+        match out.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Status of `services` (or every service of the cluster when empty), with
+/// the last `events` events of each.
+pub async fn status(
+    aws: &Aws,
+    cluster: &str,
+    services: &[String],
+    events: usize,
+) -> Result<ClusterStatus> {
+    check_cluster(aws, cluster).await?;
+    let names = if services.is_empty() {
+        list_services(aws, cluster).await?
+    } else {
+        services.to_vec()
+    };
+    let (mut found, missing) = describe(aws, cluster, &names, events).await?;
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(ClusterStatus {
+        cluster: cluster.to_string(),
+        region: aws.region.clone(),
+        services: found,
+        missing,
+    })
+}
+
+/// One service, or [`ErrorKind::UnknownService`].
+pub async fn describe_service(
+    aws: &Aws,
+    cluster: &str,
+    service: &str,
+    events: usize,
+) -> Result<ServiceStatus> {
+    let (found, _) = describe(aws, cluster, &[service.to_string()], events).await?;
+    found.into_iter().next().ok_or_else(|| {
+        unknown_service(&cluster_ctx(
+            aws,
+            "DescribeServices",
+            cluster,
+            Some(service),
+        ))
+    })
+}
+
+/// Replaces the tag (or digest) of an image reference, keeping the repository:
+/// `123.dkr.ecr.eu-west-1.amazonaws.com/shop/inventory:1.2` + `1.3` →
+/// `123.dkr.ecr.eu-west-1.amazonaws.com/shop/inventory:1.3`.
+pub fn replace_image_tag(image: &str, tag: &str) -> String {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let (prefix, last) = match without_digest.rfind('/') {
+        Some(i) => without_digest.split_at(i + 1),
+        None => ("", without_digest),
+    };
+    let repo = last.split(':').next().unwrap_or(last);
+    format!("{prefix}{repo}:{tag}")
+}
+
+/// Docker's tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn validate_tag(tag: &str) -> Result<()> {
+    let ok = !tag.is_empty()
+        && tag.len() <= 128
+        && tag
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(OpsError::input(format!("`{tag}` is not a valid image tag"))
+            .with_hint("tags are letters, digits, `_`, `.` and `-`, at most 128, not starting with `.` or `-`"))
+    }
+}
+
+/// What `deploy` started.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployStarted {
+    pub cluster: String,
+    pub service: String,
+    pub container: String,
+    pub previous_image: String,
+    pub image: String,
+    /// `family:revision` before and after.
+    pub previous_task_definition: String,
+    pub task_definition: String,
+    pub task_definition_arn: String,
+    pub revision: i32,
+    /// The ECS deployment created by the update (`ecs-svc/…`).
+    pub deployment_id: Option<String>,
+    #[serde(skip)]
+    pub started_at: Option<Instant>,
+}
+
+/// Registers a new revision of the service's task definition with `image_tag`
+/// on one container, and points the service at it. `container` picks the
+/// container; otherwise the only one, or the one named like the service or
+/// like `app` (the name the user typed, e.g. `inventory-app`).
+pub async fn deploy(
+    aws: &Aws,
+    cluster: &str,
+    service: &str,
+    image_tag: &str,
+    container: Option<&str>,
+    app: Option<&str>,
+) -> Result<DeployStarted> {
+    validate_tag(image_tag)?;
+    check_cluster(aws, cluster).await?;
+    let current = describe_service(aws, cluster, service, 0).await?;
+    let ecs = aws.ecs();
+
+    let ctx = cluster_ctx(aws, "DescribeTaskDefinition", cluster, Some(service));
+    let described = ecs
+        .describe_task_definition()
+        .task_definition(&current.task_definition_arn)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+        .map_err(|e| from_sdk(e, &ctx))?;
+    let td = described.task_definition().ok_or_else(|| {
+        OpsError::new(
+            ErrorKind::Service,
+            "DescribeTaskDefinition returned no task definition",
+        )
+    })?;
+
+    let mut containers = td.container_definitions().to_vec();
+    let names: Vec<String> = containers.iter().filter_map(|c| c.name.clone()).collect();
+    let mut hints = vec![service];
+    hints.extend(app);
+    let index = pick_container(&names, container, &hints)?;
+    let previous_image = containers[index].image.clone().unwrap_or_default();
+    if previous_image.is_empty() {
+        return Err(OpsError::input(format!(
+            "container `{}` has no image",
+            names[index]
+        )));
+    }
+    let image = replace_image_tag(&previous_image, image_tag);
+    containers[index].image = Some(image.clone());
+
+    let ctx = cluster_ctx(aws, "RegisterTaskDefinition", cluster, Some(service));
+    let tags = described.tags().to_vec();
+    let registered = ecs
+        .register_task_definition()
+        .set_family(td.family().map(str::to_string))
+        .set_task_role_arn(td.task_role_arn().map(str::to_string))
+        .set_execution_role_arn(td.execution_role_arn().map(str::to_string))
+        .set_network_mode(td.network_mode().cloned())
+        .set_container_definitions(Some(containers))
+        .set_volumes(non_empty(td.volumes()))
+        .set_placement_constraints(non_empty(td.placement_constraints()))
+        .set_requires_compatibilities(non_empty(td.requires_compatibilities()))
+        .set_cpu(td.cpu().map(str::to_string))
+        .set_memory(td.memory().map(str::to_string))
+        .set_tags(non_empty(&tags))
+        .set_pid_mode(td.pid_mode().cloned())
+        .set_ipc_mode(td.ipc_mode().cloned())
+        .set_proxy_configuration(td.proxy_configuration().cloned())
+        .set_inference_accelerators(non_empty(td.inference_accelerators()))
+        .set_ephemeral_storage(td.ephemeral_storage().cloned())
+        .set_runtime_platform(td.runtime_platform().cloned())
+        .set_enable_fault_injection(td.enable_fault_injection())
+        .send()
+        .await
+        .map_err(|e| from_sdk(e, &ctx))?;
+    let new_td = registered.task_definition().ok_or_else(|| {
+        OpsError::new(
+            ErrorKind::Service,
+            "RegisterTaskDefinition returned no task definition",
+        )
+    })?;
+    let new_arn = new_td.task_definition_arn().unwrap_or_default().to_string();
+
+    let ctx = cluster_ctx(aws, "UpdateService", cluster, Some(service));
+    let updated = ecs
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .task_definition(&new_arn)
+        .send()
+        .await
+        .map_err(|e| from_sdk(e, &ctx))?;
+    let deployment_id = updated.service().and_then(|s| {
+        s.deployments()
+            .iter()
+            .find(|d| {
+                d.task_definition() == Some(new_arn.as_str()) && d.status() == Some("PRIMARY")
+            })
+            .or_else(|| {
+                s.deployments()
+                    .iter()
+                    .find(|d| d.status() == Some("PRIMARY"))
+            })
+            .and_then(|d| d.id().map(str::to_string))
+    });
+
+    Ok(DeployStarted {
+        cluster: cluster.to_string(),
+        service: service.to_string(),
+        container: names[index].clone(),
+        previous_image,
+        image,
+        previous_task_definition: current.task_definition,
+        task_definition: short_task_definition(&new_arn),
+        revision: new_td.revision(),
+        task_definition_arn: new_arn,
+        deployment_id,
+        started_at: Some(Instant::now()),
+    })
+}
+
+fn non_empty<T: Clone>(items: &[T]) -> Option<Vec<T>> {
+    if items.is_empty() {
+        None
+    } else {
+        Some(items.to_vec())
+    }
+}
+
+/// The container whose image changes: `--container`, the only one, or the one
+/// named like the service.
+fn pick_container(names: &[String], wanted: Option<&str>, hints: &[&str]) -> Result<usize> {
+    let list = names.join(", ");
+    if let Some(w) = wanted {
+        return names.iter().position(|n| n == w).ok_or_else(|| {
+            OpsError::input(format!("the task definition has no container `{w}`"))
+                .with_hint(format!("its containers are: {list}"))
+        });
+    }
+    if names.len() == 1 {
+        return Ok(0);
+    }
+    let matches = |n: &String| {
+        hints
+            .iter()
+            .any(|h| n == h || h.ends_with(&format!("-{n}")) || n.starts_with(&format!("{h}-")))
+    };
+    let exact = names.iter().position(|n| hints.contains(&n.as_str()));
+    exact
+        .or_else(|| names.iter().position(matches))
+        .ok_or_else(|| {
+            OpsError::input(format!(
+                "the task definition has {} containers; which one gets the new tag?",
+                names.len()
+            ))
+            .with_hint(format!("pass --container NAME (one of: {list})"))
+        })
+}
+
+/// How waiting for a deployment is going.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Steady state reached.
+    Done,
+    /// Still rolling out; the text describes the progress.
+    Pending(String),
+    /// The circuit breaker (or someone) rolled the service back.
+    RolledBack(String),
+    /// The deployment failed without (yet) a rollback.
+    Failed(String),
+}
+
+/// Judges a service against the deployment `deploy` started. Pure, so the
+/// rollback rules are unit-tested.
+pub fn assess(s: &ServiceStatus, deployment_id: Option<&str>, task_definition: &str) -> Verdict {
+    let primary = s.primary();
+    let ours = deployment_id
+        .and_then(|id| s.deployments.iter().find(|d| d.id == id))
+        .or_else(|| {
+            s.deployments
+                .iter()
+                .find(|d| d.task_definition == task_definition && d.status == "PRIMARY")
+        });
+
+    for e in &s.events {
+        let m = e.message.to_ascii_lowercase();
+        let about_us = deployment_id.is_some_and(|id| e.message.contains(id));
+        if m.contains("circuit breaker") && m.contains("roll")
+            || (about_us && m.contains("deployment failed"))
+        {
+            return Verdict::RolledBack(e.message.clone());
+        }
+    }
+    let Some(ours) = ours else {
+        let back_on = primary
+            .map(|p| p.task_definition.clone())
+            .unwrap_or_else(|| s.task_definition.clone());
+        return Verdict::RolledBack(format!(
+            "the deployment is gone; the service runs {back_on} again"
+        ));
+    };
+    if ours.rollout_state.as_deref() == Some("FAILED") {
+        let reason = ours
+            .rollout_state_reason
+            .clone()
+            .unwrap_or_else(|| "no reason given".to_string());
+        return if primary.is_some_and(|p| p.id != ours.id) {
+            Verdict::RolledBack(reason)
+        } else {
+            Verdict::Failed(reason)
+        };
+    }
+    if ours.status != "PRIMARY" {
+        let back_on = primary
+            .map(|p| p.task_definition.clone())
+            .unwrap_or_default();
+        return Verdict::RolledBack(format!(
+            "deployment {} was replaced; the service runs {back_on}",
+            ours.id
+        ));
+    }
+    let rollout_done = ours
+        .rollout_state
+        .as_deref()
+        .is_none_or(|r| r == "COMPLETED");
+    if rollout_done
+        && s.deployments.len() == 1
+        && ours.running == ours.desired
+        && s.running == s.desired
+    {
+        return Verdict::Done;
+    }
+    Verdict::Pending(format!(
+        "running {}/{} · pending {} · rollout {}{}",
+        ours.running,
+        ours.desired,
+        ours.pending,
+        ours.rollout_state.as_deref().unwrap_or("-"),
+        if s.deployments.len() > 1 {
+            format!(" · {} deployments draining", s.deployments.len() - 1)
+        } else {
+            String::new()
+        }
+    ))
+}
+
+/// What the waiting loop reports after every poll.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub elapsed: Duration,
+    pub summary: String,
+    /// Events not reported before, oldest first.
+    pub new_events: Vec<EventInfo>,
+}
+
+/// Polls the service until [`Verdict::Done`], a failure, or `timeout`.
+pub async fn wait_for_steady_state(
+    aws: &Aws,
+    started: &DeployStarted,
+    timeout: Duration,
+    poll_interval: Duration,
+    mut on_progress: impl FnMut(&Progress),
+) -> Result<ServiceStatus> {
+    let begin = Instant::now();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut first = true;
+    loop {
+        let s = describe_service(aws, &started.cluster, &started.service, 20).await?;
+        // Events from before the deployment are history, not news.
+        let mut fresh: Vec<EventInfo> = Vec::new();
+        for e in &s.events {
+            let key = e.id.clone().unwrap_or_else(|| e.message.clone());
+            if seen.insert(key) && !first {
+                fresh.push(e.clone());
+            }
+        }
+        first = false;
+        fresh.reverse();
+        // Only events newer than the deployment count for a rollback verdict.
+        let judged = ServiceStatus {
+            events: fresh.clone(),
+            ..s.clone()
+        };
+        let verdict = assess(
+            &judged,
+            started.deployment_id.as_deref(),
+            &started.task_definition,
+        );
+        let summary = match &verdict {
+            Verdict::Pending(text) => text.clone(),
+            Verdict::Done => "steady state".to_string(),
+            Verdict::RolledBack(_) | Verdict::Failed(_) => "failed".to_string(),
+        };
+        on_progress(&Progress {
+            elapsed: begin.elapsed(),
+            summary: summary.clone(),
+            new_events: fresh,
+        });
+        match verdict {
+            Verdict::Done => return Ok(s),
+            Verdict::RolledBack(reason) => {
+                return Err(OpsError::new(
+                    ErrorKind::DeploymentFailed,
+                    format!(
+                        "deployment of {} to `{}` was rolled back by the deployment circuit breaker: {reason}",
+                        started.task_definition, started.service
+                    ),
+                )
+                .with_hint(format!(
+                    "the service runs {} again; see why the new tasks failed with `infragen status --service {}` and the task logs",
+                    s.primary().map(|p| p.task_definition.as_str()).unwrap_or(&started.previous_task_definition),
+                    started.service
+                )));
+            }
+            Verdict::Failed(reason) => {
+                return Err(OpsError::new(
+                    ErrorKind::DeploymentFailed,
+                    format!(
+                        "deployment of {} to `{}` failed: {reason}",
+                        started.task_definition, started.service
+                    ),
+                )
+                .with_hint(format!(
+                    "see `infragen status --service {}` and the task logs",
+                    started.service
+                )));
+            }
+            Verdict::Pending(_) => {}
+        }
+        let elapsed = begin.elapsed();
+        if elapsed >= timeout {
+            return Err(OpsError::new(
+                ErrorKind::WaitTimeout,
+                format!(
+                    "timed out after {}s waiting for `{}` to reach a steady state ({summary})",
+                    timeout.as_secs(),
+                    started.service
+                ),
+            )
+            .with_hint(format!(
+                "ECS keeps deploying {}; follow it with `infragen status --service {}` or wait longer with --timeout",
+                started.task_definition, started.service
+            )));
+        }
+        tokio::time::sleep(poll_interval.min(timeout - elapsed)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_tag_replacement_keeps_the_repository() {
+        let ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/inventory-app";
+        assert_eq!(
+            replace_image_tag(&format!("{ecr}:1.2.0"), "1.3.0"),
+            format!("{ecr}:1.3.0")
+        );
+        assert_eq!(
+            replace_image_tag(&format!("{ecr}@sha256:abcd"), "v2"),
+            format!("{ecr}:v2")
+        );
+        assert_eq!(replace_image_tag(ecr, "v2"), format!("{ecr}:v2"));
+        assert_eq!(
+            replace_image_tag("localhost:5000/app:old", "new"),
+            "localhost:5000/app:new"
+        );
+        assert_eq!(replace_image_tag("nginx", "1.27"), "nginx:1.27");
+    }
+
+    #[test]
+    fn tags_are_validated() {
+        assert!(validate_tag("1.3.0-rc_1").is_ok());
+        assert!(validate_tag("").is_err());
+        assert!(validate_tag("-x").is_err());
+        assert!(validate_tag("a:b").is_err());
+    }
+
+    #[test]
+    fn container_choice() {
+        let names = vec!["inventory-app".to_string(), "otel".to_string()];
+        assert_eq!(
+            pick_container(&names, None, &["shop-inventory-app"]).unwrap(),
+            0
+        );
+        assert_eq!(
+            pick_container(&names, None, &["shop-inventory", "inventory-app"]).unwrap(),
+            0
+        );
+        assert_eq!(pick_container(&names, Some("otel"), &["x"]).unwrap(), 1);
+        assert!(
+            pick_container(&names, None, &["billing"])
+                .unwrap_err()
+                .hint
+                .unwrap()
+                .contains("--container")
+        );
+        assert!(pick_container(&names[..1], None, &["anything"]).is_ok());
+    }
+
+    fn dep(
+        id: &str,
+        status: &str,
+        td: &str,
+        running: i32,
+        desired: i32,
+        rollout: Option<&str>,
+    ) -> DeploymentStatus {
+        DeploymentStatus {
+            id: id.into(),
+            status: status.into(),
+            task_definition: td.into(),
+            revision: None,
+            desired,
+            running,
+            pending: 0,
+            failed_tasks: 0,
+            rollout_state: rollout.map(str::to_string),
+            rollout_state_reason: Some("tasks failed to start".into()),
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    fn svc(deployments: Vec<DeploymentStatus>, running: i32, events: &[&str]) -> ServiceStatus {
+        ServiceStatus {
+            name: "inv".into(),
+            status: "ACTIVE".into(),
+            desired: 2,
+            running,
+            pending: 0,
+            task_definition: deployments[0].task_definition.clone(),
+            task_definition_arn: String::new(),
+            revision: None,
+            rollout_state: None,
+            deployments,
+            events: events
+                .iter()
+                .map(|m| EventInfo {
+                    id: None,
+                    at: None,
+                    message: m.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn steady_state_needs_completed_rollout_and_all_tasks() {
+        let done = svc(
+            vec![dep("d2", "PRIMARY", "inv:2", 2, 2, Some("COMPLETED"))],
+            2,
+            &[],
+        );
+        assert_eq!(assess(&done, Some("d2"), "inv:2"), Verdict::Done);
+        let rolling = svc(
+            vec![
+                dep("d2", "PRIMARY", "inv:2", 1, 2, Some("IN_PROGRESS")),
+                dep("d1", "ACTIVE", "inv:1", 1, 0, Some("COMPLETED")),
+            ],
+            2,
+            &[],
+        );
+        assert!(
+            matches!(assess(&rolling, Some("d2"), "inv:2"), Verdict::Pending(t) if t.contains("running 1/2"))
+        );
+        let never_started = svc(vec![dep("d2", "PRIMARY", "inv:2", 0, 2, None)], 0, &[]);
+        assert!(matches!(
+            assess(&never_started, Some("d2"), "inv:2"),
+            Verdict::Pending(_)
+        ));
+    }
+
+    #[test]
+    fn circuit_breaker_rollback_is_a_failure() {
+        // Our deployment FAILED and an older revision is PRIMARY again.
+        let rolled = svc(
+            vec![
+                dep("d3", "PRIMARY", "inv:1", 0, 2, Some("IN_PROGRESS")),
+                dep("d2", "ACTIVE", "inv:2", 0, 0, Some("FAILED")),
+            ],
+            2,
+            &[],
+        );
+        assert_eq!(
+            assess(&rolled, Some("d2"), "inv:2"),
+            Verdict::RolledBack("tasks failed to start".into())
+        );
+        // Our deployment disappeared.
+        let gone = svc(
+            vec![dep("d3", "PRIMARY", "inv:1", 2, 2, Some("COMPLETED"))],
+            2,
+            &[],
+        );
+        assert!(
+            matches!(assess(&gone, Some("d2"), "inv:2"), Verdict::RolledBack(t) if t.contains("inv:1"))
+        );
+        // Only the event says so.
+        let by_event = svc(
+            vec![dep("d2", "PRIMARY", "inv:2", 0, 2, Some("IN_PROGRESS"))],
+            0,
+            &[
+                "(service inv) deployment ecs-svc/1 deployment failed: circuit breaker triggered, rolling back.",
+            ],
+        );
+        assert!(matches!(
+            assess(&by_event, Some("d2"), "inv:2"),
+            Verdict::RolledBack(_)
+        ));
+        // FAILED while still primary: failure without rollback.
+        let failed = svc(
+            vec![dep("d2", "PRIMARY", "inv:2", 0, 2, Some("FAILED"))],
+            0,
+            &[],
+        );
+        assert!(matches!(
+            assess(&failed, Some("d2"), "inv:2"),
+            Verdict::Failed(_)
+        ));
+    }
+}

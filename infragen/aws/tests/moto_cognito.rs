@@ -1,0 +1,82 @@
+//! The SDK-free moto helper (testing/moto.rs) that other crates' tests use to
+//! get a moto-signed Cognito token, checked against the SDK code paths.
+#[path = "../testing/moto.rs"]
+mod moto;
+
+use infragen_aws::{AwsSettings, ErrorKind};
+
+#[test]
+fn raw_helper_gives_a_verifiable_token_and_sdk_sign_in_agrees() {
+    let server = moto::Moto::start();
+    let user = moto::cognito_user(&server.endpoint, "gateway-test", "Passw0rd!-long-enough");
+    let claims = infragen_aws::jwt::claims(&user.id_token).expect("JWT");
+    assert_eq!(claims["iss"], user.issuer);
+    assert_eq!(claims["aud"], user.client_id);
+    assert_eq!(claims["token_use"], "id");
+    let header = infragen_aws::jwt::header(&user.id_token).unwrap();
+    assert_eq!(header["alg"], "RS256");
+
+    let (status, body) = moto::http(
+        &server.endpoint,
+        "GET",
+        user.jwks_url.trim_start_matches(&server.endpoint),
+        &[],
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let jwks: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kid"] == header["kid"]),
+        "{jwks}"
+    );
+    assert_eq!(
+        user.jwks_url,
+        infragen_aws::cognito::jwks_url(moto::REGION, &user.user_pool_id, Some(&server.endpoint))
+    );
+    assert_eq!(
+        user.issuer,
+        infragen_aws::cognito::issuer(moto::REGION, &user.user_pool_id)
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let aws = infragen_aws::config::load(&AwsSettings {
+            region: Some(moto::REGION.into()),
+            endpoint_url: Some(server.endpoint.clone()),
+            static_credentials: Some(("testing".into(), "testing".into())),
+            ..AwsSettings::default()
+        })
+        .await
+        .unwrap();
+        let tokens = infragen_aws::cognito::sign_in(
+            &aws,
+            Some(&user.user_pool_id),
+            &user.client_id,
+            "gateway-test",
+            "Passw0rd!-long-enough",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            infragen_aws::jwt::claims(&tokens.id_token).unwrap()["sub"],
+            claims["sub"]
+        );
+        let users = infragen_aws::cognito::list_users(&aws, &user.user_pool_id)
+            .await
+            .unwrap();
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].username, "gateway-test");
+        let err = infragen_aws::cognito::remove_user(&aws, &user.user_pool_id, "nobody")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::UnknownUser, "{err:?}");
+    });
+}

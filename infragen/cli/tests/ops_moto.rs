@@ -1,0 +1,755 @@
+//! `infragen status|deploy|users|token` end to end against moto (the local
+//! AWS emulator), through the real binary. moto must be installed
+//! (scripts/install-tools.sh); these tests fail, never skip, without it.
+#[path = "../../aws/testing/moto.rs"]
+mod moto;
+
+use infragen_aws::cognito_sdk::types::{ExplicitAuthFlowsType, UsernameAttributeType};
+use infragen_aws::ecs_sdk::types::{
+    Compatibility, ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LaunchType, NetworkMode,
+};
+use infragen_aws::{Aws, AwsSettings};
+use moto::Moto;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const PASSWORD: &str = "Sup3r-secret-passw0rd!";
+const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/inventory-app";
+
+/// An SDK configuration for setting up fixtures in moto.
+async fn sdk(moto: &Moto) -> Aws {
+    infragen_aws::config::load(&AwsSettings {
+        region: Some(moto::REGION.into()),
+        endpoint_url: Some(moto.endpoint.clone()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        ..AwsSettings::default()
+    })
+    .await
+    .expect("SDK config for moto")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Writes `terraform output -json`-shaped outputs into `dir`.
+fn write_outputs(dir: &Path, values: Value) -> PathBuf {
+    let mut wrapped = serde_json::Map::new();
+    for (k, v) in values.as_object().unwrap() {
+        wrapped.insert(
+            k.clone(),
+            json!({"sensitive": false, "type": "string", "value": v}),
+        );
+    }
+    let path = dir.join("outputs.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&Value::Object(wrapped)).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(&self) -> &Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    fn failed(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        // Clear one-line messages, never a panic, a backtrace or a Debug dump.
+        // (progress lines may come first with --wait)
+        assert!(
+            self.stderr.lines().any(|l| l.starts_with("error: ")),
+            "stderr: {}",
+            self.stderr
+        );
+        for bad in [
+            "panicked",
+            "RUST_BACKTRACE",
+            "SdkError",
+            "DispatchFailure",
+            "ServiceError {",
+            "Some(",
+        ] {
+            assert!(
+                !self.stderr.contains(bad),
+                "`{bad}` in stderr: {}",
+                self.stderr
+            );
+        }
+        self
+    }
+
+    fn stderr_has(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "`{text}` not in stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    fn stdout_has(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "`{text}` not in stdout:\n{}",
+            self.stdout
+        );
+        self
+    }
+}
+
+/// Runs the binary with the environment of `env` (or moto's), in `cwd`.
+fn infragen_env(
+    cwd: &Path,
+    env: &[(&str, String)],
+    remove: &[&str],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_infragen"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for k in Moto::ENV_REMOVE.iter().chain(remove) {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run infragen");
+    {
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into(),
+        stderr: String::from_utf8_lossy(&stderr).into(),
+    }
+}
+
+fn infragen(moto: &Moto, cwd: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    infragen_env(cwd, &moto.env(), &[], args, stdin)
+}
+
+#[test]
+fn cognito_users_and_tokens_end_to_end() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (pool_id, client_id) = rt().block_on(async {
+        let aws = sdk(&moto).await;
+        let cognito = aws.cognito();
+        let pool = cognito
+            .create_user_pool()
+            .pool_name("crud-master-test-users")
+            .username_attributes(UsernameAttributeType::Email)
+            .send()
+            .await
+            .unwrap();
+        let pool_id = pool.user_pool().unwrap().id().unwrap().to_string();
+        let client = cognito
+            .create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name("api")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .send()
+            .await
+            .unwrap();
+        (
+            pool_id,
+            client
+                .user_pool_client()
+                .unwrap()
+                .client_id()
+                .unwrap()
+                .to_string(),
+        )
+    });
+    let outputs = write_outputs(
+        dir.path(),
+        json!({"region": "us-east-1", "cognito_user_pool_id": pool_id, "cognito_client_id": client_id}),
+    );
+    let out = outputs.to_str().unwrap();
+    let user = "alice@example.com";
+
+    // The password comes from stdin or the environment, never from an argument.
+    infragen(
+        &moto,
+        dir.path(),
+        &["users", "add", user, "--outputs", out],
+        None,
+    )
+    .failed(1)
+    .stderr_has("no password given")
+    .stderr_has("--password-stdin");
+    let arg = infragen(
+        &moto,
+        dir.path(),
+        &[
+            "users",
+            "add",
+            user,
+            "--password",
+            PASSWORD,
+            "--outputs",
+            out,
+        ],
+        None,
+    );
+    assert_eq!(arg.code, 2, "clap rejects --password: {}", arg.stderr);
+
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "users",
+            "add",
+            user,
+            "--email",
+            user,
+            "--password-stdin",
+            "--outputs",
+            out,
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .ok()
+    .stdout_has("created user alice@example.com");
+    infragen(
+        &moto,
+        dir.path(),
+        &["users", "add", user, "--password-stdin", "--outputs", out],
+        Some(PASSWORD),
+    )
+    .failed(1)
+    .stderr_has("already exists");
+
+    let list = infragen(
+        &moto,
+        dir.path(),
+        &["users", "list", "--outputs", out],
+        None,
+    );
+    list.ok().stdout_has("USERNAME").stdout_has("CONFIRMED");
+    let listed: Value = serde_json::from_str(
+        &infragen(
+            &moto,
+            dir.path(),
+            &["users", "list", "--json", "--outputs", out],
+            None,
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["status"], "CONFIRMED");
+    assert_eq!(listed[0]["email"], user);
+
+    // A token through the binary, password from the environment.
+    let mut env = moto.env();
+    env.push(("INFRAGEN_USER_PASSWORD", PASSWORD.to_string()));
+    let token_run = infragen_env(
+        dir.path(),
+        &env,
+        &[],
+        &["token", "--user", user, "--outputs", out],
+        None,
+    );
+    token_run.ok();
+    let token = token_run.stdout.trim().to_string();
+    let claims = infragen_aws::jwt::claims(&token).expect("a JWT");
+    assert_eq!(
+        claims["iss"],
+        format!("https://cognito-idp.us-east-1.amazonaws.com/{pool_id}")
+    );
+    assert_eq!(claims["aud"], client_id.as_str());
+    assert_eq!(claims["token_use"], "id");
+    assert_eq!(claims["email"], user);
+    assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
+
+    // Signed by a key that moto's JWKS publishes.
+    let kid = infragen_aws::jwt::header(&token).unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let jwks_url = infragen_aws::cognito::jwks_url("us-east-1", &pool_id, Some(&moto.endpoint));
+    let path = jwks_url.trim_start_matches(&moto.endpoint);
+    let (status, body) = moto::http(&moto.endpoint, "GET", path, &[], "").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let jwks: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kid"] == kid.as_str()),
+        "{kid} not in {jwks}"
+    );
+
+    // Header form, password from stdin, flags instead of outputs.
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "token",
+            "--user",
+            user,
+            "--header",
+            "--password-stdin",
+            "--client-id",
+            &client_id,
+            "--tf-dir",
+            "/nonexistent",
+        ],
+        Some(PASSWORD),
+    )
+    .ok()
+    .stdout_has("Authorization: Bearer ey");
+
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "token",
+            "--user",
+            user,
+            "--password-stdin",
+            "--outputs",
+            out,
+        ],
+        Some("wrong-Passw0rd!"),
+    )
+    .failed(1)
+    .stderr_has("not authorized")
+    .stderr_has("hint: ");
+
+    infragen(
+        &moto,
+        dir.path(),
+        &["users", "remove", user, "--outputs", out],
+        None,
+    )
+    .ok()
+    .stdout_has("removed user");
+    infragen(
+        &moto,
+        dir.path(),
+        &["users", "list", "--outputs", out],
+        None,
+    )
+    .ok()
+    .stdout_has("no users");
+    infragen(
+        &moto,
+        dir.path(),
+        &["users", "remove", user, "--outputs", out],
+        None,
+    )
+    .failed(1)
+    .stderr_has("does not exist");
+
+    // An unknown pool.
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "users",
+            "list",
+            "--user-pool-id",
+            "us-east-1_nope",
+            "--tf-dir",
+            "/nonexistent",
+        ],
+        None,
+    )
+    .failed(1)
+    .stderr_has("us-east-1_nope");
+}
+
+async fn ecs_fixture(aws: &Aws, cluster: &str, service: &str) {
+    let ecs = aws.ecs();
+    ecs.create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .unwrap();
+    let td = ecs
+        .register_task_definition()
+        .family(service)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("inventory-app")
+                .image(format!("{REPO}:1.0.0"))
+                .essential(true)
+                .build(),
+        )
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("log-router")
+                .image("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = td
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string();
+    ecs.create_service()
+        .cluster(cluster)
+        .service_name(service)
+        .task_definition(arn)
+        .desired_count(2)
+        .launch_type(LaunchType::Fargate)
+        .deployment_configuration(
+            DeploymentConfiguration::builder()
+                .deployment_circuit_breaker(
+                    DeploymentCircuitBreaker::builder()
+                        .enable(true)
+                        .rollback(true)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn ecs_status_and_deploy() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let aws = rt().block_on(async {
+        let aws = sdk(&moto).await;
+        ecs_fixture(&aws, "shop", "shop-inventory").await;
+        aws
+    });
+    let outputs = write_outputs(
+        dir.path(),
+        json!({"region": "us-east-1", "ecs_cluster_name": "shop", "ecs_service_names": {"inventory-app": "shop-inventory"}}),
+    );
+    let out = outputs.to_str().unwrap();
+
+    infragen(&moto, dir.path(), &["status", "--outputs", out], None)
+        .ok()
+        .stdout_has("cluster shop (us-east-1)")
+        .stdout_has("SERVICE")
+        .stdout_has("shop-inventory:1")
+        .stdout_has("DEPLOYMENT");
+    let json_run = infragen(
+        &moto,
+        dir.path(),
+        &["status", "--json", "--outputs", out],
+        None,
+    );
+    json_run.ok();
+    let status: Value = serde_json::from_str(&json_run.stdout).unwrap();
+    assert_eq!(status["cluster"], "shop");
+    let svc = &status["services"][0];
+    assert_eq!(svc["name"], "shop-inventory");
+    assert_eq!(svc["desired"], 2);
+    assert_eq!(svc["revision"], 1);
+    assert!(!svc["deployments"].as_array().unwrap().is_empty(), "{svc}");
+
+    // Deploy by app name (mapped through ecs_service_names).
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "inventory-app",
+            "--image-tag",
+            "1.1.0",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .ok()
+    .stdout_has("registered shop-inventory:2")
+    .stdout_has(&format!("{REPO}:1.1.0"))
+    .stdout_has("shop-inventory:1 → shop-inventory:2");
+    rt().block_on(async {
+        let ecs = aws.ecs();
+        let td = ecs
+            .describe_task_definition()
+            .task_definition("shop-inventory:2")
+            .send()
+            .await
+            .unwrap();
+        let td = td.task_definition().unwrap();
+        let images: Vec<&str> = td
+            .container_definitions()
+            .iter()
+            .filter_map(|c| c.image())
+            .collect();
+        assert_eq!(images[0], format!("{REPO}:1.1.0"));
+        assert!(
+            images[1].ends_with("aws-for-fluent-bit:stable"),
+            "the sidecar keeps its image: {images:?}"
+        );
+        assert_eq!(td.cpu(), Some("256"));
+        assert_eq!(td.network_mode(), Some(&NetworkMode::Awsvpc));
+        let svc = ecs
+            .describe_services()
+            .cluster("shop")
+            .services("shop-inventory")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            svc.services()[0]
+                .task_definition()
+                .unwrap()
+                .ends_with("shop-inventory:2")
+        );
+    });
+    infragen(
+        &moto,
+        dir.path(),
+        &["status", "--service", "inventory-app", "--outputs", out],
+        None,
+    )
+    .ok()
+    .stdout_has("shop-inventory:2");
+
+    // moto never starts tasks: --wait must time out, clearly, with exit code 4.
+    let started = std::time::Instant::now();
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "shop-inventory",
+            "--image-tag",
+            "1.2.0",
+            "--wait",
+            "--timeout",
+            "3",
+            "--poll-interval",
+            "1",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .failed(4)
+    .stderr_has("timed out after 3s waiting for `shop-inventory` to reach a steady state")
+    .stderr_has("running 0/2")
+    .stderr_has("hint: ");
+    assert!(started.elapsed().as_secs() < 30, "the timeout is honoured");
+
+    // Unknown service / cluster / container.
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "nope",
+            "--image-tag",
+            "1",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .failed(1)
+    .stderr_has("ECS service `nope` not found in cluster `shop`")
+    .stderr_has("hint: ");
+    infragen(
+        &moto,
+        dir.path(),
+        &["status", "--service", "nope", "--outputs", out],
+        None,
+    )
+    .failed(1)
+    .stderr_has("ECS service `nope` not found");
+    infragen(
+        &moto,
+        dir.path(),
+        &["status", "--cluster", "missing", "--outputs", out],
+        None,
+    )
+    .failed(1)
+    .stderr_has("ECS cluster `missing` not found in us-east-1");
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "inventory-app",
+            "--image-tag",
+            "2",
+            "--container",
+            "x",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .failed(1)
+    .stderr_has("no container `x`")
+    .stderr_has("inventory-app, log-router");
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "inventory-app",
+            "--image-tag",
+            "bad:tag",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .failed(1)
+    .stderr_has("not a valid image tag");
+}
+
+#[test]
+fn clear_errors_for_credentials_outputs_endpoint_and_throttling() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = write_outputs(
+        dir.path(),
+        json!({"region": "us-east-1", "ecs_cluster_name": "shop"}),
+    );
+    let out = outputs.to_str().unwrap();
+
+    // No credentials anywhere (no keys, no profile files, no instance metadata).
+    let env: Vec<(&str, String)> = moto
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS_KEY") && !k.starts_with("AWS_SECRET"))
+        .collect();
+    infragen_env(
+        dir.path(),
+        &env,
+        &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+        &["status", "--outputs", out],
+        None,
+    )
+    .failed(1)
+    .stderr_has("error: no AWS credentials found")
+    .stderr_has("hint: set AWS_PROFILE");
+
+    // No region: neither flag, environment, profile nor outputs.
+    let env: Vec<(&str, String)> = moto
+        .env()
+        .into_iter()
+        .filter(|(k, _)| *k != "AWS_REGION")
+        .collect();
+    infragen_env(
+        dir.path(),
+        &env,
+        &["AWS_REGION"],
+        &["status", "--cluster", "shop", "--tf-dir", "/nonexistent"],
+        None,
+    )
+    .failed(1)
+    .stderr_has("no AWS region configured");
+
+    // Missing stack outputs.
+    infragen(&moto, dir.path(), &["status"], None)
+        .failed(1)
+        .stderr_has("Terraform directory generated-tf does not exist")
+        .stderr_has("--outputs");
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "{}").unwrap();
+    infragen(
+        &moto,
+        dir.path(),
+        &["users", "list", "--outputs", empty.to_str().unwrap()],
+        None,
+    )
+    .failed(1)
+    .stderr_has("the stack output `cognito_user_pool_id` is missing")
+    .stderr_has("--user-pool-id");
+
+    // Nothing listens on the endpoint.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut env = moto.env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}")));
+    env.push(("AWS_MAX_ATTEMPTS", "2".into()));
+    infragen_env(dir.path(), &env, &[], &["status", "--outputs", out], None)
+        .failed(1)
+        .stderr_has("could not reach http://127.0.0.1:");
+
+    // A throttled API: a fake endpoint that always answers ThrottlingException.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        for stream in listener.incoming().take(20) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let body = r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
+            let resp = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: ThrottlingException\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(resp.as_bytes());
+        }
+    });
+    let mut env = moto.env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")));
+    env.push(("AWS_MAX_ATTEMPTS", "2".into()));
+    infragen_env(dir.path(), &env, &[], &["status", "--outputs", out], None)
+        .failed(1)
+        .stderr_has("throttled by AWS (ThrottlingException)")
+        .stderr_has("AWS_MAX_ATTEMPTS");
+}
