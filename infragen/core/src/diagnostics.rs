@@ -303,9 +303,10 @@ impl SpanIndex {
         loop {
             if let Some((key, value)) = self.get(&p) {
                 if p.ends_with(']')
-                    && let Some((_, name)) = self.get(&format!("{p}.name")) {
-                        return Some(name);
-                    }
+                    && let Some((_, name)) = self.get(&format!("{p}.name"))
+                {
+                    return Some(name);
+                }
                 return Some(if at == At::Key || !exact { key } else { value });
             }
             exact = false;

@@ -7,8 +7,13 @@ use serde_json::Value;
 
 /// The JSON Schema (draft 2020-12) of `topology.toml`.
 pub fn json_schema() -> Value {
-    let schema = schemars::schema_for!(RawTopology);
-    schema.as_value().clone()
+    schema_ref().clone()
+}
+
+/// Generated once per process.
+fn schema_ref() -> &'static Value {
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| schemars::schema_for!(RawTopology).as_value().clone())
 }
 
 /// The JSON Schema, pretty-printed, newline-terminated.
@@ -78,10 +83,10 @@ fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
             && let Some(b) = branches
                 .iter()
                 .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-            {
-                s = b;
-                continue;
-            }
+        {
+            s = b;
+            continue;
+        }
         return s;
     }
     s
@@ -89,16 +94,16 @@ fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
 
 /// The keys allowed in the table at `path` (empty for free-form maps or unknown paths).
 pub fn allowed_keys(path: &str) -> Vec<String> {
-    let root = json_schema();
-    let mut s = deref(&root, &root);
+    let root = schema_ref();
+    let mut s = deref(root, root);
     for seg in segments(path) {
         s = match seg {
             Segment::Key(k) => match s.get("properties").and_then(|p| p.get(&k)) {
-                Some(t) => deref(&root, t),
+                Some(t) => deref(root, t),
                 None => return Vec::new(),
             },
             Segment::Index => match s.get("items") {
-                Some(t) => deref(&root, t),
+                Some(t) => deref(root, t),
                 None => return Vec::new(),
             },
         };
