@@ -292,6 +292,11 @@ pub fn from_service_code(code: &str, msg: &str, ctx: &CallContext) -> OpsError {
             with_msg("the password does not satisfy the user pool's password policy".to_string()),
         )
         .with_hint("use a longer password with upper and lower case letters, digits and a symbol"),
+        "NotAuthorizedException" if msg.contains("SECRET_HASH") => OpsError::new(
+            ErrorKind::Denied,
+            with_msg(format!("{op}: the app client has a secret")),
+        )
+        .with_hint("use an app client without a secret (the generated one has none): --client-id / `cognito_client_id`"),
         "NotAuthorizedException" => OpsError::new(
             ErrorKind::Denied,
             with_msg(format!("{op}: not authorized")),

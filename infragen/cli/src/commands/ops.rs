@@ -26,7 +26,7 @@ revision, each deployment with its rollout state, and the last events.\n\n\
 The cluster and service names come from the Terraform outputs \
 (`ecs_cluster_name`, `ecs_service_names`) of --tf-dir, or from --outputs FILE, \
 or from --cluster / --service.\n\n\
-Examples:\n  infragen status\n  infragen status --service inventory-app --events 10\n  \
+Examples:\n  infragen status\n  infragen status --service inventory --events 10\n  \
 infragen status --cluster shop-prod --json | jq '.services[].running'")]
     Status(StatusArgs),
 
@@ -42,8 +42,8 @@ desired tasks run, showing progress and new service events.\n\n\
 Exit codes: 0 deployed (and steady with --wait), 1 error, \
 3 the deployment failed or was rolled back by the circuit breaker, \
 4 --timeout ran out (ECS keeps deploying).\n\n\
-Examples:\n  infragen deploy --service inventory-app --image-tag 1.4.0 --wait\n  \
-infragen deploy --service billing-app --image-tag \"$(git rev-parse --short HEAD)\" --wait --timeout 600")]
+Examples:\n  infragen deploy --service inventory --image-tag 1.4.0 --wait\n  \
+infragen deploy --service billing --image-tag \"$(git rev-parse --short HEAD)\" --wait --timeout 600")]
     Deploy(DeployArgs),
 
     /// Manage the Cognito users who may call the API.
@@ -58,7 +58,7 @@ environment variable INFRAGEN_USER_PASSWORD; it is never a command-line \
 argument (those end up in shell history and `ps`).\n\n\
 Call the API through API Gateway with it:\n  \
 export INFRAGEN_USER_PASSWORD='…'\n  \
-curl -H \"$(infragen token --user alice --header)\" \"$(terraform -chdir=generated-tf output -raw api_endpoint)/movies\""
+curl -H \"$(infragen token --user alice@example.com --header)\" \"$(terraform -chdir=generated-tf output -raw api_endpoint)/api/movies\""
     )]
     Token(TokenArgs),
 
@@ -163,7 +163,7 @@ pub struct StatusArgs {
     /// ECS cluster name (default: the `ecs_cluster_name` output).
     #[arg(long, value_name = "NAME")]
     pub cluster: Option<String>,
-    /// Only these services (app names from `ecs_service_names`, or ECS service names); repeatable.
+    /// Only these services (topology names from `ecs_service_names`, or ECS service names); repeatable.
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
     /// How many recent events to show per service.
@@ -178,7 +178,8 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// The service: an app name from `ecs_service_names` (e.g. inventory-app) or an ECS service name.
+    /// The service: its name in the topology (a key of the `ecs_service_names` output, e.g. inventory)
+    /// or the ECS service name.
     #[arg(long, value_name = "NAME")]
     pub service: String,
     /// The new image tag; the image repository stays as in the current task definition.
@@ -221,13 +222,15 @@ pub enum UsersCommand {
 The password comes from standard input (--password-stdin) or the environment \
 variable INFRAGEN_USER_PASSWORD — never from an argument. It must satisfy the \
 user pool's password policy.\n\n\
-Examples:\n  printf '%s' \"$PASSWORD\" | infragen users add alice --email alice@example.com --password-stdin\n  \
-INFRAGEN_USER_PASSWORD=… infragen users add bob"
+The generated user pool signs users in by e-mail address, so NAME is an \
+e-mail address there; it is also stored as the user's verified `email`.\n\n\
+Examples:\n  printf '%s' \"$PASSWORD\" | infragen users add alice@example.com --password-stdin\n  \
+INFRAGEN_USER_PASSWORD=… infragen users add bob@example.com"
     )]
     Add {
-        /// The user name to create.
+        /// The user name to create (an e-mail address when the pool signs in by e-mail).
         username: String,
-        /// E-mail address, stored as verified.
+        /// E-mail address, stored as verified (default: NAME when it is an e-mail address).
         #[arg(long)]
         email: Option<String>,
         /// Read the password from standard input (up to the first newline).
@@ -511,7 +514,7 @@ fn render_service_detail(s: &ServiceStatus) -> String {
     ));
     for d in &s.deployments {
         if let (Some(state), Some(reason)) = (&d.rollout_state, &d.rollout_state_reason)
-            && state != "COMPLETED"
+            && state == "FAILED"
         {
             out.push_str(&format!("  {}: {reason}\n", d.id));
         }
@@ -719,6 +722,7 @@ async fn users(cmd: UsersCommand) -> Result<(), OpsError> {
             let mut stack = Stack::new(pool.stack.clone());
             let pool_id = stack.user_pool(pool.user_pool_id.clone())?;
             let aws = stack.connect().await?;
+            let email = email.or_else(|| username.contains('@').then(|| username.clone()));
             infragen_aws::cognito::add_user(&aws, &pool_id, &username, email.as_deref(), &password)
                 .await?;
             println!("created user {username} in {pool_id} (password set, status CONFIRMED)");
