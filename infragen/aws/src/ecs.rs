@@ -559,7 +559,11 @@ pub fn assess(s: &ServiceStatus, deployment_id: Option<&str>, task_definition: &
         ours.pending,
         ours.rollout_state.as_deref().unwrap_or("-"),
         if s.deployments.len() > 1 {
-            format!(" · {} deployments draining", s.deployments.len() - 1)
+            let n = s.deployments.len() - 1;
+            format!(
+                " · {n} older deployment{} draining",
+                if n == 1 { "" } else { "s" }
+            )
         } else {
             String::new()
         }
