@@ -164,8 +164,11 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
     ))
 }
 
+/// (X-Amz-Target operation, request body) of every call received.
+type Calls = Arc<Mutex<Vec<(String, String)>>>;
+
 /// A scripted ECS endpoint; returns its URL and the calls it received.
-fn fake_ecs(outcome: Outcome) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
+fn fake_ecs(outcome: Outcome) -> (String, Calls) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
