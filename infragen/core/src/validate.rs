@@ -9,6 +9,7 @@ use crate::diagnostics::{self, At, Kind, Pending, Problems, SpanIndex, TopologyE
 use crate::model::raw::RawTopology;
 use crate::model::{Model, resolve};
 use ipnet::Ipv4Net;
+use toml::de::{DeTable, DeValue};
 
 /// Parse, check and resolve a topology. `file_name` is only used in messages.
 pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
@@ -37,10 +38,47 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
     }
     let index = SpanIndex::build(&tree);
     let mut problems = Problems::default();
+    let mut tree = tree;
     let mut unknown: Vec<String> = Vec::new();
-    let deserializer = toml::de::Deserializer::from(tree);
-    let parsed: Result<RawTopology, toml::de::Error> =
-        serde_ignored::deserialize(deserializer, |path| unknown.push(ignored_path(&path)));
+    let mut type_errors: Vec<Pending> = Vec::new();
+    // serde stops at the first wrong type. To report every one, drop the
+    // offending key from the parsed document and deserialize again, until the
+    // document deserializes or an error cannot be pinned to one key.
+    let parsed: Option<RawTopology> = loop {
+        unknown.clear();
+        let deserializer = toml::de::Deserializer::from(tree.clone());
+        let result: Result<RawTopology, toml::de::Error> =
+            serde_ignored::deserialize(deserializer, |path| unknown.push(ignored_path(&path)));
+        let e = match result {
+            Ok(raw) => break Some(raw),
+            Err(e) => e,
+        };
+        let span = e.span();
+        let path = span
+            .as_ref()
+            .and_then(|s| index.path_of(s))
+            .unwrap_or_default();
+        let missing = e.message().starts_with("missing field");
+        type_errors.push(Pending {
+            kind: Kind::Type,
+            path: path.clone(),
+            message: humane_type_message(e.message()),
+            help: Some(if missing {
+                "add it; `infragen schema` lists every key with its type".into()
+            } else {
+                "see `infragen schema` for the expected type of each key".into()
+            }),
+            label: None,
+            at: At::Value,
+            span,
+        });
+        let repeated = type_errors[..type_errors.len() - 1]
+            .iter()
+            .any(|t| t.path == path);
+        if missing || repeated || type_errors.len() >= 64 || !remove_key(tree.get_mut(), &path) {
+            break None;
+        }
+    };
     for path in unknown {
         let (message, help) = crate::schema::unknown_key_help(&path);
         problems.items.push(Pending {
@@ -54,29 +92,7 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
         });
     }
     match parsed {
-        Err(e) => {
-            let span = e.span();
-            let path = span
-                .as_ref()
-                .and_then(|s| index.path_of(s))
-                .unwrap_or_default();
-            problems.items.push(Pending {
-                kind: Kind::Type,
-                path,
-                message: humane_type_message(e.message()),
-                help: Some("see `infragen schema` for the expected type of each key".into()),
-                label: None,
-                at: At::Value,
-                span,
-            });
-            Err(diagnostics::finish(
-                file_name,
-                source,
-                &index,
-                problems.items,
-            ))
-        }
-        Ok(raw) => {
+        Some(raw) if type_errors.is_empty() => {
             let model = resolve::resolve(&raw, &mut problems);
             if problems.is_empty() {
                 Ok(model)
@@ -89,7 +105,93 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
                 ))
             }
         }
+        // Rules run only on a well-typed document: defaults standing in for
+        // removed values would produce misleading problems.
+        _ => {
+            problems.items.extend(type_errors);
+            Err(diagnostics::finish(
+                file_name,
+                source,
+                &index,
+                problems.items,
+            ))
+        }
     }
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// `service[2].env."A.B"` → Key(service), Index(2), Key(env), Key(A.B).
+fn split_path(path: &str) -> Option<Vec<Seg>> {
+    let mut out = Vec::new();
+    let mut chars = path.chars().peekable();
+    let mut key = String::new();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if key.is_empty() && !quoted => quoted = true,
+            '"' if quoted => quoted = false,
+            '\\' if quoted => key.push(chars.next()?),
+            '.' if !quoted => {
+                if !key.is_empty() {
+                    out.push(Seg::Key(std::mem::take(&mut key)));
+                }
+            }
+            '[' if !quoted => {
+                if !key.is_empty() {
+                    out.push(Seg::Key(std::mem::take(&mut key)));
+                }
+                let mut n = String::new();
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                    n.push(c);
+                }
+                out.push(Seg::Index(n.parse().ok()?));
+            }
+            c => key.push(c),
+        }
+    }
+    if !key.is_empty() {
+        out.push(Seg::Key(key));
+    }
+    Some(out)
+}
+
+fn table_at<'a, 'i>(table: &'a mut DeTable<'i>, segs: &[Seg]) -> Option<&'a mut DeTable<'i>> {
+    match segs.split_first() {
+        None => Some(table),
+        Some((Seg::Key(k), rest)) => value_at(table.get_mut(k.as_str())?.get_mut(), rest),
+        Some((Seg::Index(_), _)) => None,
+    }
+}
+
+fn value_at<'a, 'i>(value: &'a mut DeValue<'i>, segs: &[Seg]) -> Option<&'a mut DeTable<'i>> {
+    match (value, segs.split_first()) {
+        (DeValue::Table(t), _) => table_at(t, segs),
+        (DeValue::Array(a), Some((Seg::Index(i), rest))) => {
+            value_at(a.get_mut(*i)?.get_mut(), rest)
+        }
+        _ => None,
+    }
+}
+
+/// Remove the key holding `path` (an array element's whole array) from the document.
+fn remove_key(root: &mut DeTable<'_>, path: &str) -> bool {
+    let Some(mut segs) = split_path(path) else {
+        return false;
+    };
+    while matches!(segs.last(), Some(Seg::Index(_))) {
+        segs.pop();
+    }
+    let Some(Seg::Key(last)) = segs.pop() else {
+        return false;
+    };
+    table_at(root, &segs).is_some_and(|t| t.remove(last.as_str()).is_some())
 }
 
 /// serde's messages name Rust types; say what the TOML should hold instead.

@@ -203,10 +203,15 @@ fn syntax_errors() {
 }
 
 #[test]
-fn wrong_type_with_unknown_keys() {
+fn wrong_types_all_reported_with_unknown_keys() {
     let e = load_fixture("wrong_type.toml");
     has(&e, 6, 1, "project.colour", "unknown key `colour`");
-    has(&e, 10, 8, "service[0].port", "invalid type");
+    has(&e, 9, 10, "network.egress", "unknown variant `nat_gateway`");
+    has(&e, 10, 7, "network.azs", "expected an array");
+    has(&e, 14, 8, "service[0].port", "expected an integer");
+    has(&e, 15, 10, "service[0].routes", "expected an array");
+    has(&e, 19, 7, "service[0].scaling.max", "expected an integer");
+    assert_eq!(e.problems.len(), 6, "{}", e.to_plain());
     snapshot("wrong_type.toml", &e);
 }
 

@@ -1476,6 +1476,35 @@ name = "billing"
     }
 
     #[test]
+    fn missing_required_keys_and_empty_files() {
+        let problems = load("[project]\nname = \"x\"\n").unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|(p, m)| p == "project" && m.contains("missing field `region`")),
+            "{problems:#?}"
+        );
+        let problems = load("").unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|(_, m)| m.contains("missing field `project`")),
+            "{problems:#?}"
+        );
+        let problems = load(&BASE.replace(
+            "[[service]]\nname = \"billing\"",
+            "[[service]]\nimage = \"billing\"",
+        ))
+        .unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|(p, m)| p == "service[2]" && m.contains("missing field `name`")),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
     fn fargate_cpu_memory() {
         fails(
             "name = \"inventory\"\n",
