@@ -175,7 +175,7 @@ pub struct Service {
     pub database: Option<String>,
     /// Uses `Model::broker` (checked to exist).
     pub broker: bool,
-    /// Variable → name of another service (checked; no self reference, no cycle).
+    /// Variable → name of another service (checked to exist and not to be itself).
     pub upstreams: BTreeMap<String, String>,
     /// API Gateway routes (paths), sorted.
     pub routes: Vec<String>,
