@@ -591,7 +591,26 @@ pub async fn wait_for_steady_state(
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut first = true;
     loop {
-        let s = describe_service(aws, &started.cluster, &started.service, 20).await?;
+        let s = match describe_service(aws, &started.cluster, &started.service, 20).await {
+            Ok(s) => s,
+            // A throttled or failed poll (after the SDK's own retries) is not
+            // a failed deployment: report it and poll again until the timeout.
+            Err(e)
+                if matches!(
+                    e.kind,
+                    ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Connection
+                ) && begin.elapsed() + poll_interval < timeout =>
+            {
+                on_progress(&Progress {
+                    elapsed: begin.elapsed(),
+                    summary: format!("poll failed ({}); retrying", e.message),
+                    new_events: Vec::new(),
+                });
+                tokio::time::sleep(poll_interval).await;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         // Events from before the deployment are history, not news.
         let mut fresh: Vec<EventInfo> = Vec::new();
         for e in &s.events {

@@ -174,16 +174,35 @@ fn fake_ecs(outcome: Outcome) -> (String, Calls) {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let seen = calls.clone();
     std::thread::spawn(move || {
-        let (mut updated, mut polls) = (false, 0);
+        let (mut updated, mut polls, mut throttled) = (false, 0, false);
         for stream in listener.incoming().take(100) {
             let Ok(mut stream) = stream else { continue };
             let Some((target, body)) = read_request(&mut stream) else {
                 continue;
             };
-            let reply = answer(&target, &mut updated, &mut polls, outcome).to_string();
+            // In the steady scenario the second poll is throttled once: the
+            // wait loop must report it and poll again, not fail.
+            let throttle = outcome == Outcome::Steady
+                && target == "DescribeServices"
+                && updated
+                && polls == 1
+                && !throttled;
+            let (status, reply) = if throttle {
+                throttled = true;
+                (
+                    "400 Bad Request",
+                    json!({"__type": "ThrottlingException", "message": "Rate exceeded"})
+                        .to_string(),
+                )
+            } else {
+                (
+                    "200 OK",
+                    answer(&target, &mut updated, &mut polls, outcome).to_string(),
+                )
+            };
             seen.lock().unwrap().push((target, body));
             let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
                 reply.len()
             );
             let _ = stream.write_all(resp.as_bytes());
@@ -217,6 +236,7 @@ fn deploy_wait(endpoint: &str) -> std::process::Output {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
         .output()
@@ -288,4 +308,8 @@ fn steady_state_succeeds() {
     // Progress lines (not a TTY): the rollout, then the new event.
     assert!(stderr.contains("running 1/2"), "{stderr}");
     assert!(stderr.contains("has reached a steady state"), "{stderr}");
+    assert!(
+        stderr.contains("poll failed (DescribeServices was throttled"),
+        "{stderr}"
+    );
 }
