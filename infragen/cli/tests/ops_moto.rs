@@ -471,6 +471,33 @@ fn ecs_status_and_deploy() {
     );
     let out = outputs.to_str().unwrap();
 
+    // The default source: `terraform -chdir=generated-tf output -json` (a
+    // local state holding only outputs is enough for Terraform).
+    let tf = dir.path().join("generated-tf");
+    std::fs::create_dir(&tf).unwrap();
+    std::fs::write(
+        tf.join("terraform.tfstate"),
+        json!({
+            "version": 4, "terraform_version": "1.9.0", "serial": 1,
+            "lineage": "00000000-0000-4000-8000-000000000000", "resources": [],
+            "outputs": {
+                "region": {"value": "us-east-1", "type": "string"},
+                "ecs_cluster_name": {"value": "shop", "type": "string"},
+                "ecs_service_names": {"value": {"inventory": "shop-inventory"}, "type": ["map", "string"]}
+            }
+        })
+        .to_string(),
+    )
+    .unwrap();
+    infragen(
+        &moto,
+        dir.path(),
+        &["status", "--service", "inventory"],
+        None,
+    )
+    .ok()
+    .stdout_has("shop-inventory:1");
+
     infragen(&moto, dir.path(), &["status", "--outputs", out], None)
         .ok()
         .stdout_has("cluster shop (us-east-1)")
