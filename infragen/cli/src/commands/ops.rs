@@ -5,7 +5,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use infragen_aws::ecs::{ClusterStatus, DeployStarted, ServiceStatus};
 use infragen_aws::{Aws, AwsSettings, ErrorKind, OpsError, StackOutputs};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -692,8 +692,13 @@ impl WaitDisplay {
 /// Reads the password: stdin with `--password-stdin`, else INFRAGEN_USER_PASSWORD.
 fn read_password(from_stdin: bool) -> Result<String, OpsError> {
     if from_stdin {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprint!("Password (echoed; prefer a pipe): ");
+        }
+        // One line: a trailing newline from `echo` or the terminal is not part of it.
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+        stdin.lock().read_line(&mut text).map_err(|e| {
             OpsError::input(format!("cannot read the password from standard input: {e}"))
         })?;
         let first = text.split(['\n', '\r']).next().unwrap_or("").to_string();
