@@ -123,7 +123,7 @@ pub fn mermaid(model: &Model) -> String {
         let id = node_id("svc", &service.name);
         match service.exposure {
             Exposure::Public => {
-                let _ = writeln!(out, "  alb -->|{}| {id}", service.routes.join(" "));
+                let _ = writeln!(out, "  alb -->|\"{}\"| {id}", service.routes.join(" "));
             }
             Exposure::Internal => {
                 let _ = writeln!(out, "  alb -->|internal listener| {id}");

@@ -26,6 +26,7 @@ pub fn template_names() -> Vec<String> {
         .iter()
         .map(|f| format!("root/{f}"))
         .collect();
+    names.push("root/README.md".to_string());
     for module in views::MODULES {
         for file in views::MODULE_FILES {
             names.push(format!("modules/{module}/{file}"));
@@ -153,7 +154,12 @@ impl Renderer {
                     name: file.template.clone(),
                     source: Box::new(source),
                 })?;
-            files.insert(file.path, format_hcl(&text));
+            let text = if file.path.ends_with(".tf") {
+                format_hcl(&text)
+            } else {
+                text
+            };
+            files.insert(file.path, text);
         }
         Ok(Rendered { files })
     }
