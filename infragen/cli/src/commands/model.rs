@@ -72,7 +72,7 @@ infragen validate -t prod.toml --format json    # for editors and scripts\n  \
 infragen validate --print-model               # the resolved model (defaults filled) as JSON")]
     Validate(ValidateArgs),
 
-    /// Print the JSON Schema of the topology file (for editor completion).
+    /// Print the JSON Schema of the topology file (for editor completion), or with --markdown the topology reference.
     #[command(
         long_about = "Print the JSON Schema (draft 2020-12) of the topology file.\n\n\
 Every key with its type, description and default; unknown keys are disallowed \
@@ -80,9 +80,13 @@ Every key with its type, description and default; unknown keys are disallowed \
 for completion and inline documentation, e.g. with taplo / Even Better TOML, \
 put this first line in topology.toml:\n  \
 #:schema ./topology.schema.json\n\n\
+With --markdown, the same schema is printed as the topology reference: one \
+Markdown table per TOML table (key, type, default, description with its \
+constraints). docs/topology-reference.md is this output (scripts/regen-docs.sh).\n\n\
 Examples:\n  \
 infragen schema > topology.schema.json\n  \
-infragen schema --out topology.schema.json"
+infragen schema --out topology.schema.json\n  \
+infragen schema --markdown > docs/topology-reference.md"
     )]
     Schema(SchemaArgs),
 
@@ -93,10 +97,14 @@ The diagram is generated from the resolved model: client → API Gateway (Cognit
 JWT) → VPC link → internal ALB → services → databases and broker, with egress \
 and operations. GitHub renders it inside a ```mermaid block; the README embeds \
 the one of the default topology.\n\n\
+With --legend, a whole Markdown document: a title, the fenced diagram after \
+a `<!-- infragen graph -->` line, and a legend of the shapes and arrows \
+(docs/architecture.md is this output for the default topology).\n\n\
 Exit codes: 0 ok, 1 I/O error, 2 invalid topology.\n\n\
 Examples:\n  \
 infragen graph\n  \
-infragen graph -t stages/dev.toml --markdown > docs/dev-architecture.md"
+infragen graph -t stages/dev.toml --markdown > docs/dev-architecture.md\n  \
+infragen graph --legend > docs/architecture.md"
     )]
     Graph(GraphArgs),
 }
@@ -145,6 +153,9 @@ pub struct SchemaArgs {
     /// Write the schema to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Print the topology reference as Markdown tables instead of JSON Schema.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Args)]
@@ -154,7 +165,37 @@ pub struct GraphArgs {
     /// Wrap the diagram in a ```mermaid fenced block.
     #[arg(long)]
     pub markdown: bool,
+    /// Print a Markdown document: title, the fenced diagram after a
+    /// `<!-- infragen graph -->` line, and a legend (implies --markdown).
+    #[arg(long)]
+    pub legend: bool,
 }
+
+/// The line before the generated diagram in Markdown documents
+/// (docs/architecture.md, and README.md once it embeds the diagram); the
+/// docs golden test checks that the fenced block after it is current.
+pub const GRAPH_MARKER: &str = "<!-- infragen graph -->";
+
+/// What the shapes and arrows of `infragen_core::graph::mermaid` mean.
+const GRAPH_LEGEND: &str = "\
+## Legend
+
+- **Rounded box** (`([ ])`): the API client.
+- **Box**: an AWS component: API Gateway with its JWT authorizer, Cognito, \
+the VPC link, the internal ALB, each ECS service (task CPU units / memory MiB, \
+min–max task count), egress (NAT gateways or VPC endpoints), operations and ECR.
+- **Cylinder** (`[( )]`): a PostgreSQL database: RDS outside the cluster, or a \
+container inside it.
+- **Box with double sides** (`[[ ]]`): the RabbitMQ broker: Amazon MQ outside the \
+cluster, or a container inside it.
+- **Frames**: the VPC (CIDR and number of AZs) and, inside it, the ECS cluster \
+(everything that runs as Fargate tasks).
+- **Solid arrow** (`-->`): a request or data path, labelled with the routes, the \
+protocol and the port (AMQPS and PostgreSQL over TLS).
+- **Dotted arrow** (`-.->`): a side path: sign-in and token verification with \
+Cognito, calls between services through the internal ALB, metrics and alarms, \
+image pulls from ECR.
+";
 
 pub fn run(cmd: ModelCommand) -> ExitCode {
     let result = match cmd {
@@ -368,7 +409,11 @@ fn snake<T: serde::Serialize>(value: &T) -> String {
 }
 
 fn schema(args: &SchemaArgs) -> Result<ExitCode, Failure> {
-    let text = infragen_core::schema::json_schema_string();
+    let text = if args.markdown {
+        infragen_core::schema::reference_markdown()
+    } else {
+        infragen_core::schema::json_schema_string()
+    };
     match &args.out {
         Some(path) => std::fs::write(path, text)
             .map_err(runtime(&format!("cannot write {}", path.display())))?,
@@ -385,12 +430,25 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Failure> {
     let model = load_topology(&args.topology)?;
     let diagram = infragen_core::graph::mermaid(&model);
     let mut stdout = std::io::stdout().lock();
-    let text = if args.markdown {
+    let block = format!(
+        "```mermaid\n{}{}```\n",
+        diagram,
+        if diagram.ends_with('\n') { "" } else { "\n" }
+    );
+    let text = if args.legend {
         format!(
-            "```mermaid\n{}{}```\n",
-            diagram,
-            if diagram.ends_with('\n') { "" } else { "\n" }
+            "<!-- Generated by `infragen graph --legend`; do not edit by hand: run scripts/regen-docs.sh. -->\n\
+             # Architecture\n\n\
+             The AWS architecture of `{}` in {}, generated by `infragen graph` from \
+             {}. The reference of every topology key is in \
+             [topology-reference.md](topology-reference.md).\n\n\
+             {GRAPH_MARKER}\n{block}\n{GRAPH_LEGEND}",
+            model.project.prefix,
+            model.project.region,
+            topology_label(&args.topology),
         )
+    } else if args.markdown {
+        block
     } else {
         diagram
     };

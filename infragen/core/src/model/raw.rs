@@ -35,13 +35,14 @@ pub struct RawTopology {
     #[serde(default)]
     pub cluster: RawCluster,
     /// The services, one `[[service]]` table each. Each becomes an ECS
-    /// service on Fargate in the private subnets.
+    /// service on Fargate in the private subnets. At least one is required,
+    /// and at least one must have `routes`.
     #[serde(default, rename = "service")]
     pub services: Vec<RawService>,
     /// PostgreSQL databases, one `[[database]]` table each.
     #[serde(default, rename = "database")]
     pub databases: Vec<RawDatabase>,
-    /// The RabbitMQ message broker (at most one).
+    /// The RabbitMQ message broker (at most one). Default: none (no broker).
     #[serde(default)]
     pub broker: Option<RawBroker>,
     /// Logs, alarms, dashboard, budget and container registry settings.
@@ -53,16 +54,20 @@ pub struct RawTopology {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawProject {
-    /// Project name: lowercase letters, digits and hyphens, starting with a
-    /// letter. Prefix of every resource name (`<name>-<environment>-…`).
+    /// Project name: 1–32 lowercase letters, digits and hyphens, starting with
+    /// a letter, not ending with a hyphen, no `--`. Prefix of every resource
+    /// name (`<name>-<environment>-…`); the derived names must fit AWS limits
+    /// (ALB target group 32 characters, RDS identifier 63, Amazon MQ broker 50).
     pub name: String,
-    /// Environment (stage) name, e.g. `prod`, `dev`: lowercase letters, digits
-    /// and hyphens. Default: `prod`.
+    /// Environment (stage) name, e.g. `prod`, `dev`: 1–16 lowercase letters,
+    /// digits and hyphens, same rules as `name`. Default: `prod`.
     pub environment: Option<String>,
-    /// AWS region, e.g. `eu-west-3`.
+    /// AWS region code, e.g. `eu-west-3`, `us-east-1`.
     pub region: String,
     /// Tags applied to every resource, merged with `Project`, `Environment`
-    /// and `ManagedBy = "infragen"`.
+    /// and `ManagedBy = "infragen"` (which cannot be set here, nor keys
+    /// starting with `aws:`). Keys 1–128 characters, values at most 256; at
+    /// most 47 tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -80,43 +85,56 @@ pub enum Egress {
     VpcEndpoints,
 }
 
-/// Network settings.
+/// Network settings: the VPC spans every listed AZ with a public, a private
+/// and an isolated subnet in each.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawNetwork {
-    /// VPC IPv4 CIDR block, between /16 and /28. Default: `10.0.0.0/16`.
+    /// VPC IPv4 CIDR block in canonical form (no host bits), /16 to /28; /20
+    /// or larger when `subnets` is absent (the subnets are carved from it).
+    /// Default: `10.0.0.0/16`.
     pub vpc_cidr: Option<String>,
-    /// Availability zones, e.g. `["eu-west-3a", "eu-west-3b"]`. At least two
-    /// (the internal ALB and the RDS subnet group require two AZs, even for a
-    /// single-AZ deployment). Default: the region's `a` and `b` zones.
+    /// Availability zones, e.g. `["eu-west-3a", "eu-west-3b"]`: the region
+    /// code and a letter, each listed once. At least two (the internal ALB and
+    /// the RDS subnet group require two AZs, even for a single-AZ deployment);
+    /// at most 15 when the subnets are carved automatically. Default: the
+    /// region's `a` and `b` zones.
     pub azs: Option<Vec<String>>,
     /// Run tasks, NAT and data in the first AZ only (cheap dev stage). The
     /// network still spans every listed AZ because the ALB and the RDS subnet
     /// group need two. Default: `false`.
     pub single_az: Option<bool>,
     /// Egress choice: `nat_single`, `nat_per_az` or `vpc_endpoints`.
-    /// Default: `nat_single`.
+    /// `nat_per_az` is not allowed with `single_az = true`. Default: `nat_single`.
     pub egress: Option<Egress>,
-    /// Retention of the VPC flow logs, in days (a CloudWatch Logs retention
-    /// value). Default: `operations.log_retention_days`.
+    /// Retention of the VPC flow logs, days: a value CloudWatch Logs accepts
+    /// (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+    /// 1827, 2192, 2557, 2922, 3288, 3653). Default: `operations.log_retention_days`.
     pub flow_logs_retention_days: Option<i64>,
-    /// Explicit subnet CIDRs, one per AZ and tier. When absent, subnets are
-    /// carved from `vpc_cidr`: private `/(p+4)` blocks first, then public and
-    /// isolated `/(p+8)` blocks (p = VPC prefix length).
+    /// Explicit subnet CIDRs, one per AZ and tier. Default: carved from
+    /// `vpc_cidr`: private `/(p+4)` blocks first, then public and isolated
+    /// `/(p+8)` blocks (p = VPC prefix length).
     pub subnets: Option<RawSubnets>,
 }
 
-/// Explicit subnet CIDRs: each list has one CIDR per AZ, in the order of `azs`.
+/// Explicit subnet CIDRs: each list has exactly one CIDR per AZ, in the order
+/// of `network.azs`. Every CIDR is in canonical form, inside `vpc_cidr`, and
+/// overlaps no other subnet.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawSubnets {
-    /// Public subnets (NAT gateways only).
+    /// Public subnets (NAT gateways only), /28 or larger. Default: none (all
+    /// three lists are required in `[network.subnets]`).
     #[serde(default)]
     pub public: Vec<String>,
-    /// Private subnets (ECS tasks, the internal ALB, VPC endpoints).
+    /// Private subnets (ECS tasks, the internal ALB, VPC endpoints), /27 or
+    /// larger, with enough addresses for the tasks at full scale plus 8 for the
+    /// ALB (and 4 for VPC endpoints). Default: none (all three lists are
+    /// required in `[network.subnets]`).
     #[serde(default)]
     pub private: Vec<String>,
-    /// Isolated subnets, no route to the internet (RDS, Amazon MQ).
+    /// Isolated subnets, no route to the internet (RDS, Amazon MQ), /28 or
+    /// larger. Default: none (all three lists are required in `[network.subnets]`).
     #[serde(default)]
     pub isolated: Vec<String>,
 }
@@ -129,23 +147,29 @@ pub struct RawEdge {
     pub throttling_burst_limit: Option<i64>,
     /// Stage throttling: steady-state rate (requests per second). 1–10000. Default: `50`.
     pub throttling_rate_limit: Option<i64>,
-    /// Retention of the API access logs, in days. Default: `operations.log_retention_days`.
+    /// Retention of the API access logs, days: a CloudWatch Logs value (see
+    /// `network.flow_logs_retention_days`). Default: `operations.log_retention_days`.
     pub access_log_retention_days: Option<i64>,
-    /// Optional custom domain with an ACM certificate.
+    /// Optional custom domain with an ACM certificate. Default: none (the
+    /// API's `execute-api` URL).
     pub domain: Option<RawDomain>,
 }
 
-/// Custom domain for the API.
+/// Custom domain for the API. One of `hosted_zone_id` or `certificate_arn`
+/// is required.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawDomain {
-    /// Fully qualified domain name, e.g. `api.example.com`.
+    /// Fully qualified domain name, e.g. `api.example.com`: at least two
+    /// labels of letters, digits and hyphens, at most 253 characters.
     pub name: String,
-    /// Route 53 hosted zone id: infragen creates the ACM certificate with DNS
-    /// validation and the alias record.
+    /// Route 53 hosted zone id (`Z` then uppercase letters and digits, at
+    /// most 32 characters): infragen creates the ACM certificate with DNS
+    /// validation and the alias record. Default: none.
     pub hosted_zone_id: Option<String>,
-    /// ARN of an existing ACM certificate in the same region (used instead
-    /// of creating one). One of `hosted_zone_id` or `certificate_arn` is required.
+    /// ARN of an existing ACM certificate in the project's region,
+    /// `arn:aws:acm:<region>:<account>:certificate/<id>` (used instead of
+    /// creating one). Default: none.
     pub certificate_arn: Option<String>,
 }
 
@@ -153,7 +177,8 @@ pub struct RawDomain {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawAuth {
-    /// User pool name. Default: `<project>-<environment>-users`.
+    /// User pool name: 1–128 letters, digits, spaces and `+ = , . @ - _`.
+    /// Default: `<project>-<environment>-users`.
     pub user_pool_name: Option<String>,
     /// Password policy.
     #[serde(default)]
@@ -197,12 +222,15 @@ pub struct RawCluster {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawCapacity {
-    /// Relative weight of FARGATE (0–1000). Default: `1`.
+    /// Relative weight of FARGATE (0–1000); `fargate_weight` and
+    /// `fargate_spot_weight` cannot both be 0. Default: `1`.
     pub fargate_weight: Option<i64>,
-    /// Tasks always placed on FARGATE before weights apply (0–100000). Default: `1`.
+    /// Tasks always placed on FARGATE before weights apply (0–100000); must be
+    /// 0 when `fargate_weight` is 0. Default: `1`.
     pub fargate_base: Option<i64>,
     /// Relative weight of FARGATE_SPOT (0–1000). Spot tasks can be stopped with
-    /// two minutes' notice and do not run ARM64. Default: `0`.
+    /// two minutes' notice and do not run ARM64: must be 0 when a service has
+    /// `architecture = "arm64"`. Default: `0`.
     pub fargate_spot_weight: Option<i64>,
 }
 
@@ -221,55 +249,82 @@ pub enum Architecture {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawService {
-    /// Service name: lowercase letters, digits and hyphens, starting with a
-    /// letter; unique. Used in the ECS service, target group, log group names.
+    /// Service name: 1–32 lowercase letters, digits and hyphens, starting with
+    /// a letter, not ending with a hyphen, no `--`; unique. Used in the ECS
+    /// service, target group and log group names; for a service behind the ALB
+    /// `<project>-<environment>-<name>` must fit 32 characters.
     pub name: String,
-    /// ECR repository name of the image. Default: `<name>`.
+    /// ECR repository name of the image: 2–256 characters, `/`-separated
+    /// parts of lowercase letters, digits, `.`, `_` and `-`, each starting and
+    /// ending with a letter or digit. Default: `<name>`.
     pub image: Option<String>,
     /// Image tag of the first task definition (`infragen deploy` rolls new
-    /// tags). Default: `0.1.0`.
+    /// tags): 1–128 letters, digits, `_`, `.` and `-`, not starting with `.`
+    /// or `-`. Default: `0.1.0`.
     pub image_tag: Option<String>,
     /// Container port (1–65535), also `HTTP_PORT`. Default: `8080`.
     pub port: Option<i64>,
-    /// Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384. Default: `256`.
+    /// Task CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or
+    /// 16384. Default: `256`.
     pub cpu: Option<i64>,
-    /// Task memory, MiB; must be a valid Fargate pair with `cpu`. Default: `512`.
+    /// Task memory, MiB; must form a Fargate task size with `cpu`:
+    /// cpu 256 → 512, 1024 or 2048;
+    /// cpu 512 → 1024–4096 in steps of 1024;
+    /// cpu 1024 → 2048–8192 in steps of 1024;
+    /// cpu 2048 → 4096–16384 in steps of 1024;
+    /// cpu 4096 → 8192–30720 in steps of 1024;
+    /// cpu 8192 → 16384–61440 in steps of 4096;
+    /// cpu 16384 → 32768–122880 in steps of 8192.
+    /// Default: `2 × cpu` (`512` with the default cpu).
     pub memory: Option<i64>,
-    /// CPU architecture: `x86_64` or `arm64`. Default: `x86_64`.
+    /// CPU architecture: `x86_64` or `arm64` (not with Fargate Spot: needs
+    /// `cluster.capacity.fargate_spot_weight = 0`). Default: `x86_64`.
     pub architecture: Option<Architecture>,
-    /// Desired task count at creation; between `scaling.min` and `scaling.max`. Default: `scaling.min`, else `1`.
+    /// Desired task count at creation (0–1000); with `scaling`, between
+    /// `scaling.min` and `scaling.max`. Default: `scaling.min` with `scaling`,
+    /// else `1`.
     pub desired: Option<i64>,
-    /// Readiness path checked by the ALB target group. Default: `/readyz`.
+    /// Readiness path checked by the ALB target group: absolute, no
+    /// whitespace, at most 1024 characters. Default: `/readyz`.
     pub health_path: Option<String>,
-    /// Plain environment variables (no secrets here).
+    /// Plain environment variables (no secrets here). Names are letters,
+    /// digits and underscores, not starting with a digit; the variables
+    /// infragen sets (`HTTP_HOST`, `HTTP_PORT`, `PG*`, `AMQP_*`, see
+    /// docs/contracts.md) are not allowed, and a name appears in only one of
+    /// `env`, `secrets` and `upstreams`.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Environment variables filled from Secrets Manager: variable name →
-    /// secret name or ARN (append `:json-key::` to pick a JSON key).
+    /// secret name or ARN (`arn:aws:secretsmanager:…` or `arn:aws:ssm:…`;
+    /// append `:json-key::` to pick a JSON key). Same name rules as `env`.
     #[serde(default)]
     pub secrets: BTreeMap<String, String>,
     /// Name of the `[[database]]` this service uses (gets `PG*` variables and
-    /// the password secret, and network access to it).
+    /// the password secret, and network access to it). Default: none.
     pub database: Option<String>,
     /// Name of the `[broker]` this service uses (gets `AMQP_*` variables and
-    /// the password secret, and network access to it).
+    /// the password secret, and network access to it). Default: none.
     pub broker: Option<String>,
     /// Other services this one calls through the internal ALB: environment
-    /// variable name → service name, e.g. `INVENTORY_URL = "inventory"`.
+    /// variable name → service name, e.g. `INVENTORY_URL = "inventory"`. Each
+    /// names another service; same name rules as `env`.
     #[serde(default)]
     pub upstreams: BTreeMap<String, String>,
     /// Public API Gateway routes to this service (JWT-protected), e.g.
-    /// `["/api/{proxy+}"]`. Empty: not reachable from the internet.
+    /// `["/api/{proxy+}"]`: each starts with `/`, has no empty segment, a
+    /// greedy `{name+}` segment only last, and goes to one service only.
+    /// Empty: not reachable from the internet.
     #[serde(default)]
     pub routes: Vec<String>,
     /// Reachable only from inside the VPC (an ALB target for other services'
     /// upstreams); must not have `routes`. Default: `false`.
     pub internal: Option<bool>,
-    /// Autoscaling. Absent: a fixed count of `desired` tasks.
+    /// Autoscaling. Default: none (a fixed count of `desired` tasks).
     pub scaling: Option<RawScaling>,
 }
 
-/// Target-tracking autoscaling of a service.
+/// Target-tracking autoscaling of a service. When `min` < `max`, at least one
+/// policy (`cpu_target`, `requests_per_target` or `queue_backlog`) is required.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawScaling {
@@ -277,11 +332,16 @@ pub struct RawScaling {
     pub min: Option<i64>,
     /// Maximum task count (1–1000), ≥ `min`. Default: `min`.
     pub max: Option<i64>,
-    /// Target average CPU utilisation, percent (1–100).
+    /// Target average CPU utilisation, percent (1–100). Default: none (no CPU
+    /// policy).
     pub cpu_target: Option<i64>,
-    /// Target ALB requests per task per minute (requires the service to be an ALB target).
+    /// Target ALB requests per task per minute (1–1000000); the service must
+    /// be an ALB target (have `routes`, callers or `internal = true`).
+    /// Default: none (no request policy).
     pub requests_per_target: Option<i64>,
-    /// Target queue backlog per task (messages); requires `broker` (Amazon MQ).
+    /// Target queue backlog per task (messages); the service must use the
+    /// broker, and the broker must be `amazon_mq`. Default: none (no backlog
+    /// policy).
     pub queue_backlog: Option<RawQueueBacklog>,
 }
 
@@ -289,7 +349,7 @@ pub struct RawScaling {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawQueueBacklog {
-    /// Queue name, e.g. `billing_queue`.
+    /// Queue name (not empty), e.g. `billing_queue`.
     pub queue: String,
     /// Target messages per task (1–100000).
     pub target: i64,
@@ -309,28 +369,39 @@ pub enum DatabaseKind {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawDatabase {
-    /// Database name in the model (lowercase letters, digits, hyphens; unique).
+    /// Database name in the model: 1–32 lowercase letters, digits and
+    /// hyphens, starting with a letter, not ending with a hyphen, no `--`;
+    /// unique. The RDS identifier `<project>-<environment>-<name>` must fit 63
+    /// characters.
     pub name: String,
-    /// `rds` or `container`. Default: `rds`.
+    /// `rds` or `container`. A container pulls its image from outside the
+    /// VPC: with `egress = "vpc_endpoints"` its `container_image` must be in a
+    /// private ECR repository of the region. Default: `rds`.
     pub kind: Option<DatabaseKind>,
-    /// PostgreSQL major version (13–17) or major.minor. Default: `17`.
+    /// PostgreSQL major version (13–18), optionally with a minor: `"17"` or
+    /// `"17.4"`. Default: `17`.
     pub engine_version: Option<String>,
-    /// PostgreSQL database name inside the instance (letters, digits,
-    /// underscores; starts with a letter). Default: `name` with `-` → `_`.
+    /// PostgreSQL database name inside the instance: 1–63 letters, digits and
+    /// underscores, starting with a letter; not `postgres`, `template0`,
+    /// `template1` or `rdsadmin`. Default: `name` with `-` → `_`.
     pub db_name: Option<String>,
-    /// RDS instance class. Default: `db.t4g.micro`.
+    /// RDS instance class, `db.<family>.<size>`. Default: `db.t4g.micro`.
     pub instance_class: Option<String>,
     /// Allocated storage, GiB (20–65536). Default: `20`.
     pub storage_gb: Option<i64>,
-    /// Storage autoscaling ceiling, GiB (≥ `storage_gb`). Default: `storage_gb × 5`.
+    /// Storage autoscaling ceiling, GiB (`storage_gb`–65536; equal to
+    /// `storage_gb` disables storage autoscaling). Default: `storage_gb × 5`,
+    /// at most 65536.
     pub max_storage_gb: Option<i64>,
-    /// Standby in a second AZ. Default: `false`.
+    /// Standby in a second AZ (RDS only; not with `network.single_az`).
+    /// Default: `false`.
     pub multi_az: Option<bool>,
     /// Automated backup retention, days (1–35). Default: `7`.
     pub backup_retention_days: Option<i64>,
     /// Deletion protection. Default: `true`.
     pub deletion_protection: Option<bool>,
-    /// Container image for `kind = "container"`. Default: `postgres:<engine_version>-alpine` (from ECR Public).
+    /// Container image for `kind = "container"`. Default:
+    /// `public.ecr.aws/docker/library/postgres:<major>-alpine` (ECR Public).
     pub container_image: Option<String>,
 }
 
@@ -358,17 +429,26 @@ pub enum DeploymentMode {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawBroker {
-    /// Broker name in the model, referenced by services' `broker`. Default: `rabbitmq`.
+    /// Broker name in the model, referenced by services' `broker`: 1–32
+    /// lowercase letters, digits and hyphens, same rules as service names; the
+    /// Amazon MQ name `<project>-<environment>-<name>` must fit 50 characters.
+    /// Default: `rabbitmq`.
     pub name: Option<String>,
-    /// `amazon_mq` or `container`. Default: `amazon_mq`.
+    /// `amazon_mq` or `container`. A container pulls its image from outside
+    /// the VPC: with `egress = "vpc_endpoints"` its `container_image` must be
+    /// in a private ECR repository of the region. Default: `amazon_mq`.
     pub kind: Option<BrokerKind>,
-    /// RabbitMQ engine version. Default: `3.13`.
+    /// RabbitMQ engine version: `3.13`, a `3.13.x` or a `4.x` release.
+    /// Default: `3.13`.
     pub engine_version: Option<String>,
-    /// Amazon MQ instance type. Default: `mq.t3.micro`.
+    /// Amazon MQ instance type, `mq.<family>.<size>`. Default: `mq.t3.micro`.
     pub instance_type: Option<String>,
-    /// `single_instance` or `cluster_multi_az`. Default: `single_instance`.
+    /// `single_instance` or `cluster_multi_az`. A cluster needs
+    /// `kind = "amazon_mq"`, an instance type other than `mq.t3.micro`, and
+    /// not `network.single_az`. Default: `single_instance`.
     pub deployment_mode: Option<DeploymentMode>,
-    /// Container image for `kind = "container"`. Default: `rabbitmq:3.13-management-alpine` (from ECR Public).
+    /// Container image for `kind = "container"`. Default:
+    /// `public.ecr.aws/docker/library/rabbitmq:3.13-alpine` (ECR Public).
     pub container_image: Option<String>,
 }
 
@@ -380,9 +460,10 @@ pub struct RawOperations {
     /// accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     /// 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: `365`.
     pub log_retention_days: Option<i64>,
-    /// Email subscribed to the alarm SNS topic (confirmation required). Absent: no subscription.
+    /// E-mail address (`name@domain.tld`) subscribed to the alarm SNS topic
+    /// (confirmation required). Default: none (no subscription).
     pub alarm_email: Option<String>,
-    /// Monthly AWS Budgets limit, USD (> 0). Default: `100`.
+    /// Monthly AWS Budgets limit, whole USD (1–1000000). Default: `100`.
     pub monthly_budget_usd: Option<i64>,
     /// Golden-signals CloudWatch dashboard. Default: `true`.
     pub dashboard: Option<bool>,
