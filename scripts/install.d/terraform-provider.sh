@@ -50,21 +50,33 @@ BUILD="$CACHE/tf"
 PLUGINS="$CACHE/terraform-plugins"
 PLUGIN_DIR="$PLUGINS/registry.terraform.io/hashicorp/aws/$AWS_VERSION/linux_amd64"
 PLUGIN="$PLUGIN_DIR/terraform-provider-aws_v$AWS_VERSION"
-want="$( {
-    echo "$WHEEL_SHA256 $AWS_VERSION $ROOT"
-    "$PY" -c 'import sys, tf, grpc, google.protobuf as p; print(sys.version, grpc.__version__, p.__version__)'
-    cat scripts/tf/jsii2schema.py scripts/tf/provider.py "$0"
-} | sha256sum | cut -d' ' -f1)"
-stamp="$BUILD/provider.sha256"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -x "$PLUGIN" ]; then
-    log "building the schema-only hashicorp/aws $AWS_VERSION provider (about a minute)"
-    rm -rf "$BUILD" "$PLUGINS"
-    mkdir -p "$BUILD" "$PLUGIN_DIR"
-    "$PY" scripts/tf/jsii2schema.py "$WHEEL" "$BUILD/aws-$AWS_VERSION.schema.json"
+SCHEMA="$BUILD/aws-$AWS_VERSION.schema.json"
+mkdir -p "$BUILD"
+
+# 3a. jsii assembly -> schema JSON (the slow part: ~1 min, ~1 GB of memory).
+schema_want="$( { echo "$WHEEL_SHA256"; "$PY" -V; cat scripts/tf/jsii2schema.py; } | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$BUILD/schema.sha256" 2>/dev/null)" != "$schema_want" ] || [ ! -s "$SCHEMA" ]; then
+    log "converting the cdktn-provider-aws $WHEEL_VERSION assembly to the hashicorp/aws $AWS_VERSION schema (about a minute)"
+    rm -f "$BUILD/schema.sha256"
+    "$PY" scripts/tf/jsii2schema.py "$WHEEL" "$SCHEMA.tmp"
     "$PY" -c 'import json, sys; s = json.load(open(sys.argv[1]))["_source"]; \
 assert s["cdktn_provider_aws"] == sys.argv[2], s; print("dropped (cut to `any` by cdktn):", ", ".join(s["dropped"]))' \
-        "$BUILD/aws-$AWS_VERSION.schema.json" "$WHEEL_VERSION" >&2
-    "$PY" scripts/tf/provider.py compile "$BUILD/aws-$AWS_VERSION.schema.json" "$BUILD/aws-$AWS_VERSION.pb"
+        "$SCHEMA.tmp" "$WHEEL_VERSION" >&2
+    mv "$SCHEMA.tmp" "$SCHEMA"
+    echo "$schema_want" > "$BUILD/schema.sha256"
+fi
+
+# 3b. schema JSON -> GetProviderSchema response + the plugin Terraform executes.
+want="$( {
+    echo "$schema_want $AWS_VERSION $ROOT"
+    "$PY" -c 'import sys, tf, grpc, msgpack, google.protobuf as p; print(sys.version, grpc.__version__, p.__version__)'
+    cat scripts/tf/provider.py "$0"
+} | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$BUILD/provider.sha256" 2>/dev/null)" != "$want" ] || [ ! -x "$PLUGIN" ]; then
+    log "installing the schema-only hashicorp/aws $AWS_VERSION provider into $PLUGINS"
+    rm -rf "$PLUGINS" "$BUILD/provider.sha256"
+    mkdir -p "$PLUGIN_DIR"
+    "$PY" scripts/tf/provider.py compile "$SCHEMA" "$BUILD/aws-$AWS_VERSION.pb"
     cp scripts/tf/provider.py "$BUILD/provider.py"
     # Terraform execs this file and speaks go-plugin/gRPC with it.
     cat > "$PLUGIN" <<EOF
@@ -73,5 +85,5 @@ assert s["cdktn_provider_aws"] == sys.argv[2], s; print("dropped (cut to `any` b
 exec "$PY" "$BUILD/provider.py" serve "$BUILD/aws-$AWS_VERSION.pb"
 EOF
     chmod +x "$PLUGIN"
-    echo "$want" > "$stamp"
+    echo "$want" > "$BUILD/provider.sha256"
 fi

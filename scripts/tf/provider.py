@@ -17,6 +17,7 @@ Uses the tfplugin6 protobuf/gRPC stubs shipped by PyPI `tf` (tf.gen).
 import base64
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -352,11 +353,7 @@ def serve(pb_path):
     sys.stdout.flush()
     done.wait()
     server.stop(grace=0.2).wait()
-    try:
-        os.unlink(sock)
-        os.rmdir(tmpdir)
-    except OSError:
-        pass
+    shutil.rmtree(tmpdir, ignore_errors=True)
     os._exit(0)
 
 
