@@ -7,7 +7,9 @@
 #   generated-tf/               infragen render              (CI: render --check)
 #   README.md                   only the ```mermaid block after a line
 #                               `<!-- infragen graph -->`, if README.md has one
-#                               (infragen graph --markdown); nothing else is touched.
+#                               (infragen graph --markdown), and the cost section
+#                               between `<!-- infragen cost -->` and
+#                               `<!-- /infragen cost -->` (docs/cost.md); nothing else.
 # Usage: scripts/regen-docs.sh     (from anywhere; builds infragen once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,5 +77,23 @@ if grep -qxF "$MARKER" README.md 2>/dev/null; then
         cat "$tmp" >README.md
         rm -f "$tmp"
         echo "updated    README.md (diagram block)"
+    fi
+fi
+
+# The cost section: docs/cost.md between its two marker lines.
+if grep -qxF '<!-- infragen cost -->' README.md 2>/dev/null; then
+    tmp=$(mktemp README.md.XXXXXX)
+    awk -v costfile=docs/cost.md '
+        $0 == "<!-- infragen cost -->" { print; while ((getline line < costfile) > 0) print line; skip = 1; next }
+        $0 == "<!-- /infragen cost -->" { skip = 0 }
+        !skip { print }
+    ' README.md >"$tmp"
+    if cmp -s "$tmp" README.md; then
+        rm -f "$tmp"
+        echo "unchanged  README.md (cost section)"
+    else
+        cat "$tmp" >README.md
+        rm -f "$tmp"
+        echo "updated    README.md (cost section)"
     fi
 fi

@@ -163,3 +163,24 @@ fn legend_matches_the_diagram() {
         );
     }
 }
+
+/// README.md's cost section, between `<!-- infragen cost -->` and
+/// `<!-- /infragen cost -->`, is docs/cost.md verbatim (which `ops_cost.rs`
+/// keeps equal to `infragen cost --format markdown`).
+#[test]
+fn readme_cost_section_is_current() {
+    const OPEN: &str = "<!-- infragen cost -->\n";
+    const CLOSE: &str = "<!-- /infragen cost -->\n";
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let cost = std::fs::read_to_string(repo_root().join("docs/cost.md")).unwrap();
+    let start = readme.find(OPEN).expect("README.md has a `<!-- infragen cost -->` line") + OPEN.len();
+    let len = readme[start..]
+        .find(CLOSE)
+        .expect("README.md closes the cost section with `<!-- /infragen cost -->`");
+    let embedded = &readme[start..start + len];
+    assert!(
+        embedded == cost,
+        "README.md's cost section is out of date with docs/cost.md ({}). Run scripts/regen-docs.sh.",
+        first_difference(embedded, &cost)
+    );
+}
