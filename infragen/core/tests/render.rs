@@ -144,3 +144,184 @@ fn generated_tf_is_in_step_with_topology() {
         report.to_text()
     );
 }
+
+/// The formatter is idempotent on everything it produced.
+#[test]
+fn formatting_is_idempotent() {
+    for (name, source) in fixtures() {
+        for (path, content) in rendered(&name, &source).files {
+            if path.ends_with(".tf") {
+                assert_eq!(
+                    infragen_core::fmt::format_hcl(&content),
+                    content,
+                    "{name}: {path}"
+                );
+            }
+        }
+    }
+}
+
+/// Blocks `kind "name" {` ... matching `}` at column 0, from one file.
+fn blocks<'a>(content: &'a str, kind: &str) -> Vec<(&'a str, &'a str)> {
+    let mut found = Vec::new();
+    let opener = format!("{kind} \"");
+    let mut rest = content;
+    while let Some(start) = rest.find(&opener) {
+        let at_line_start = start == 0 || rest.as_bytes()[start - 1] == b'\n';
+        let block = &rest[start..];
+        let end = block.find("\n}\n").map(|e| e + 3).unwrap_or(block.len());
+        if at_line_start {
+            let name = block[opener.len()..].split('"').next().unwrap_or("");
+            found.push((name, &block[..end]));
+        }
+        rest = &block[end.min(block.len())..];
+    }
+    found
+}
+
+/// Module conventions: typed and described variables, described outputs,
+/// pinned providers, and a `tags` merge on every taggable resource we emit.
+#[test]
+fn module_conventions_hold() {
+    for (name, source) in fixtures() {
+        let files = rendered(&name, &source);
+        for (path, content) in &files.files {
+            for (variable, block) in blocks(content, "variable") {
+                assert!(
+                    block.contains("description = "),
+                    "{name}: {path}: variable {variable} lacks a description"
+                );
+                assert!(
+                    block.contains("type ") || block.contains("type="),
+                    "{name}: {path}: variable {variable} lacks a type"
+                );
+            }
+            for (output, block) in blocks(content, "output") {
+                assert!(
+                    block.contains("description = "),
+                    "{name}: {path}: output {output} lacks a description"
+                );
+            }
+            if path.ends_with("versions.tf") {
+                assert!(
+                    content.contains("source  = \"hashicorp/aws\""),
+                    "{name}: {path}"
+                );
+                assert!(content.contains("version = \"~> 6.0\""), "{name}: {path}");
+                assert!(content.contains("required_version = "), "{name}: {path}");
+            }
+        }
+        let root = &files.files["main.tf"];
+        assert!(
+            !root
+                .lines()
+                .any(|l| l.starts_with("resource ") || l.starts_with("data ")),
+            "{name}: the root module must only wire modules"
+        );
+    }
+}
+
+/// Security groups are chained by reference: no ingress rule names a CIDR,
+/// and the only CIDR egress is HTTPS to the internet through NAT.
+#[test]
+fn security_groups_are_chained_by_reference() {
+    for (name, source) in fixtures() {
+        let files = rendered(&name, &source);
+        for (path, content) in &files.files {
+            for (kind_and_label, block) in blocks(content, "resource") {
+                if kind_and_label == "aws_vpc_security_group_ingress_rule" {
+                    assert!(
+                        block.contains("referenced_security_group_id"),
+                        "{name}: {path}: {block}"
+                    );
+                    assert!(!block.contains("cidr_ipv"), "{name}: {path}: {block}");
+                }
+                if kind_and_label == "aws_vpc_security_group_egress_rule"
+                    && block.contains("cidr_ipv4")
+                {
+                    assert!(
+                        block.contains("\"0.0.0.0/0\"")
+                            && block.contains("from_port         = 443"),
+                        "{name}: {path}: {block}"
+                    );
+                    assert!(
+                        block.contains("var.internet_egress ? 1 : 0"),
+                        "{name}: {path}: {block}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// docs/contracts.md: the root outputs the operations commands read, and the
+/// environment every application container gets.
+#[test]
+fn contracts_are_rendered() {
+    for (name, source) in fixtures() {
+        let files = rendered(&name, &source);
+        let outputs = &files.files["outputs.tf"];
+        for output in [
+            "region",
+            "ecs_cluster_name",
+            "ecs_service_names",
+            "cognito_user_pool_id",
+            "cognito_client_id",
+            "api_endpoint",
+            "ecr_repository_urls",
+            "alarm_topic_arn",
+        ] {
+            assert!(
+                outputs.contains(&format!("output \"{output}\" {{")),
+                "{name}: output {output}"
+            );
+        }
+        let root = &files.files["main.tf"];
+        for variable in [
+            "HTTP_HOST",
+            "HTTP_PORT",
+            "LOG_FORMAT",
+            "RUST_LOG",
+            "SHUTDOWN_TIMEOUT_SECS",
+        ] {
+            assert!(
+                root.contains(&format!("    {variable} ")),
+                "{name}: {variable}"
+            );
+        }
+        for variable in [
+            "PGHOST",
+            "PGPORT",
+            "PGUSER",
+            "PGDATABASE",
+            "PGSSLMODE",
+            "PGPASSWORD",
+            "AMQP_HOST",
+            "AMQP_PORT",
+            "AMQP_USER",
+            "AMQP_VHOST",
+            "AMQP_TLS",
+            "AMQP_PASSWORD",
+            "INVENTORY_URL",
+            "AUTH_ENABLED",
+            "AUTH_JWKS_URL",
+            "AUTH_ISSUER",
+            "AUTH_AUDIENCE",
+        ] {
+            assert!(
+                root.contains(&format!("    {variable} ")),
+                "{name}: {variable}"
+            );
+        }
+        let service = &files.files["modules/service/main.tf"];
+        assert!(service.contains("readonlyRootFilesystem = true"));
+        assert!(service.contains("logDriver = \"awslogs\""));
+        assert!(service.contains("assign_public_ip = false"));
+        assert!(service.contains("rollback = true"));
+        assert!(
+            root.contains("user                 = \"65532:65532\""),
+            "{name}"
+        );
+        assert!(root.contains("\"healthcheck\"]"), "{name}");
+    }
+}
