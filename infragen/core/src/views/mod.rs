@@ -679,7 +679,13 @@ fn app_service_call(
     }
 
     if service.exposure == Exposure::Public {
-        env.insert("AUTH_ENABLED".into(), hcl_string("true"));
+        // Defence in depth: the service verifies the tokens API Gateway already
+        // checked. It fetches the pool's JWKS over the internet, so without NAT
+        // egress (VPC endpoints only) it relies on the JWT authorizer alone.
+        env.insert(
+            "AUTH_ENABLED".into(),
+            hcl_string(if vpc_endpoints { "false" } else { "true" }),
+        );
         env.insert("AUTH_JWKS_URL".into(), "module.auth.jwks_url".into());
         env.insert("AUTH_ISSUER".into(), "module.auth.issuer".into());
         env.insert("AUTH_AUDIENCE".into(), "module.auth.client_id".into());
