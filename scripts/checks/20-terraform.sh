@@ -126,8 +126,15 @@ if [ "${#ARGS[@]}" -gt 0 ]; then
 elif ! check_topology generated-tf "$ROOT/generated-tf"; then :
 fi
 
+render_rc=0
+if [ "${#ARGS[@]}" -eq 0 ]; then
+    cargo run -q --locked -p infragen -- render --help >"$TMP/render-help.log" 2>&1 || render_rc=$?
+fi
 if [ "${#ARGS[@]}" -gt 0 ]; then :
-elif cargo run -q --locked -p infragen -- render --help >/dev/null 2>&1; then
+elif [ "$render_rc" -ne 0 ] && ! grep -qiE "unrecognized subcommand|no bin target|not found in workspace" "$TMP/render-help.log"; then
+    fail "cannot run \`cargo run -p infragen -- render --help\` to render the fixtures:"
+    sed 's/^/    /' "$TMP/render-help.log" | tail -20 >&2
+elif [ "$render_rc" -eq 0 ]; then
     for fixture in "${FIXTURES[@]}"; do
         [ -e "$fixture" ] || continue
         name="fixture-$(basename "$fixture" .toml)"
