@@ -67,6 +67,11 @@ async fn teapot() -> HttpResponse {
         .body(r#"{"error":"teapot","message":"short and stout"}"#)
 }
 
+async fn slow() -> HttpResponse {
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    HttpResponse::Ok().json(serde_json::json!({"slow": true}))
+}
+
 async fn big() -> HttpResponse {
     HttpResponse::Ok().body(vec![b'x'; 3 * 1024 * 1024])
 }
@@ -93,6 +98,7 @@ impl FakeInventory {
                 .route("/api/movies/fixed", web::get().to(fixed))
                 .route("/api/movies/big", web::get().to(big))
                 .route("/api/movies/teapot", web::get().to(teapot))
+                .route("/api/movies/slow", web::get().to(slow))
                 .route("/api/movies/echo", web::to(echo))
                 .route("/api/movies/echo/{tail:.*}", web::to(echo))
                 .default_service(web::to(any))

@@ -3,5 +3,8 @@ mod audit;
 mod auth;
 mod billing;
 mod helpers;
+mod moto;
+#[path = "../../../../infragen/aws/testing/moto.rs"]
+mod moto_harness;
 mod openapi;
 mod proxy;

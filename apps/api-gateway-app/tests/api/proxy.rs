@@ -187,3 +187,24 @@ async fn inventory_down_is_503_json_with_retry_after() {
     assert_json_error(r, 503).await;
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_lets_in_flight_requests_complete() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    let client = gw.client.clone();
+    let slow_url = gw.url("/api/movies/slow");
+    let in_flight = tokio::spawn(async move { client.get(slow_url).send().await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    gw.stop().await; // same path as SIGTERM
+    let res = in_flight
+        .await
+        .unwrap()
+        .expect("in-flight request answered");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["slow"], true);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
