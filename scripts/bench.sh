@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Benchmark of the three services on loopback (issue 2, item 8). Not part of
+# the test command. Bounded: every wrk run lasts BENCH_DURATION seconds.
+#
+# Measures, with Debian's wrk (installed if missing) and a release build:
+#   - GET /api/movies/:id directly on inventory-app and through the gateway
+#   - GET /api/movies with 1 000 rows, POST /api/movies
+#   - POST /api/billing through the gateway (publisher confirms)
+#   - billing-app drain rate for BENCH_PUBLISH (5 000) queued orders
+#   - idle and peak RSS of each service
+#   - pgbench -S TPS at the same concurrency: the database ceiling
+# and prints a table. Needs PostgreSQL (127.0.0.1:5432, trust) and RabbitMQ
+# (127.0.0.1:5672, guest/guest). Services that fail to build or start are
+# reported as missing and their rows skipped.
+#
+# Knobs: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+# BENCH_PUBLISH (5000), BENCH_PORT_BASE (18100), CARGO_TARGET_DIR,
+# BENCH_SKIP_BUILD=1 (use the release binaries already built).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+DURATION=${BENCH_DURATION:-10}
+CONN=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+PUBLISH=${BENCH_PUBLISH:-5000}
+PORT_BASE=${BENCH_PORT_BASE:-18100}
+INV_PORT=$PORT_BASE
+BILL_PORT=$((PORT_BASE + 1))
+GW_PORT=$((PORT_BASE + 2))
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+TAG=bench_$$
+INV_DB=${TAG}_movies
+BILL_DB=${TAG}_orders
+PGB_DB=${TAG}_pgbench
+QUEUE=${TAG}_billing
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres)
+WORK=$(mktemp -d)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# --- tools -----------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "installing wrk (Debian package)"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+for tool in pgbench psql curl; do
+    command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+
+# --- cleanup ---------------------------------------------------------------
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for db in "$INV_DB" "$BILL_DB" "$PGB_DB"; do
+        "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" 2>/dev/null || true
+    done
+    if command -v rabbitmqctl >/dev/null; then
+        timeout 30 rabbitmqctl -q delete_queue "$QUEUE" >/dev/null 2>&1 || true
+        timeout 30 rabbitmqctl -q delete_queue "$QUEUE.dlq" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- build -----------------------------------------------------------------
+declare -A BIN=()
+for app in inventory-app api-gateway-app billing-app; do
+    if [[ -n ${BENCH_SKIP_BUILD:-} && -x $TARGET/release/$app ]]; then
+        BIN[$app]=$TARGET/release/$app
+        continue
+    fi
+    log "cargo build --release -p $app"
+    if CARGO_TARGET_DIR=$TARGET cargo build --release --locked -q -p "$app" 2>"$WORK/build-$app.log"; then
+        BIN[$app]=$TARGET/release/$app
+    else
+        log "$app does not build; its rows are skipped (see below)"
+        tail -5 "$WORK/build-$app.log" >&2
+    fi
+done
+
+# --- helpers ---------------------------------------------------------------
+wait_ready() { # url seconds
+    local deadline=$((SECONDS + $2))
+    until curl -fsS -o /dev/null "$1"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
+
+declare -A PID=() IDLE=()
+start() { # app port env...
+    local app=$1 port=$2; shift 2
+    [[ -n ${BIN[$app]:-} ]] || return 1
+    env HTTP_HOST=127.0.0.1 HTTP_PORT="$port" RUST_LOG=warn LOG_FORMAT=json \
+        BILLING_QUEUE="$QUEUE" "$@" "${BIN[$app]}" >"$WORK/$app.log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    if ! wait_ready "http://127.0.0.1:$port/readyz" 30; then
+        log "$app did not become ready; log tail:"
+        tail -5 "$WORK/$app.log" >&2
+        return 1
+    fi
+    PID[$app]=$pid
+    sleep 1
+    IDLE[$app]=$(rss_kb "$pid")
+}
+
+ROWS=()
+# run_wrk label url [script [script-args]]
+run_wrk() {
+    local label=$1 url=$2 script=${3:-} out="$WORK/wrk.out"
+    local args=(-t"$THREADS" -c"$CONN" -d"${DURATION}s" --latency --timeout 10s)
+    [[ -n $script ]] && args+=(-s "$ROOT/scripts/bench/$script")
+    log "wrk $label"
+    wrk "${args[@]}" "$url" >"$out" 2>&1 || true
+    local rps p50 p99 errs
+    rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
+    p50=$(awk '$1 == "50%" {print $2}' "$out")
+    p99=$(awk '$1 == "99%" {print $2}' "$out")
+    errs=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {for (i = 4; i <= NF; i += 2) n += $i} END {print n + 0}' "$out")
+    ROWS+=("$(printf '%-50s %10s %10s %10s %8s' "$label" "${rps:-?}" "${p50:-?}" "${p99:-?}" "$errs")")
+    LAST_RPS=${rps:-0}
+}
+LAST_RPS=0
+
+NOTES=()
+
+# --- inventory -------------------------------------------------------------
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE \"$INV_DB\""
+if start inventory-app "$INV_PORT" PGDATABASE="$INV_DB"; then
+    "${PSQL[@]}" -d "$INV_DB" -c \
+        "INSERT INTO movies (title, description) SELECT 'Movie ' || g, repeat('description ', 5) FROM generate_series(1, 1000) g"
+    ID=$("${PSQL[@]}" -d "$INV_DB" -Atc "SELECT id FROM movies ORDER BY id LIMIT 1 OFFSET 499")
+    run_wrk "GET /api/movies/:id (inventory direct)" "http://127.0.0.1:$INV_PORT/api/movies/$ID"
+    DIRECT=$LAST_RPS
+else
+    NOTES+=("inventory-app missing: no inventory rows")
+    DIRECT=0
+fi
+
+# --- gateway ---------------------------------------------------------------
+GATEWAY=0
+if [[ -n ${PID[inventory-app]:-} ]] && start api-gateway-app "$GW_PORT" INVENTORY_URL="http://127.0.0.1:$INV_PORT"; then
+    run_wrk "GET /api/movies/:id (through gateway)" "http://127.0.0.1:$GW_PORT/api/movies/$ID"
+    GATEWAY=$LAST_RPS
+else
+    NOTES+=("api-gateway-app missing or not ready: no gateway rows")
+fi
+
+if [[ -n ${PID[inventory-app]:-} ]]; then
+    run_wrk "GET /api/movies, 1000 rows (direct)" "http://127.0.0.1:$INV_PORT/api/movies"
+    run_wrk "POST /api/movies (direct)" "http://127.0.0.1:$INV_PORT/api/movies" post_movie.lua
+fi
+
+# --- billing drain ---------------------------------------------------------
+DRAIN="-"
+if [[ -n ${PID[api-gateway-app]:-} ]]; then
+    log "publishing $PUBLISH orders with billing-app stopped"
+    wrk -t"$THREADS" -c"$THREADS" -d60s -s "$ROOT/scripts/bench/post_billing_limited.lua" \
+        "http://127.0.0.1:$GW_PORT/api/billing" -- $((PUBLISH / THREADS)) >"$WORK/publish.out" 2>&1 || true
+    QUEUED=$(timeout 30 rabbitmqctl -q list_queues name messages 2>/dev/null | awk -v q="$QUEUE" '$1 == q {print $2}')
+    QUEUED=${QUEUED:-$PUBLISH}
+    log "$QUEUED messages queued"
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE \"$BILL_DB\""
+    t0=$(date +%s.%N)
+    if start billing-app "$BILL_PORT" PGDATABASE="$BILL_DB"; then
+        deadline=$((SECONDS + 120))
+        tf="" nf=0
+        while :; do
+            n=$("${PSQL[@]}" -d "$BILL_DB" -Atc "SELECT count(*) FROM orders" 2>/dev/null || echo 0)
+            if [[ -z $tf && $n -gt 0 ]]; then tf=$(date +%s.%N) nf=$n; fi
+            ((n >= QUEUED)) && break
+            ((SECONDS < deadline)) || { log "drain incomplete: $n of $QUEUED"; break; }
+            sleep 0.05
+        done
+        t1=$(date +%s.%N)
+        DRAIN=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+        ROWS+=("$(printf '%-50s %10s %10s %10s %8s' "billing drain, $n orders, incl. start-up (msg/s)" "$DRAIN" "-" "-" "$((QUEUED - n))")")
+        if [[ -n $tf ]]; then
+            STEADY=$(awk -v n="$((n - nf))" -v a="$tf" -v b="$t1" 'BEGIN { if (b > a && n > 0) printf "%.0f", n / (b - a); else print "-" }')
+            [[ $STEADY == - ]] && NOTES+=("billing stored all $n orders between two polls of count(*): the drain itself is faster than the poll resolution; start-up dominates the first figure")
+            ROWS+=("$(printf '%-50s %10s %10s %10s %8s' "billing drain, from first stored row (msg/s)" "$STEADY" "-" "-" "-")")
+        fi
+    else
+        NOTES+=("billing-app missing or not ready: no drain figure")
+    fi
+    run_wrk "POST /api/billing (gateway, confirms)" "http://127.0.0.1:$GW_PORT/api/billing" post_billing.lua
+fi
+
+# --- pgbench ceiling -------------------------------------------------------
+log "pgbench -S -c $CONN"
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE \"$PGB_DB\""
+pgbench -q -i -s 10 -h 127.0.0.1 -U postgres "$PGB_DB" >/dev/null 2>&1
+PGB=$(pgbench -S -n -c "$CONN" -j "$THREADS" -T "$DURATION" -h 127.0.0.1 -U postgres "$PGB_DB" 2>/dev/null |
+    awk '/^tps/ {printf "%.0f", $3}')
+ROWS+=("$(printf '%-50s %10s %10s %10s %8s' "pgbench -S -c $CONN (ceiling, TPS)" "${PGB:-?}" "-" "-" "-")")
+
+# --- report ----------------------------------------------------------------
+echo
+echo "Benchmark: $(nproc) CPUs, wrk -t$THREADS -c$CONN -d${DURATION}s, loopback, release build"
+printf '%-50s %10s %10s %10s %8s\n' "scenario" "req/s" "p50" "p99" "errors"
+printf '%s\n' "${ROWS[@]}"
+echo
+printf '%-20s %12s %12s\n' "service" "idle RSS MB" "peak RSS MB"
+for app in inventory-app api-gateway-app billing-app; do
+    if [[ -n ${PID[$app]:-} ]]; then
+        printf '%-20s %12s %12s\n' "$app" "$(mb "${IDLE[$app]}")" "$(mb "$(hwm_kb "${PID[$app]}")")"
+    else
+        printf '%-20s %12s %12s\n' "$app" "-" "-"
+    fi
+done
+echo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
+echo "gateway / direct (target >= 80%):           $(ratio "$GATEWAY" "$DIRECT")"
+echo "GET :id direct / pgbench -S (target >= 50%): $(ratio "$DIRECT" "${PGB:-0}")"
+for n in "${NOTES[@]}"; do echo "note: $n"; done
