@@ -19,7 +19,7 @@ variable "monthly_budget_usd" {
 }
 
 variable "image_tags" {
-  description = "Image tag of each service's first task definition, by ECR repository (`infragen deploy` rolls new tags)."
+  description = "Image tag of the task definition revisions Terraform registers, by ECR repository (the running tag is `infragen deploy`'s: it rolls out new tags)."
   type        = map(string)
   default = {
     "crud-master-prod/api-gateway-app" = "0.1.0"

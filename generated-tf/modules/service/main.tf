@@ -319,9 +319,15 @@ resource "aws_ecs_service" "this" {
     }
   }
 
-  # Autoscaling owns the task count once the service exists.
+  # Autoscaling owns the task count once the service exists. Image rollouts
+  # belong to `infragen deploy`: it registers a new revision of this family
+  # (based on the family's latest ACTIVE revision, so configuration Terraform
+  # registered goes out with the new image) and points the service at it.
+  # Terraform only registers revisions of the family; were task_definition
+  # not ignored, the next apply would roll the service back to the revision
+  # in Terraform's state.
   lifecycle {
-    ignore_changes = [desired_count]
+    ignore_changes = [desired_count, task_definition]
   }
 
   tags = merge({ Name = var.name }, var.tags)

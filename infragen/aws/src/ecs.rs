@@ -19,6 +19,16 @@ fn revision_of(arn: &str) -> Option<i32> {
     short_task_definition(arn).rsplit(':').next()?.parse().ok()
 }
 
+/// The family of a task definition ARN or `family:revision` (family names
+/// have no `:`): `arn:…:task-definition/shop-inventory:7` → `shop-inventory`.
+pub fn family_of(arn: &str) -> String {
+    let short = short_task_definition(arn);
+    match short.rsplit_once(':') {
+        Some((family, rev)) if rev.parse::<i32>().is_ok() => family.to_string(),
+        _ => short,
+    }
+}
+
 /// One deployment of a service.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct DeploymentStatus {
@@ -314,6 +324,10 @@ pub struct DeployStarted {
     pub image: String,
     /// `family:revision` before and after.
     pub previous_task_definition: String,
+    /// `family:revision` the new revision was copied from: the latest ACTIVE
+    /// revision of the family (Terraform's newest, or an earlier deploy's),
+    /// which need not be the one the service ran.
+    pub base_task_definition: String,
     pub task_definition: String,
     pub task_definition_arn: String,
     pub revision: i32,
@@ -323,10 +337,16 @@ pub struct DeployStarted {
     pub started_at: Option<Instant>,
 }
 
-/// Registers a new revision of the service's task definition with `image_tag`
-/// on one container, and points the service at it. `container` picks the
-/// container; otherwise the only one, or the one named like the service or
-/// like `app` (the name the user typed, e.g. `inventory-app`).
+/// Registers a new revision of the service's task definition family with
+/// `image_tag` on one container, and points the service at it. `container`
+/// picks the container; otherwise the only one, or the one named like the
+/// service or like `app` (the name the user typed, e.g. `inventory-app`).
+///
+/// The new revision is a copy of the family's latest ACTIVE revision, not of
+/// the revision the service runs: Terraform registers revisions of the family
+/// (environment, secrets, cpu/memory, roles) but ignores the service's
+/// `task_definition`, so its configuration changes reach the tasks with the
+/// next deploy, together with the new image.
 pub async fn deploy(
     aws: &Aws,
     cluster: &str,
@@ -340,20 +360,36 @@ pub async fn deploy(
     let current = describe_service(aws, cluster, service, 0).await?;
     let ecs = aws.ecs();
 
+    // The family name alone resolves to its latest ACTIVE revision.
+    let family = family_of(&current.task_definition_arn);
     let ctx = cluster_ctx(aws, "DescribeTaskDefinition", cluster, Some(service));
     let described = ecs
         .describe_task_definition()
-        .task_definition(&current.task_definition_arn)
+        .task_definition(&family)
         .include(TaskDefinitionField::Tags)
         .send()
         .await
-        .map_err(|e| from_sdk(e, &ctx))?;
+        .map_err(|e| {
+            let err = from_sdk(e, &ctx);
+            if err.hint.is_some() {
+                err
+            } else {
+                err.with_hint(format!(
+                    "`infragen deploy` copies the latest ACTIVE revision of the family `{family}`; \
+                     register one with `terraform apply`"
+                ))
+            }
+        })?;
     let td = described.task_definition().ok_or_else(|| {
         OpsError::new(
             ErrorKind::Service,
             "DescribeTaskDefinition returned no task definition",
         )
     })?;
+    let base_task_definition = td
+        .task_definition_arn()
+        .map(short_task_definition)
+        .unwrap_or_else(|| format!("{family}:{}", td.revision()));
 
     let mut containers = td.container_definitions().to_vec();
     let names: Vec<String> = containers.iter().filter_map(|c| c.name.clone()).collect();
@@ -433,6 +469,7 @@ pub async fn deploy(
         previous_image,
         image,
         previous_task_definition: current.task_definition,
+        base_task_definition,
         task_definition: short_task_definition(&new_arn),
         revision: new_td.revision(),
         task_definition_arn: new_arn,
@@ -720,6 +757,16 @@ mod tests {
         assert!(validate_tag("").is_err());
         assert!(validate_tag("-x").is_err());
         assert!(validate_tag("a:b").is_err());
+    }
+
+    #[test]
+    fn family_of_arns_and_short_names() {
+        assert_eq!(
+            family_of("arn:aws:ecs:us-east-1:123456789012:task-definition/shop-inventory:7"),
+            "shop-inventory"
+        );
+        assert_eq!(family_of("shop-inventory:12"), "shop-inventory");
+        assert_eq!(family_of("shop-inventory"), "shop-inventory");
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod moto;
 use infragen_aws::cognito_sdk::types::{ExplicitAuthFlowsType, UsernameAttributeType};
 use infragen_aws::ecs_sdk::types::{
     Compatibility, ContainerDefinition, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LaunchType, NetworkMode,
+    KeyValuePair, LaunchType, NetworkMode,
 };
 use infragen_aws::{Aws, AwsSettings};
 use moto::Moto;
@@ -536,6 +536,7 @@ fn ecs_status_and_deploy() {
     )
     .ok()
     .stdout_has("registered shop-inventory:2")
+    .stdout_has("based on shop-inventory:1, the latest ACTIVE revision of the family\n")
     .stdout_has(&format!("{REPO}:1.1.0"))
     .stdout_has("shop-inventory:1 → shop-inventory:2");
     rt().block_on(async {
@@ -678,6 +679,184 @@ fn ecs_status_and_deploy() {
     )
     .failed(1)
     .stderr_has("not a valid image tag");
+}
+
+/// The `environment` of container `name` in a task definition, sorted.
+fn environment_of(
+    td: &infragen_aws::ecs_sdk::types::TaskDefinition,
+    name: &str,
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = td
+        .container_definitions()
+        .iter()
+        .find(|c| c.name() == Some(name))
+        .unwrap_or_else(|| panic!("no container {name}"))
+        .environment()
+        .iter()
+        .map(|kv| {
+            (
+                kv.name().unwrap_or_default().to_string(),
+                kv.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    env.sort();
+    env
+}
+
+async fn task_definition(aws: &Aws, name: &str) -> infragen_aws::ecs_sdk::types::TaskDefinition {
+    aws.ecs()
+        .describe_task_definition()
+        .task_definition(name)
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .clone()
+}
+
+async fn service_task_definition(aws: &Aws) -> String {
+    let svc = aws
+        .ecs()
+        .describe_services()
+        .cluster("shop")
+        .services("shop-inventory")
+        .send()
+        .await
+        .unwrap();
+    let arn = svc.services()[0].task_definition().unwrap();
+    arn.rsplit('/').next().unwrap().to_string()
+}
+
+/// Terraform registers a revision of the family (new environment, more cpu)
+/// while the service, whose `task_definition` it ignores, stays on revision 1.
+/// `deploy` copies that latest revision, so the configuration goes out with
+/// the new image instead of being lost.
+#[test]
+fn deploy_rolls_out_the_revision_terraform_registered() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let aws = rt().block_on(async {
+        let aws = sdk(&moto).await;
+        ecs_fixture(&aws, "shop", "shop-inventory").await;
+        // What `terraform apply` does after an environment/cpu change.
+        aws.ecs()
+            .register_task_definition()
+            .family("shop-inventory")
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Fargate)
+            .cpu("512")
+            .memory("1024")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("inventory-app")
+                    .image(format!("{REPO}:1.0.0"))
+                    .essential(true)
+                    .environment(
+                        KeyValuePair::builder()
+                            .name("LOG_LEVEL")
+                            .value("debug")
+                            .build(),
+                    )
+                    .environment(
+                        KeyValuePair::builder()
+                            .name("FEATURE_X")
+                            .value("on")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("log-router")
+                    .image("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(service_task_definition(&aws).await, "shop-inventory:1");
+        aws
+    });
+    let outputs = write_outputs(
+        dir.path(),
+        json!({"region": "us-east-1", "ecs_cluster_name": "shop", "ecs_service_names": {"inventory-app": "shop-inventory"}}),
+    );
+    let out = outputs.to_str().unwrap();
+
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "inventory-app",
+            "--image-tag",
+            "1.1.0",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .ok()
+    .stdout_has("registered shop-inventory:3")
+    .stdout_has(&format!("{REPO}:1.0.0 → {REPO}:1.1.0"))
+    .stdout_has("based on shop-inventory:2, the latest ACTIVE revision of the family; the service ran shop-inventory:1")
+    .stdout_has("shop-inventory:1 → shop-inventory:3");
+    rt().block_on(async {
+        let td = task_definition(&aws, "shop-inventory:3").await;
+        let images: Vec<&str> = td
+            .container_definitions()
+            .iter()
+            .filter_map(|c| c.image())
+            .collect();
+        assert_eq!(images[0], format!("{REPO}:1.1.0"));
+        assert!(
+            images[1].ends_with("aws-for-fluent-bit:stable"),
+            "{images:?}"
+        );
+        assert_eq!(
+            environment_of(&td, "inventory-app"),
+            vec![
+                ("FEATURE_X".to_string(), "on".to_string()),
+                ("LOG_LEVEL".to_string(), "debug".to_string()),
+            ],
+            "revision 2's environment is carried over"
+        );
+        assert_eq!(td.cpu(), Some("512"));
+        assert_eq!(td.memory(), Some("1024"));
+        assert_eq!(service_task_definition(&aws).await, "shop-inventory:3");
+    });
+
+    // The next deploy builds on the previous one (now the latest revision).
+    infragen(
+        &moto,
+        dir.path(),
+        &[
+            "deploy",
+            "--service",
+            "shop-inventory",
+            "--image-tag",
+            "1.2.0",
+            "--outputs",
+            out,
+        ],
+        None,
+    )
+    .ok()
+    .stdout_has("registered shop-inventory:4")
+    .stdout_has("based on shop-inventory:3, the latest ACTIVE revision of the family\n")
+    .stdout_has("shop-inventory:3 → shop-inventory:4");
+    rt().block_on(async {
+        let td = task_definition(&aws, "shop-inventory:4").await;
+        assert_eq!(
+            td.container_definitions()[0].image(),
+            Some(format!("{REPO}:1.2.0").as_str())
+        );
+        assert_eq!(environment_of(&td, "inventory-app").len(), 2);
+        assert_eq!(service_task_definition(&aws).await, "shop-inventory:4");
+    });
 }
 
 #[test]

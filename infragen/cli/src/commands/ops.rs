@@ -32,11 +32,14 @@ infragen status --cluster shop-prod --json | jq '.services[].running'")]
 
     /// Deploy a new image tag: new task definition revision → update service → (wait).
     #[command(long_about = "Deploy a new image tag to one ECS service.\n\n\
-Reads the service's current task definition, registers a new revision that is \
-identical except for the image tag of one container (the repository part is \
-kept), and points the service at it. ECS then rolls the tasks over; with the \
-deployment circuit breaker enabled it rolls back by itself if the new tasks do \
-not become healthy.\n\n\
+Reads the latest ACTIVE revision of the service's task definition family, \
+registers a new revision that is identical except for the image tag of one \
+container (the repository part is kept), and points the service at it. \
+Terraform registers revisions of the family (environment, secrets, cpu, \
+memory) but leaves the service's task definition to this command, so a \
+configuration change applied by Terraform goes out with the next deploy. \
+ECS then rolls the tasks over; with the deployment circuit breaker enabled it \
+rolls back by itself if the new tasks do not become healthy.\n\n\
 With --wait, polls the service until the new deployment is COMPLETED and all \
 desired tasks run, showing progress and new service events.\n\n\
 Exit codes: 0 deployed (and steady with --wait), 1 error, \
@@ -615,6 +618,18 @@ fn print_started(s: &DeployStarted) {
     println!(
         "registered {} (container {}: {} → {})",
         s.task_definition, s.container, s.previous_image, s.image
+    );
+    let note = if s.base_task_definition == s.previous_task_definition {
+        String::new()
+    } else {
+        format!(
+            "; the service ran {}, so the configuration registered since is rolled out too",
+            s.previous_task_definition
+        )
+    };
+    println!(
+        "based on {}, the latest ACTIVE revision of the family{note}",
+        s.base_task_definition
     );
     println!(
         "updated service {} in {}: {} → {}{}",
