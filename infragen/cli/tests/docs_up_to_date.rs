@@ -173,7 +173,10 @@ fn readme_cost_section_is_current() {
     const CLOSE: &str = "<!-- /infragen cost -->\n";
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let cost = std::fs::read_to_string(repo_root().join("docs/cost.md")).unwrap();
-    let start = readme.find(OPEN).expect("README.md has a `<!-- infragen cost -->` line") + OPEN.len();
+    let start = readme
+        .find(OPEN)
+        .expect("README.md has a `<!-- infragen cost -->` line")
+        + OPEN.len();
     let len = readme[start..]
         .find(CLOSE)
         .expect("README.md closes the cost section with `<!-- /infragen cost -->`");
