@@ -339,8 +339,10 @@ impl Session {
         topology: &QueueTopology,
         prefetch: u16,
     ) -> Result<Self, service_kit::amqp::AmqpError> {
+        // the queue in the name tells replicas and tests apart in the management UI
+        let name = format!("billing-app consumer ({})", topology.queue);
         let connection =
-            service_kit::amqp::connect(amqp, &ConnectOptions::default(), "billing-app").await?;
+            service_kit::amqp::connect(amqp, &ConnectOptions::default(), &name).await?;
         let channel = connection.create_channel().await?;
         topology.declare(&channel).await?;
         channel

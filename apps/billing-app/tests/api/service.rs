@@ -152,3 +152,49 @@ async fn drain_rate_of_a_5000_message_backlog() {
     app.stop().await;
     assert_eq!(db.duplicated_message_ids().await, 0);
 }
+
+#[tokio::test]
+async fn reconnects_after_the_broker_closes_the_connection() {
+    let db = TestDb::new().await;
+    let q = TestQueue::new();
+    let app = RunningApp::start(settings(&db.settings, &q)).await;
+    q.publish_all(&[(Some("c1".into()), order("1", "1", "1"))])
+        .await;
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            db.count_orders().await == 1
+        })
+        .await
+    );
+    // close billing's connection from the broker side
+    let Ok(out) = std::process::Command::new("rabbitmqctl")
+        .args(["-q", "list_connections", "pid", "client_properties"])
+        .output()
+    else {
+        eprintln!("rabbitmqctl unavailable: skipping");
+        return;
+    };
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    let pids: Vec<String> = listing
+        .lines()
+        .filter(|l| l.contains(q.topology.queue.as_str()))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(!pids.is_empty(), "billing's connection is listed");
+    for pid in pids {
+        let _ = std::process::Command::new("rabbitmqctl")
+            .args(["-q", "close_connection", &pid, "test: forced close"])
+            .output();
+    }
+    q.publish_all(&[(Some("c2".into()), order("2", "2", "2"))])
+        .await;
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            db.count_orders().await == 2
+        })
+        .await,
+        "consuming again after the reconnect"
+    );
+    assert_eq!(db.duplicated_message_ids().await, 0);
+    app.stop().await;
+}
