@@ -47,6 +47,8 @@ pub struct PublishSettings {
     pub max_body_bytes: usize,
     /// `AMQP_RECONNECT_MAX_MS`, default 10000: backoff ceiling
     pub reconnect_max: Duration,
+    /// `PUBLISH_CHANNELS`, default 4: confirm-mode channels used round-robin
+    pub channels: usize,
 }
 
 impl Default for PublishSettings {
@@ -55,6 +57,7 @@ impl Default for PublishSettings {
             confirm_timeout: Duration::from_secs(5),
             max_body_bytes: 64 * 1024,
             reconnect_max: Duration::from_secs(10),
+            channels: 4,
         }
     }
 }
@@ -178,6 +181,19 @@ impl Settings {
             )?,
             max_body_bytes: bytes(env, "BILLING_MAX_BODY_BYTES", dp.max_body_bytes)?,
             reconnect_max: millis(env, "AMQP_RECONNECT_MAX_MS", dp.reconnect_max, 10, 600_000)?,
+            channels: dp.channels,
+        };
+        let channels: usize = env.parse("PUBLISH_CHANNELS", dp.channels)?;
+        if channels == 0 || channels > 64 {
+            return Err(ConfigError::new(
+                "PUBLISH_CHANNELS",
+                &channels.to_string(),
+                "expected 1..=64",
+            ));
+        }
+        let publish = PublishSettings {
+            channels,
+            ..publish
         };
         let enabled = env.bool("AUTH_ENABLED", false)?;
         let auth = if enabled {

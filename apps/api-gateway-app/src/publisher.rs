@@ -1,4 +1,5 @@
-//! The billing publisher: one connection, one confirm-mode channel, kept up
+//! The billing publisher: one connection, a few confirm-mode channels used
+//! round-robin (`PUBLISH_CHANNELS`), kept up
 //! by a background task that reconnects with exponential backoff and jitter.
 //!
 //! [`Publisher::publish`] answers `Ok` only when the broker acknowledged the
@@ -70,7 +71,9 @@ impl PublishMetrics {
 }
 
 struct Inner {
-    channel: RwLock<Option<(Connection, Channel)>>,
+    channel: RwLock<Option<(Connection, Vec<Channel>)>>,
+    next: AtomicUsize,
+    channels: usize,
     connected: AtomicBool,
     in_flight: AtomicUsize,
     broken: Notify,
@@ -92,11 +95,14 @@ impl Publisher {
         settings: AmqpSettings,
         confirm_timeout: Duration,
         reconnect_max: Duration,
+        channels: usize,
         metrics: PublishMetrics,
         shutdown: CancellationToken,
     ) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let inner = Arc::new(Inner {
             channel: RwLock::new(None),
+            next: AtomicUsize::new(0),
+            channels: channels.max(1),
             connected: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             broken: Notify::new(),
@@ -135,8 +141,9 @@ impl Publisher {
     async fn try_publish(&self, body: &[u8]) -> Result<String, PublishError> {
         let channel = {
             let guard = self.inner.channel.read().await;
-            match guard.as_ref() {
-                Some((_, ch)) if ch.status().connected() => ch.clone(),
+            let i = self.inner.next.fetch_add(1, Ordering::Relaxed);
+            match guard.as_ref().map(|(_, chs)| &chs[i % chs.len()]) {
+                Some(ch) if ch.status().connected() => ch.clone(),
                 _ => return Err(PublishError::Unavailable),
             }
         };
@@ -193,18 +200,25 @@ impl Publisher {
     }
 }
 
-async fn open(inner: &Inner, settings: &AmqpSettings) -> Result<(Connection, Channel), String> {
+async fn open(
+    inner: &Inner,
+    settings: &AmqpSettings,
+) -> Result<(Connection, Vec<Channel>), String> {
     let name = format!("api-gateway-app publisher ({})", inner.topology.queue);
     let conn = service_kit::amqp::connect(settings, &ConnectOptions::default(), &name)
         .await
         .map_err(|e| e.to_string())?;
     let setup = async {
-        let ch = conn.create_channel().await?;
-        ch.confirm_select(ConfirmSelectOptions::default()).await?;
-        Ok::<_, service_kit::amqp::AmqpError>(ch)
+        let mut chs = Vec::with_capacity(inner.channels);
+        for _ in 0..inner.channels {
+            let ch = conn.create_channel().await?;
+            ch.confirm_select(ConfirmSelectOptions::default()).await?;
+            chs.push(ch);
+        }
+        Ok::<_, service_kit::amqp::AmqpError>(chs)
     };
-    let ch = match setup.await {
-        Ok(ch) => ch,
+    let chs = match setup.await {
+        Ok(chs) => chs,
         Err(e) => {
             let _ = conn.close(200, "setup failed".into()).await;
             return Err(e.to_string());
@@ -212,11 +226,11 @@ async fn open(inner: &Inner, settings: &AmqpSettings) -> Result<(Connection, Cha
     };
     // declare the queue (same arguments as billing-app): messages accepted
     // while billing-app is down wait in the durable queue
-    if let Err(e) = inner.topology.declare(&ch).await {
+    if let Err(e) = inner.topology.declare(&chs[0]).await {
         let _ = conn.close(200, "setup failed".into()).await;
         return Err(e.to_string());
     }
-    Ok((conn, ch))
+    Ok((conn, chs))
 }
 
 async fn connection_loop(
@@ -232,9 +246,9 @@ async fn connection_loop(
             r = open(&inner, &settings) => r,
         };
         match opened {
-            Ok((conn, ch)) => {
+            Ok((conn, chs)) => {
                 backoff.reset();
-                *inner.channel.write().await = Some((conn, ch));
+                *inner.channel.write().await = Some((conn, chs));
                 inner.connected.store(true, Ordering::Relaxed);
                 tracing::info!(broker = %service_kit::amqp::redacted(&settings), "publisher connected");
                 // watch: a failed publish notifies; a silent drop is seen by polling
@@ -244,10 +258,9 @@ async fn connection_loop(
                         _ = inner.broken.notified() => break,
                         _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                     }
-                    let healthy =
-                        inner.channel.read().await.as_ref().is_some_and(|(c, ch)| {
-                            c.status().connected() && ch.status().connected()
-                        });
+                    let healthy = inner.channel.read().await.as_ref().is_some_and(|(c, chs)| {
+                        c.status().connected() && chs.iter().all(|ch| ch.status().connected())
+                    });
                     if !healthy {
                         break;
                     }

@@ -75,6 +75,7 @@ impl GatewayApp {
             settings.amqp.clone(),
             settings.publish.confirm_timeout,
             settings.publish.reconnect_max,
+            settings.publish.channels,
             publish_metrics.clone(),
             ctx.shutdown.clone(),
         );

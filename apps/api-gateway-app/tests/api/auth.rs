@@ -33,6 +33,7 @@ fn rsa_key(kid: &str) -> Key {
             "-out",
         ])
         .arg(&path)
+        .stderr(std::process::Stdio::null())
         .status()
         .expect("openssl CLI")
         .success();
