@@ -1,7 +1,8 @@
 //! Reverse proxy for `/api/movies` and everything under it.
 //!
 //! The client gets inventory-app's status, headers (minus hop-by-hop ones)
-//! and body unchanged. Bodies are buffered with a size limit (they are small
+//! and body unchanged, also for a non-JSON error body (the response is marked
+//! with `keep_error_body`, so the kit's JSON error handler leaves it alone). Bodies are buffered with a size limit (they are small
 //! JSON documents; buffering keeps `Content-Length` exact and makes the size
 //! limit trivial). Calls go through the circuit breaker: when inventory-app
 //! keeps failing, the gateway answers 503 + `Retry-After` at once instead of
@@ -187,7 +188,11 @@ impl Proxy {
                 res.append_header((n, v));
             }
         }
-        Ok(res.body(buf.freeze()))
+        let mut res = res.body(buf.freeze());
+        // inventory-app's answer, error or not, reaches the client exactly:
+        // the kit's JSON error rewriting is for the gateway's own errors.
+        service_kit::errors::keep_error_body(&mut res);
+        Ok(res)
     }
 }
 

@@ -67,6 +67,22 @@ async fn teapot() -> HttpResponse {
         .body(r#"{"error":"teapot","message":"short and stout"}"#)
 }
 
+/// A non-JSON 5xx, as a crashed or misconfigured upstream might answer.
+async fn plain_502() -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::BAD_GATEWAY)
+        .insert_header(("content-type", "text/plain; charset=utf-8"))
+        .insert_header(("x-inventory", "plain"))
+        .body("upstream exploded\n")
+}
+
+/// A non-JSON 4xx: an HTML error page.
+async fn html_404() -> HttpResponse {
+    HttpResponse::build(actix_web::http::StatusCode::NOT_FOUND)
+        .insert_header(("content-type", "text/html"))
+        .insert_header(("x-inventory", "html"))
+        .body("<html><body><h1>404</h1></body></html>")
+}
+
 async fn slow() -> HttpResponse {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     HttpResponse::Ok().json(serde_json::json!({"slow": true}))
@@ -99,6 +115,8 @@ impl FakeInventory {
                 .route("/api/movies/big", web::get().to(big))
                 .route("/api/movies/teapot", web::get().to(teapot))
                 .route("/api/movies/slow", web::get().to(slow))
+                .route("/api/movies/plain502", web::get().to(plain_502))
+                .route("/api/movies/html404", web::get().to(html_404))
                 .route("/api/movies/echo", web::to(echo))
                 .route("/api/movies/echo/{tail:.*}", web::to(echo))
                 .default_service(web::to(any))

@@ -36,9 +36,7 @@ async fn proxied_response_is_exact_status_headers_and_body() {
     assert!(via.headers().get("transfer-encoding").is_none());
     assert_eq!(via.text().await.unwrap(), direct.text().await.unwrap());
 
-    // error statuses pass through too (inventory's error bodies are JSON;
-    // a non-JSON 4xx/5xx body would be rewritten by the kit's JSON error
-    // handler, see README "Known limits")
+    // error statuses pass through too (JSON ones here, non-JSON ones below)
     let via = gw
         .client
         .get(gw.url("/api/movies/teapot"))
@@ -51,6 +49,31 @@ async fn proxied_response_is_exact_status_headers_and_body() {
         via.text().await.unwrap(),
         r#"{"error":"teapot","message":"short and stout"}"#
     );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn non_json_upstream_error_bodies_pass_through_byte_exact() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    for (path, status) in [("/api/movies/plain502", 502), ("/api/movies/html404", 404)] {
+        let direct = reqwest::get(format!("{}{path}", inv.url)).await.unwrap();
+        let via = gw.client.get(gw.url(path)).send().await.unwrap();
+        assert_eq!(direct.status(), status);
+        assert_eq!(via.status(), status, "{path}");
+        for h in ["content-type", "x-inventory", "content-length"] {
+            assert_eq!(via.headers().get(h), direct.headers().get(h), "{path}: {h}");
+        }
+        assert_eq!(
+            via.bytes().await.unwrap(),
+            direct.bytes().await.unwrap(),
+            "{path}"
+        );
+    }
+    // the gateway's own errors stay JSON: an unknown route
+    let r = gw.client.get(gw.url("/api/nope")).send().await.unwrap();
+    assert_json_error(r, 404).await;
     gw.stop().await;
 }
 
