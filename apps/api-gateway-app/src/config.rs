@@ -216,7 +216,7 @@ impl Settings {
             AuthSettings::default()
         };
         Ok(Self {
-            http: HttpSettings::from_source(env, 3000)?,
+            http: HttpSettings::from_source(env, crate::startup::DEFAULT_PORT)?,
             log: LogSettings::from_source(env)?,
             amqp: AmqpSettings::from_source(env)?,
             inventory,

@@ -16,6 +16,9 @@ use crate::publisher::{PublishMetrics, Publisher};
 /// The service name in metrics and logs.
 pub const SERVICE: &str = "api-gateway-app";
 
+/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
+pub const DEFAULT_PORT: u16 = 3000;
+
 /// The OpenAPI document, served at `GET /openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
@@ -168,4 +171,13 @@ impl GatewayApp {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.app.run_until_stopped().await
     }
+}
+
+/// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
+/// binary's whole job; see `main.rs`).
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let app = GatewayApp::build(settings)?;
+    tracing::info!(port = app.port(), "api-gateway-app listening");
+    app.run_until_stopped().await?;
+    Ok(())
 }

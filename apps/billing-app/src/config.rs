@@ -113,7 +113,7 @@ impl Settings {
     /// Reads every variable from `env`.
     pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
         Ok(Self {
-            http: HttpSettings::from_source(env, 8080)?,
+            http: HttpSettings::from_source(env, crate::startup::DEFAULT_PORT)?,
             log: LogSettings::from_source(env)?,
             pg: PgSettings::from_source(env, "orders")?,
             amqp: AmqpSettings::from_source(env)?,

@@ -17,6 +17,9 @@ use crate::store::Store;
 /// The service name in metrics and logs.
 pub const SERVICE: &str = "billing-app";
 
+/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// A built billing-app: listening, consumer started.
 pub struct BillingApp {
     app: service_kit::Application,
@@ -147,4 +150,13 @@ async fn prepare_database(
             }
         }
     }
+}
+
+/// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
+/// binary's whole job; see `main.rs`).
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let app = BillingApp::build(settings)?;
+    tracing::info!(port = app.port(), "billing-app listening");
+    app.run_until_stopped().await?;
+    Ok(())
 }

@@ -11,18 +11,20 @@
 //! | [`db`] | `pool(&PgSettings)` deadpool-postgres with timeouts + TLS per `PGSSLMODE`, `client`, `ping`, `add_readiness_check`, `timed`, `DbError` (`is_unavailable()` → 503 via `From<DbError> for ApiError`), `migrate(pool, refinery runner)`, `create_database`/`drop_database` |
 //! | [`errors`] | `ApiError` (`bad_request/not_found/unavailable/internal`, JSON body, `Retry-After` on 503), `ErrorBody`, `error_response`, `json_config(limit)` (400/413/415), `path_config`, `query_config`, `not_found`, `json_error_body` |
 //! | [`healthcheck`] | `from_args(binary, default_port)`: the `<binary> healthcheck` probe (std TCP, 2 s) |
+//! | [`entry`] | `run(name, default_port, Runtime, settings_fn, log_fn, serve)`: a service's whole `main` (healthcheck arg, config error → exit 2, telemetry, runtime, exit 0/1) |
 //! | [`server`] | `ServiceContext` (name, metrics, health, shutdown token, json limit), `Application::build(&HttpSettings, ctx, configure)`, `port()`, `spawn_worker()`, `shutdown_handle()`, `run_until_stopped()` (graceful drain) |
 //!
 //! A thin `main.rs`:
 //! ```ignore
 //! fn main() -> std::process::ExitCode {
-//!     if let Some(code) = service_kit::healthcheck::from_args("inventory-app", 8080) { return code; }
-//!     // build a tokio runtime, read settings, telemetry::init, build Application, run_until_stopped
+//!     service_kit::entry::run("inventory-app", 8080, Runtime::CurrentThread,
+//!         Settings::from_env, |s| &s.log, inventory_app::startup::run)
 //! }
 //! ```
 
 pub mod config;
 pub mod db;
+pub mod entry;
 pub mod errors;
 pub mod health;
 pub mod healthcheck;
