@@ -3,9 +3,7 @@
 //!
 //! Only the resolved [`Model`] is needed: no AWS access. Every line says what
 //! it counts, so the numbers can be checked by hand.
-use crate::model::{
-    Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress, Exposure, Model,
-};
+use crate::model::{Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress, Model};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -334,7 +332,7 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
     }
 
     // Network.
-    if model.services.iter().any(|s| s.exposure != Exposure::None) {
+    if model.services.iter().any(|s| s.load_balanced()) {
         let monthly = h * (prices.alb.hour + usage.alb_lcu * prices.alb.lcu_hour);
         b.add(
             "alb".into(),
@@ -609,11 +607,7 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
 /// hosts; per service CPU; per queue depth and dead letters; two per
 /// target-tracking policy.
 pub fn alarm_count(model: &Model) -> u32 {
-    let balanced = model
-        .services
-        .iter()
-        .filter(|s| s.exposure != Exposure::None)
-        .count() as u32;
+    let balanced = model.services.iter().filter(|s| s.load_balanced()).count() as u32;
     let services = model.services.len() as u32;
     let queues = model
         .services
@@ -641,12 +635,7 @@ pub fn secret_count(model: &Model) -> u32 {
         .iter()
         .filter(|d| d.kind == DatabaseKind::Rds)
         .count() as u32;
-    let mq = u32::from(
-        model
-            .broker
-            .as_ref()
-            .is_some_and(|b| b.kind == BrokerKind::AmazonMq),
-    );
+    let mq = u32::from(model.amazon_mq().is_some());
     let referenced: std::collections::BTreeSet<&String> = model
         .services
         .iter()
@@ -664,44 +653,39 @@ pub enum Format {
 }
 
 fn assumptions(u: &Usage) -> Vec<(String, String)> {
+    let amount =
+        |flag: &str, value: String, what: &str| (flag.to_string(), format!("{value} {what}"));
     vec![
-        ("--hours".into(), format!("{} h a month", fmt_num(u.hours))),
-        (
-            "--requests-millions".into(),
-            format!("{} M API requests", fmt_num(u.requests_millions)),
+        amount("--hours", fmt_num(u.hours), "h a month"),
+        amount(
+            "--requests-millions",
+            fmt_num(u.requests_millions),
+            "M API requests",
         ),
-        ("--mau".into(), format!("{} monthly active users", u.mau)),
-        (
-            "--log-gb".into(),
-            format!("{} GB application logs", fmt_num(u.log_gb)),
+        amount("--mau", u.mau.to_string(), "monthly active users"),
+        amount("--log-gb", fmt_num(u.log_gb), "GB application logs"),
+        amount("--flow-log-gb", fmt_num(u.flow_log_gb), "GB VPC flow logs"),
+        amount("--nat-gb", fmt_num(u.nat_gb), "GB through NAT gateways"),
+        amount(
+            "--endpoint-gb",
+            fmt_num(u.endpoint_gb),
+            "GB through interface endpoints",
         ),
-        (
-            "--flow-log-gb".into(),
-            format!("{} GB VPC flow logs", fmt_num(u.flow_log_gb)),
+        amount(
+            "--alb-lcu",
+            fmt_num(u.alb_lcu),
+            "load balancer capacity units",
         ),
-        (
-            "--nat-gb".into(),
-            format!("{} GB through NAT gateways", fmt_num(u.nat_gb)),
+        amount("--ecr-gb", fmt_num(u.ecr_gb), "GB of images"),
+        amount(
+            "--images-pushed",
+            u.images_pushed.to_string(),
+            "images pushed",
         ),
-        (
-            "--endpoint-gb".into(),
-            format!("{} GB through interface endpoints", fmt_num(u.endpoint_gb)),
-        ),
-        (
-            "--alb-lcu".into(),
-            format!("{} load balancer capacity units", fmt_num(u.alb_lcu)),
-        ),
-        (
-            "--ecr-gb".into(),
-            format!("{} GB of images", fmt_num(u.ecr_gb)),
-        ),
-        (
-            "--images-pushed".into(),
-            format!("{} images pushed", u.images_pushed),
-        ),
-        (
-            "--mq-storage-gb".into(),
-            format!("{} GB broker storage", fmt_num(u.mq_storage_gb)),
+        amount(
+            "--mq-storage-gb",
+            fmt_num(u.mq_storage_gb),
+            "GB broker storage",
         ),
     ]
 }

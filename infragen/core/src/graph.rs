@@ -99,11 +99,7 @@ pub fn mermaid(model: &Model) -> String {
             if database.multi_az { ", Multi-AZ" } else { "" }
         );
     }
-    if let Some(broker) = model
-        .broker
-        .as_ref()
-        .filter(|b| b.kind == BrokerKind::AmazonMq)
-    {
+    if let Some(broker) = model.amazon_mq() {
         let _ = writeln!(
             out,
             "    {}[[\"Amazon MQ RabbitMQ {}<br/>AMQPS\"]]",

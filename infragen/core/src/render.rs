@@ -10,7 +10,7 @@ use crate::fmt::format_hcl;
 use crate::model::Model;
 use crate::views;
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
 use include_dir::{Dir, include_dir};
 use serde_json::Value;
@@ -74,8 +74,12 @@ impl Renderer {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
-        registry.register_helper("hcl", Box::new(hcl_helper));
-        registry.register_helper("hcl_key", Box::new(hcl_key_helper));
+        for (name, convert) in [
+            ("hcl", hcl_value as fn(&Value) -> String),
+            ("hcl_key", hcl_key_value),
+        ] {
+            registry.register_helper(name, Box::new(ValueHelper { name, convert }));
+        }
         let mut renderer = Renderer { registry };
         for file in embedded_files(&TEMPLATES) {
             let name = file.path().to_string_lossy().replace('\\', "/");
@@ -180,41 +184,40 @@ pub fn render(model: &Model) -> Result<Rendered, RenderError> {
 
 // ------------------------------------------------------------------ helpers
 
-/// `{{hcl value}}`: a JSON value as an HCL literal (strings quoted and
-/// escaped, lists and objects on one line, null as `null`).
-fn hcl_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("hcl", 0))?
-        .value();
-    out.write(&hcl_value(value))?;
-    Ok(())
+/// A helper that writes its one parameter, converted: `{{hcl value}}`
+/// ([`hcl_value`]: a JSON value as an HCL literal, strings quoted and
+/// escaped, lists and objects on one line, null as `null`) and
+/// `{{hcl_key key}}` ([`hcl_key`]: an object key, bare when it is an
+/// identifier).
+struct ValueHelper {
+    name: &'static str,
+    convert: fn(&Value) -> String,
 }
 
-/// `{{hcl_key key}}`: an object key, bare when it is an identifier.
-fn hcl_key_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("hcl_key", 0))?
-        .value();
-    let key = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    out.write(&hcl_key(&key))?;
-    Ok(())
+impl HelperDef for ValueHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let value = h
+            .param(0)
+            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex(self.name, 0))?
+            .value();
+        out.write(&(self.convert)(value))?;
+        Ok(())
+    }
+}
+
+/// The key of `{{hcl_key key}}`: a string as it is, anything else as JSON.
+fn hcl_key_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => hcl_key(s),
+        other => hcl_key(&other.to_string()),
+    }
 }
 
 /// An HCL object key: bare identifier when possible, else a quoted string.

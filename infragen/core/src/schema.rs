@@ -359,25 +359,17 @@ fn sections<'a>(root: &'a Value) -> Vec<Section<'a>> {
             } else {
                 format!("{path}.{key}")
             };
-            match key_kind(root, prop) {
-                KeyKind::Table(d, s) => {
-                    out.push(Section {
-                        header: format!("[{sub}]"),
-                        schema: s,
-                        def: d,
-                    });
-                    walk(root, d, s, &sub, out);
-                }
-                KeyKind::TableArray(d, s) => {
-                    out.push(Section {
-                        header: format!("[[{sub}]]"),
-                        schema: s,
-                        def: d,
-                    });
-                    walk(root, d, s, &sub, out);
-                }
-                _ => {}
-            }
+            let (header, def, schema) = match key_kind(root, prop) {
+                KeyKind::Table(d, s) => (format!("[{sub}]"), d, s),
+                KeyKind::TableArray(d, s) => (format!("[[{sub}]]"), d, s),
+                _ => continue,
+            };
+            out.push(Section {
+                header,
+                schema,
+                def,
+            });
+            walk(root, def, schema, &sub, out);
         }
     }
     let mut out = Vec::new();

@@ -102,37 +102,37 @@ pub struct CostArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: CostFormat,
     /// Hours a month everything runs (730 = always on).
-    #[arg(long, default_value_t = 730.0)]
+    #[arg(long, value_name = "HOURS", default_value_t = 730.0)]
     pub hours: f64,
     /// API requests a month, in millions (API Gateway).
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, value_name = "MILLIONS", default_value_t = 10.0)]
     pub requests_millions: f64,
     /// Monthly active users of the Cognito user pool.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, value_name = "USERS", default_value_t = 1000)]
     pub mau: u64,
     /// Application and access logs ingested a month, GB.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, value_name = "GB", default_value_t = 20.0)]
     pub log_gb: f64,
     /// VPC flow logs ingested a month, GB.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, value_name = "GB", default_value_t = 10.0)]
     pub flow_log_gb: f64,
     /// Data through the NAT gateways a month, GB.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, value_name = "GB", default_value_t = 50.0)]
     pub nat_gb: f64,
     /// Data through the interface VPC endpoints a month, GB.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, value_name = "GB", default_value_t = 50.0)]
     pub endpoint_gb: f64,
     /// Average load balancer capacity units (LCU).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, value_name = "LCU", default_value_t = 1.0)]
     pub alb_lcu: f64,
     /// Container images stored in ECR, GB.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, value_name = "GB", default_value_t = 5.0)]
     pub ecr_gb: f64,
     /// Images pushed a month (each scanned by Inspector).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, value_name = "N", default_value_t = 30)]
     pub images_pushed: u32,
     /// Amazon MQ broker storage, GB.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, value_name = "GB", default_value_t = 20.0)]
     pub mq_storage_gb: f64,
 }
 
@@ -185,7 +185,7 @@ pub struct DeployArgs {
     /// or the ECS service name.
     #[arg(long, value_name = "NAME")]
     pub service: String,
-    /// The new image tag; the image repository stays as in the current task definition.
+    /// The new image tag; the image repository stays as in the family's latest ACTIVE revision.
     #[arg(long, value_name = "TAG")]
     pub image_tag: String,
     /// The container whose image changes (default: the only container, or the one named like the service).
@@ -225,7 +225,7 @@ pub enum UsersCommand {
 The password comes from standard input (--password-stdin) or the environment \
 variable INFRAGEN_USER_PASSWORD — never from an argument. It must satisfy the \
 user pool's password policy.\n\n\
-The generated user pool signs users in by e-mail address, so NAME is an \
+The generated user pool signs users in by e-mail address, so USERNAME is an \
 e-mail address there; it is also stored as the user's verified `email`.\n\n\
 Examples:\n  printf '%s' \"$PASSWORD\" | infragen users add alice@example.com --password-stdin\n  \
 INFRAGEN_USER_PASSWORD=… infragen users add bob@example.com"
@@ -233,7 +233,7 @@ INFRAGEN_USER_PASSWORD=… infragen users add bob@example.com"
     Add {
         /// The user name to create (an e-mail address when the pool signs in by e-mail).
         username: String,
-        /// E-mail address, stored as verified (default: NAME when it is an e-mail address).
+        /// E-mail address, stored as verified (default: USERNAME when it is an e-mail address).
         #[arg(long)]
         email: Option<String>,
         /// Read the password from standard input (up to the first newline).

@@ -269,7 +269,22 @@ pub struct Ecr {
     pub enhanced_scanning: bool,
 }
 
+impl Service {
+    /// Behind the internal ALB: public, or called by other services (the
+    /// model makes a called service `Internal`, so this is `exposure != None`).
+    pub fn load_balanced(&self) -> bool {
+        self.exposure != Exposure::None
+    }
+}
+
 impl Model {
+    /// The broker, when it is Amazon MQ (not the container alternative).
+    pub fn amazon_mq(&self) -> Option<&Broker> {
+        self.broker
+            .as_ref()
+            .filter(|b| b.kind == BrokerKind::AmazonMq)
+    }
+
     /// The service with this name.
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)

@@ -258,9 +258,13 @@ pub struct RawService {
     /// parts of lowercase letters, digits, `.`, `_` and `-`, each starting and
     /// ending with a letter or digit. Default: `<name>`.
     pub image: Option<String>,
-    /// Image tag of the first task definition (`infragen deploy` rolls new
-    /// tags): 1–128 letters, digits, `_`, `.` and `-`, not starting with `.`
-    /// or `-`. Default: `0.1.0`.
+    /// Image tag of the task definition revisions Terraform registers (root
+    /// variable `image_tags`; the first service of an ECR repository sets
+    /// it). The service runs it until the first `infragen deploy`, which
+    /// copies the family's latest ACTIVE revision with a new tag; Terraform
+    /// ignores the service's `task_definition`, so an apply never rolls a
+    /// deployed tag back. 1–128 letters, digits, `_`, `.` and `-`, not
+    /// starting with `.` or `-`. Default: `0.1.0`.
     pub image_tag: Option<String>,
     /// Container port (1–65535), also `HTTP_PORT`. Default: `8080`.
     pub port: Option<i64>,

@@ -148,7 +148,7 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     }
     // Names of load-balanced services must fit a target group name.
     for (i, s) in services.iter().enumerate() {
-        if s.exposure != Exposure::None && s.names.target_group.len() > TARGET_GROUP_NAME_MAX {
+        if s.load_balanced() && s.names.target_group.len() > TARGET_GROUP_NAME_MAX {
             p.invalid(
                 format!("service[{i}].name"),
                 format!(

@@ -494,10 +494,6 @@ fn subnets_expr(model: &Model) -> String {
     }
 }
 
-fn load_balanced(service: &Service) -> bool {
-    service.exposure != Exposure::None || !service.called_by.is_empty()
-}
-
 /// Service-to-service listener port per called service, in file order.
 fn listener_ports(model: &Model) -> BTreeMap<String, u16> {
     let mut ports = BTreeMap::new();
@@ -516,7 +512,7 @@ fn edge_call(model: &Model) -> EdgeCall {
     let mut targets = Vec::new();
     let mut routes = Vec::new();
     let mut priority = 0;
-    for service in model.services.iter().filter(|s| load_balanced(s)) {
+    for service in model.services.iter().filter(|s| s.load_balanced()) {
         let mut path_patterns: Vec<String> = service
             .routes
             .iter()
@@ -579,6 +575,41 @@ fn entries(map: BTreeMap<String, String>) -> Vec<Entry> {
         .collect()
 }
 
+/// Terraform expressions to reach a database or the broker.
+struct Connection {
+    host: String,
+    user: String,
+    /// ARN of the secret whose `password` key holds the password.
+    secret: String,
+}
+
+/// The managed module's outputs (`Some((host_output, secret_output))`), or
+/// for the container alternative its Cloud Map hostname and the generated
+/// `credentials` module.
+fn connection(module: &str, managed: Option<(&str, &str)>, credentials: &str) -> Connection {
+    match managed {
+        Some((host_output, secret_output)) => Connection {
+            host: format!("module.{module}.{host_output}"),
+            user: format!("module.{module}.username"),
+            secret: format!("module.{module}.{secret_output}"),
+        },
+        None => Connection {
+            host: format!("module.{module}.hostname"),
+            user: format!("module.{credentials}.username"),
+            secret: format!("module.{credentials}.secret_arn"),
+        },
+    }
+}
+
+/// Ingress from the service to a database or the broker (its module's security group).
+fn dependency_peer(key: String, module: &str, port: u16) -> PeerCall {
+    PeerCall {
+        key,
+        security_group_expr: format!("module.{module}.security_group_id"),
+        port_expr: port.to_string(),
+    }
+}
+
 fn app_service_call(
     model: &Model,
     service: &Service,
@@ -596,54 +627,34 @@ fn app_service_call(
         .and_then(|name| model.database(name))
     {
         let module = names::database_module(&database.name);
-        let (host, user, secret, sslmode) = match database.kind {
-            DatabaseKind::Rds => (
-                format!("module.{module}.address"),
-                format!("module.{module}.username"),
-                format!("module.{module}.password_secret_arn"),
-                "require",
-            ),
-            DatabaseKind::Container => {
-                let credentials = names::database_credentials_module(&database.name);
-                (
-                    format!("module.{module}.hostname"),
-                    format!("module.{credentials}.username"),
-                    format!("module.{credentials}.secret_arn"),
-                    "disable",
-                )
-            }
+        let (managed, sslmode) = match database.kind {
+            DatabaseKind::Rds => (Some(("address", "password_secret_arn")), "require"),
+            DatabaseKind::Container => (None, "disable"),
         };
+        let credentials = names::database_credentials_module(&database.name);
+        let Connection { host, user, secret } = connection(&module, managed, &credentials);
         env.insert("PGHOST".into(), host);
         env.insert("PGPORT".into(), hcl_string(&database.port.to_string()));
         env.insert("PGUSER".into(), user);
         env.insert("PGDATABASE".into(), hcl_string(&database.db_name));
         env.insert("PGSSLMODE".into(), hcl_string(sslmode));
-        secrets.insert("PGPASSWORD".into(), format!("\"${{{secret}}}:password::\""));
+        secrets.insert("PGPASSWORD".into(), password_value_from(&secret));
         secret_arns.push(secret);
-        peers.push(PeerCall {
-            key: format!("database-{}", database.name),
-            security_group_expr: format!("module.{module}.security_group_id"),
-            port_expr: database.port.to_string(),
-        });
+        peers.push(dependency_peer(
+            format!("database-{}", database.name),
+            &module,
+            database.port,
+        ));
     }
 
     if let (true, Some(broker)) = (service.broker, model.broker.as_ref()) {
         let module = names::BROKER_MODULE;
-        let (host, user, secret) = match broker.kind {
-            BrokerKind::AmazonMq => (
-                format!("module.{module}.host"),
-                format!("module.{module}.username"),
-                format!("module.{module}.credentials_secret_arn"),
-            ),
-            BrokerKind::Container => {
-                let credentials = names::BROKER_CREDENTIALS_MODULE;
-                (
-                    format!("module.{module}.hostname"),
-                    format!("module.{credentials}.username"),
-                    format!("module.{credentials}.secret_arn"),
-                )
-            }
+        let managed = match broker.kind {
+            BrokerKind::AmazonMq => Some(("host", "credentials_secret_arn")),
+            BrokerKind::Container => None,
         };
+        let Connection { host, user, secret } =
+            connection(module, managed, names::BROKER_CREDENTIALS_MODULE);
         env.insert("AMQP_HOST".into(), host);
         env.insert("AMQP_PORT".into(), hcl_string(&broker.port.to_string()));
         env.insert("AMQP_USER".into(), user);
@@ -652,16 +663,13 @@ fn app_service_call(
             "AMQP_TLS".into(),
             hcl_string(if broker.tls { "true" } else { "false" }),
         );
-        secrets.insert(
-            "AMQP_PASSWORD".into(),
-            format!("\"${{{secret}}}:password::\""),
-        );
+        secrets.insert("AMQP_PASSWORD".into(), password_value_from(&secret));
         secret_arns.push(secret);
-        peers.push(PeerCall {
-            key: format!("broker-{}", broker.name),
-            security_group_expr: format!("module.{module}.security_group_id"),
-            port_expr: broker.port.to_string(),
-        });
+        peers.push(dependency_peer(
+            format!("broker-{}", broker.name),
+            module,
+            broker.port,
+        ));
     }
 
     for (variable, upstream) in &service.upstreams {
@@ -705,25 +713,15 @@ fn app_service_call(
     secret_arns.sort();
     secret_arns.dedup();
 
-    if vpc_endpoints {
-        peers.push(PeerCall {
-            key: "vpc-endpoints".into(),
-            security_group_expr: "module.network.endpoints_security_group_id".into(),
-            port_expr: "443".into(),
-        });
-    }
+    peers.extend(endpoint_peers(model));
     peers.sort_by(|a, b| a.key.cmp(&b.key));
 
-    let balanced = load_balanced(service);
+    let balanced = service.load_balanced();
     let scaling = &service.scaling;
-    let amazon_mq = model
-        .broker
-        .as_ref()
-        .is_some_and(|b| b.kind == BrokerKind::AmazonMq);
     let queue_backlog = scaling
         .queue_backlog
         .as_ref()
-        .filter(|_| amazon_mq && service.broker)
+        .filter(|_| service.broker && model.amazon_mq().is_some())
         .map(|q| QueueBacklogCall {
             queue: q.queue.clone(),
             virtual_host: VHOST.into(),
@@ -800,7 +798,12 @@ fn service_comment(service: &Service) -> String {
     format!("Service \"{}\": {reach}.", service.name)
 }
 
-fn infra_peers(model: &Model) -> Vec<PeerCall> {
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| item.to_string()).collect()
+}
+
+/// The peer every task needs when egress goes through interface endpoints.
+fn endpoint_peers(model: &Model) -> Vec<PeerCall> {
     if model.network.egress == Egress::VpcEndpoints {
         vec![PeerCall {
             key: "vpc-endpoints".into(),
@@ -812,131 +815,136 @@ fn infra_peers(model: &Model) -> Vec<PeerCall> {
     }
 }
 
-/// Container alternative of a database: PostgreSQL on Fargate, reached through Cloud Map.
-fn database_container_call(model: &Model, database: &crate::model::Database) -> ServiceCall {
-    let prefix = &model.project.prefix;
-    let hostname = names::database_hostname(&database.name);
-    let credentials = names::database_credentials_module(&database.name);
-    let mut env = BTreeMap::new();
-    env.insert("POSTGRES_DB".into(), hcl_string(&database.db_name));
-    env.insert(
-        "POSTGRES_USER".into(),
-        format!("module.{credentials}.username"),
-    );
-    env.insert(
-        "PGDATA".into(),
-        hcl_string("/var/lib/postgresql/data/pgdata"),
-    );
+/// ECS secret `valueFrom` of the `password` key of a JSON secret.
+fn password_value_from(secret_arn_expr: &str) -> String {
+    format!("\"${{{secret_arn_expr}}}:password::\"")
+}
+
+/// What sets the container alternative of a database apart from the
+/// broker's; the rest of its [`ServiceCall`] is shared.
+struct InfraContainer {
+    module: String,
+    comment: String,
+    identifier: String,
+    container_name: &'static str,
+    image: String,
+    port: u16,
+    /// Cloud Map hostname, also the last part of the log group.
+    hostname: String,
+    health_check_command: Vec<String>,
+    writable_paths: &'static [&'static str],
+    environment: BTreeMap<String, String>,
+    /// Root module label of the generated credentials.
+    credentials: String,
+    /// Variable that receives the generated password.
+    password_variable: &'static str,
+}
+
+/// A dev-stage dependency as a Fargate container, reached through Cloud Map.
+/// Its official image starts as root and drops privileges itself, so no `user`.
+fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceCall {
+    let secret = format!("module.{}.secret_arn", c.credentials);
     let mut secrets = BTreeMap::new();
-    let secret = format!("module.{credentials}.secret_arn");
-    secrets.insert(
-        "POSTGRES_PASSWORD".into(),
-        format!("\"${{{secret}}}:password::\""),
-    );
+    secrets.insert(c.password_variable.into(), password_value_from(&secret));
     ServiceCall {
-        module: names::database_module(&database.name),
-        comment: format!(
-            "PostgreSQL \"{}\" as a Fargate container (dev stage: data lives in task storage and is lost when the task stops), used by {}.",
-            database.name,
-            database.used_by.join(", ")
-        ),
-        name: database.identifier.clone(),
-        container_name: names::POSTGRES_CONTAINER.into(),
-        image_expr: hcl_string(&database.container_image),
+        module: c.module,
+        comment: c.comment,
+        name: c.identifier,
+        container_name: c.container_name.into(),
+        image_expr: hcl_string(&c.image),
         subnets_expr: subnets_expr(model),
         cpu: 512,
         memory: 1024,
         cpu_architecture: "X86_64",
-        port: database.port,
-        // The official image starts as root to prepare its data directory, then drops to the postgres user.
+        port: c.port,
         user: None,
-        health_check_command: vec![
-            "CMD".into(),
-            "pg_isready".into(),
-            "-U".into(),
-            "postgres".into(),
-            "-d".into(),
-            database.db_name.clone(),
-        ],
-        writable_paths: vec![
-            "/tmp".into(),
-            "/var/lib/postgresql/data".into(),
-            "/var/run/postgresql".into(),
-        ],
-        log_group_name: names::infra_log_group(prefix, &hostname),
+        health_check_command: c.health_check_command,
+        writable_paths: strings(c.writable_paths),
+        log_group_name: names::infra_log_group(&model.project.prefix, &c.hostname),
         log_retention_days: model.operations.log_retention_days,
         desired_count: 1,
         internet_egress: model.network.egress != Egress::VpcEndpoints,
         capacity_provider_strategy: capacity(model, false),
-        environment: entries(env),
+        environment: entries(c.environment),
         secrets: entries(secrets),
         secret_arns: vec![secret],
         load_balancer: None,
-        peers: infra_peers(model),
-        service_discovery: Some(DiscoveryCall { hostname }),
+        peers: endpoint_peers(model),
+        service_discovery: Some(DiscoveryCall {
+            hostname: c.hostname,
+        }),
         scaling: None,
         request_count_target_key: None,
     }
 }
 
-/// Container alternative of the broker: RabbitMQ on Fargate, reached through Cloud Map.
+/// Container alternative of a database: PostgreSQL on Fargate.
+fn database_container_call(model: &Model, database: &crate::model::Database) -> ServiceCall {
+    let credentials = names::database_credentials_module(&database.name);
+    let mut environment = BTreeMap::new();
+    environment.insert("POSTGRES_DB".into(), hcl_string(&database.db_name));
+    environment.insert(
+        "POSTGRES_USER".into(),
+        format!("module.{credentials}.username"),
+    );
+    environment.insert(
+        "PGDATA".into(),
+        hcl_string("/var/lib/postgresql/data/pgdata"),
+    );
+    let mut health_check_command = strings(&["CMD", "pg_isready", "-U", "postgres", "-d"]);
+    health_check_command.push(database.db_name.clone());
+    infra_container_call(
+        model,
+        InfraContainer {
+            module: names::database_module(&database.name),
+            comment: format!(
+                "PostgreSQL \"{}\" as a Fargate container (dev stage: data lives in task storage and is lost when the task stops), used by {}.",
+                database.name,
+                database.used_by.join(", ")
+            ),
+            identifier: database.identifier.clone(),
+            container_name: names::POSTGRES_CONTAINER,
+            image: database.container_image.clone(),
+            port: database.port,
+            hostname: names::database_hostname(&database.name),
+            health_check_command,
+            writable_paths: &["/tmp", "/var/lib/postgresql/data", "/var/run/postgresql"],
+            environment,
+            credentials,
+            password_variable: "POSTGRES_PASSWORD",
+        },
+    )
+}
+
+/// Container alternative of the broker: RabbitMQ on Fargate.
 fn broker_container_call(model: &Model, broker: &crate::model::Broker) -> ServiceCall {
-    let prefix = &model.project.prefix;
-    let hostname = broker.name.clone();
     let credentials = names::BROKER_CREDENTIALS_MODULE;
-    let mut env = BTreeMap::new();
-    env.insert(
+    let mut environment = BTreeMap::new();
+    environment.insert(
         "RABBITMQ_DEFAULT_USER".into(),
         format!("module.{credentials}.username"),
     );
-    let mut secrets = BTreeMap::new();
-    let secret = format!("module.{credentials}.secret_arn");
-    secrets.insert(
-        "RABBITMQ_DEFAULT_PASS".into(),
-        format!("\"${{{secret}}}:password::\""),
-    );
-    ServiceCall {
-        module: names::BROKER_MODULE.into(),
-        comment: format!(
-            "RabbitMQ \"{}\" as a Fargate container (dev stage: queues live in task storage and are lost when the task stops), used by {}.",
-            broker.name,
-            broker.used_by.join(", ")
-        ),
-        name: broker.identifier.clone(),
-        container_name: names::RABBITMQ_CONTAINER.into(),
-        image_expr: hcl_string(&broker.container_image),
-        subnets_expr: subnets_expr(model),
-        cpu: 512,
-        memory: 1024,
-        cpu_architecture: "X86_64",
-        port: broker.port,
-        // The official image drops to the rabbitmq user itself.
-        user: None,
-        health_check_command: vec![
-            "CMD".into(),
-            "rabbitmq-diagnostics".into(),
-            "-q".into(),
-            "ping".into(),
-        ],
-        writable_paths: vec![
-            "/tmp".into(),
-            "/var/lib/rabbitmq".into(),
-            "/var/log/rabbitmq".into(),
-        ],
-        log_group_name: names::infra_log_group(prefix, &hostname),
-        log_retention_days: model.operations.log_retention_days,
-        desired_count: 1,
-        internet_egress: model.network.egress != Egress::VpcEndpoints,
-        capacity_provider_strategy: capacity(model, false),
-        environment: entries(env),
-        secrets: entries(secrets),
-        secret_arns: vec![secret],
-        load_balancer: None,
-        peers: infra_peers(model),
-        service_discovery: Some(DiscoveryCall { hostname }),
-        scaling: None,
-        request_count_target_key: None,
-    }
+    infra_container_call(
+        model,
+        InfraContainer {
+            module: names::BROKER_MODULE.into(),
+            comment: format!(
+                "RabbitMQ \"{}\" as a Fargate container (dev stage: queues live in task storage and are lost when the task stops), used by {}.",
+                broker.name,
+                broker.used_by.join(", ")
+            ),
+            identifier: broker.identifier.clone(),
+            container_name: names::RABBITMQ_CONTAINER,
+            image: broker.container_image.clone(),
+            port: broker.port,
+            hostname: broker.name.clone(),
+            health_check_command: strings(&["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
+            writable_paths: &["/tmp", "/var/lib/rabbitmq", "/var/log/rabbitmq"],
+            environment,
+            credentials: credentials.into(),
+            password_variable: "RABBITMQ_DEFAULT_PASS",
+        },
+    )
 }
 
 /// The root module's view.
@@ -1333,11 +1341,7 @@ pub fn plan(model: &Model, source: &str) -> Vec<FileView> {
             &mut files,
         );
     }
-    if model
-        .broker
-        .as_ref()
-        .is_some_and(|b| b.kind == BrokerKind::AmazonMq)
-    {
+    if model.amazon_mq().is_some() {
         module_files("broker", &header, &no_flags, &mut files);
     }
     if !root.credentials.is_empty() {
