@@ -164,6 +164,42 @@ fn infragen(moto: &Moto, cwd: &Path, args: &[&str], stdin: Option<&str>) -> Run 
     infragen_env(cwd, &moto.env(), &[], args, stdin)
 }
 
+/// `infragen deploy --service SERVICE --image-tag TAG --outputs OUTPUTS`.
+fn deploy(moto: &Moto, cwd: &Path, service: &str, tag: &str, outputs: &str) -> Run {
+    deploy_with(moto, cwd, service, tag, outputs, &[])
+}
+
+/// [`deploy`] with more arguments.
+fn deploy_with(
+    moto: &Moto,
+    cwd: &Path,
+    service: &str,
+    tag: &str,
+    outputs: &str,
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
+        "deploy",
+        "--service",
+        service,
+        "--image-tag",
+        tag,
+        "--outputs",
+        outputs,
+    ];
+    args.extend_from_slice(extra);
+    infragen(moto, cwd, &args, None)
+}
+
+/// moto's environment with every AWS call sent to `endpoint` instead, tried twice.
+fn env_with_endpoint(moto: &Moto, endpoint: String) -> Vec<(&'static str, String)> {
+    let mut env = moto.env();
+    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", endpoint));
+    env.push(("AWS_MAX_ATTEMPTS", "2".into()));
+    env
+}
+
 #[test]
 fn cognito_users_and_tokens_end_to_end() {
     let moto = Moto::start();
@@ -399,27 +435,31 @@ fn cognito_users_and_tokens_end_to_end() {
     .stderr_has("us-east-1_nope");
 }
 
-async fn ecs_fixture(aws: &Aws, cluster: &str, service: &str) {
-    let ecs = aws.ecs();
-    ecs.create_cluster()
-        .cluster_name(cluster)
-        .send()
-        .await
-        .unwrap();
-    let td = ecs
+/// Registers a Fargate revision of `family`: the `inventory-app` container
+/// (image tag 1.0.0, environment `env`) and a `log-router` sidecar. Returns its ARN.
+async fn register_revision(
+    aws: &Aws,
+    family: &str,
+    cpu: &str,
+    memory: &str,
+    env: &[(&str, &str)],
+) -> String {
+    let mut app = ContainerDefinition::builder()
+        .name("inventory-app")
+        .image(format!("{REPO}:1.0.0"))
+        .essential(true);
+    for (name, value) in env {
+        app = app.environment(KeyValuePair::builder().name(*name).value(*value).build());
+    }
+    let td = aws
+        .ecs()
         .register_task_definition()
-        .family(service)
+        .family(family)
         .network_mode(NetworkMode::Awsvpc)
         .requires_compatibilities(Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("inventory-app")
-                .image(format!("{REPO}:1.0.0"))
-                .essential(true)
-                .build(),
-        )
+        .cpu(cpu)
+        .memory(memory)
+        .container_definitions(app.build())
         .container_definitions(
             ContainerDefinition::builder()
                 .name("log-router")
@@ -429,12 +469,21 @@ async fn ecs_fixture(aws: &Aws, cluster: &str, service: &str) {
         .send()
         .await
         .unwrap();
-    let arn = td
-        .task_definition()
+    td.task_definition()
         .unwrap()
         .task_definition_arn()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+async fn ecs_fixture(aws: &Aws, cluster: &str, service: &str) {
+    let ecs = aws.ecs();
+    ecs.create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .unwrap();
+    let arn = register_revision(aws, service, "256", "512", &[]).await;
     ecs.create_service()
         .cluster(cluster)
         .service_name(service)
@@ -520,39 +569,15 @@ fn ecs_status_and_deploy() {
     assert!(!svc["deployments"].as_array().unwrap().is_empty(), "{svc}");
 
     // Deploy by app name (mapped through ecs_service_names).
-    infragen(
-        &moto,
-        dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "inventory-app",
-            "--image-tag",
-            "1.1.0",
-            "--outputs",
-            out,
-        ],
-        None,
-    )
-    .ok()
-    .stdout_has("registered shop-inventory:2")
-    .stdout_has("based on shop-inventory:1, the latest ACTIVE revision of the family\n")
-    .stdout_has(&format!("{REPO}:1.1.0"))
-    .stdout_has("shop-inventory:1 → shop-inventory:2");
+    deploy(&moto, dir.path(), "inventory-app", "1.1.0", out)
+        .ok()
+        .stdout_has("registered shop-inventory:2")
+        .stdout_has("based on shop-inventory:1, the latest ACTIVE revision of the family\n")
+        .stdout_has(&format!("{REPO}:1.1.0"))
+        .stdout_has("shop-inventory:1 → shop-inventory:2");
     rt().block_on(async {
-        let ecs = aws.ecs();
-        let td = ecs
-            .describe_task_definition()
-            .task_definition("shop-inventory:2")
-            .send()
-            .await
-            .unwrap();
-        let td = td.task_definition().unwrap();
-        let images: Vec<&str> = td
-            .container_definitions()
-            .iter()
-            .filter_map(|c| c.image())
-            .collect();
+        let td = task_definition(&aws, "shop-inventory:2").await;
+        let images = images(&td);
         assert_eq!(images[0], format!("{REPO}:1.1.0"));
         assert!(
             images[1].ends_with("aws-for-fluent-bit:stable"),
@@ -560,19 +585,7 @@ fn ecs_status_and_deploy() {
         );
         assert_eq!(td.cpu(), Some("256"));
         assert_eq!(td.network_mode(), Some(&NetworkMode::Awsvpc));
-        let svc = ecs
-            .describe_services()
-            .cluster("shop")
-            .services("shop-inventory")
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            svc.services()[0]
-                .task_definition()
-                .unwrap()
-                .ends_with("shop-inventory:2")
-        );
+        assert_eq!(service_task_definition(&aws).await, "shop-inventory:2");
     });
     infragen(
         &moto,
@@ -585,24 +598,13 @@ fn ecs_status_and_deploy() {
 
     // moto never starts tasks: --wait must time out, clearly, with exit code 4.
     let started = std::time::Instant::now();
-    infragen(
+    deploy_with(
         &moto,
         dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "shop-inventory",
-            "--image-tag",
-            "1.2.0",
-            "--wait",
-            "--timeout",
-            "3",
-            "--poll-interval",
-            "1",
-            "--outputs",
-            out,
-        ],
-        None,
+        "shop-inventory",
+        "1.2.0",
+        out,
+        &["--wait", "--timeout", "3", "--poll-interval", "1"],
     )
     .failed(4)
     .stderr_has("timed out after 3s waiting for `shop-inventory` to reach a steady state")
@@ -611,23 +613,10 @@ fn ecs_status_and_deploy() {
     assert!(started.elapsed().as_secs() < 30, "the timeout is honoured");
 
     // Unknown service / cluster / container.
-    infragen(
-        &moto,
-        dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "nope",
-            "--image-tag",
-            "1",
-            "--outputs",
-            out,
-        ],
-        None,
-    )
-    .failed(1)
-    .stderr_has("ECS service `nope` not found in cluster `shop`")
-    .stderr_has("hint: ");
+    deploy(&moto, dir.path(), "nope", "1", out)
+        .failed(1)
+        .stderr_has("ECS service `nope` not found in cluster `shop`")
+        .stderr_has("hint: ");
     infragen(
         &moto,
         dir.path(),
@@ -644,41 +633,20 @@ fn ecs_status_and_deploy() {
     )
     .failed(1)
     .stderr_has("ECS cluster `missing` not found in us-east-1");
-    infragen(
+    deploy_with(
         &moto,
         dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "inventory-app",
-            "--image-tag",
-            "2",
-            "--container",
-            "x",
-            "--outputs",
-            out,
-        ],
-        None,
+        "inventory-app",
+        "2",
+        out,
+        &["--container", "x"],
     )
     .failed(1)
     .stderr_has("no container `x`")
     .stderr_has("inventory-app, log-router");
-    infragen(
-        &moto,
-        dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "inventory-app",
-            "--image-tag",
-            "bad:tag",
-            "--outputs",
-            out,
-        ],
-        None,
-    )
-    .failed(1)
-    .stderr_has("not a valid image tag");
+    deploy(&moto, dir.path(), "inventory-app", "bad:tag", out)
+        .failed(1)
+        .stderr_has("not a valid image tag");
 }
 
 /// The `environment` of container `name` in a task definition, sorted.
@@ -702,6 +670,14 @@ fn environment_of(
         .collect();
     env.sort();
     env
+}
+
+/// The image of every container, in order.
+fn images(td: &infragen_aws::ecs_sdk::types::TaskDefinition) -> Vec<&str> {
+    td.container_definitions()
+        .iter()
+        .filter_map(|c| c.image())
+        .collect()
 }
 
 async fn task_definition(aws: &Aws, name: &str) -> infragen_aws::ecs_sdk::types::TaskDefinition {
@@ -741,41 +717,14 @@ fn deploy_rolls_out_the_revision_terraform_registered() {
         let aws = sdk(&moto).await;
         ecs_fixture(&aws, "shop", "shop-inventory").await;
         // What `terraform apply` does after an environment/cpu change.
-        aws.ecs()
-            .register_task_definition()
-            .family("shop-inventory")
-            .network_mode(NetworkMode::Awsvpc)
-            .requires_compatibilities(Compatibility::Fargate)
-            .cpu("512")
-            .memory("1024")
-            .container_definitions(
-                ContainerDefinition::builder()
-                    .name("inventory-app")
-                    .image(format!("{REPO}:1.0.0"))
-                    .essential(true)
-                    .environment(
-                        KeyValuePair::builder()
-                            .name("LOG_LEVEL")
-                            .value("debug")
-                            .build(),
-                    )
-                    .environment(
-                        KeyValuePair::builder()
-                            .name("FEATURE_X")
-                            .value("on")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .container_definitions(
-                ContainerDefinition::builder()
-                    .name("log-router")
-                    .image("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        register_revision(
+            &aws,
+            "shop-inventory",
+            "512",
+            "1024",
+            &[("LOG_LEVEL", "debug"), ("FEATURE_X", "on")],
+        )
+        .await;
         assert_eq!(service_task_definition(&aws).await, "shop-inventory:1");
         aws
     });
@@ -785,20 +734,7 @@ fn deploy_rolls_out_the_revision_terraform_registered() {
     );
     let out = outputs.to_str().unwrap();
 
-    infragen(
-        &moto,
-        dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "inventory-app",
-            "--image-tag",
-            "1.1.0",
-            "--outputs",
-            out,
-        ],
-        None,
-    )
+    deploy(&moto, dir.path(), "inventory-app", "1.1.0", out)
     .ok()
     .stdout_has("registered shop-inventory:3")
     .stdout_has(&format!("{REPO}:1.0.0 → {REPO}:1.1.0"))
@@ -806,11 +742,7 @@ fn deploy_rolls_out_the_revision_terraform_registered() {
     .stdout_has("shop-inventory:1 → shop-inventory:3");
     rt().block_on(async {
         let td = task_definition(&aws, "shop-inventory:3").await;
-        let images: Vec<&str> = td
-            .container_definitions()
-            .iter()
-            .filter_map(|c| c.image())
-            .collect();
+        let images = images(&td);
         assert_eq!(images[0], format!("{REPO}:1.1.0"));
         assert!(
             images[1].ends_with("aws-for-fluent-bit:stable"),
@@ -830,24 +762,11 @@ fn deploy_rolls_out_the_revision_terraform_registered() {
     });
 
     // The next deploy builds on the previous one (now the latest revision).
-    infragen(
-        &moto,
-        dir.path(),
-        &[
-            "deploy",
-            "--service",
-            "shop-inventory",
-            "--image-tag",
-            "1.2.0",
-            "--outputs",
-            out,
-        ],
-        None,
-    )
-    .ok()
-    .stdout_has("registered shop-inventory:4")
-    .stdout_has("based on shop-inventory:3, the latest ACTIVE revision of the family\n")
-    .stdout_has("shop-inventory:3 → shop-inventory:4");
+    deploy(&moto, dir.path(), "shop-inventory", "1.2.0", out)
+        .ok()
+        .stdout_has("registered shop-inventory:4")
+        .stdout_has("based on shop-inventory:3, the latest ACTIVE revision of the family\n")
+        .stdout_has("shop-inventory:3 → shop-inventory:4");
     rt().block_on(async {
         let td = task_definition(&aws, "shop-inventory:4").await;
         assert_eq!(
@@ -925,10 +844,7 @@ fn clear_errors_for_credentials_outputs_endpoint_and_throttling() {
         .local_addr()
         .unwrap()
         .port();
-    let mut env = moto.env();
-    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
-    env.push(("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{closed}")));
-    env.push(("AWS_MAX_ATTEMPTS", "2".into()));
+    let env = env_with_endpoint(&moto, format!("http://127.0.0.1:{closed}"));
     infragen_env(dir.path(), &env, &[], &["status", "--outputs", out], None)
         .failed(1)
         .stderr_has("could not reach http://127.0.0.1:");
@@ -950,10 +866,7 @@ fn clear_errors_for_credentials_outputs_endpoint_and_throttling() {
             let _ = s.write_all(resp.as_bytes());
         }
     });
-    let mut env = moto.env();
-    env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
-    env.push(("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")));
-    env.push(("AWS_MAX_ATTEMPTS", "2".into()));
+    let env = env_with_endpoint(&moto, format!("http://127.0.0.1:{port}"));
     infragen_env(dir.path(), &env, &[], &["status", "--outputs", out], None)
         .failed(1)
         .stderr_has("throttled by AWS (ThrottlingException)")
