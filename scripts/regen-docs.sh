@@ -5,6 +5,7 @@
 #   docs/architecture.md        infragen graph --legend      (tests: docs_up_to_date.rs)
 #   docs/cost.md                infragen cost --format markdown (tests: ops_cost.rs)
 #   generated-tf/               infragen render              (CI: render --check)
+#   docker-compose.yml          infragen compose             (CI: compose --check)
 #   README.md                   only the ```mermaid block after a line
 #                               `<!-- infragen graph -->`, if README.md has one
 #                               (infragen graph --markdown), and the cost section
@@ -48,6 +49,7 @@ write docs/topology-reference.md schema --markdown
 write docs/architecture.md graph --legend
 write docs/cost.md cost --format markdown
 "$BIN" render --out generated-tf
+"$BIN" compose --out docker-compose.yml
 
 MARKER='<!-- infragen graph -->'
 if grep -qxF "$MARKER" README.md 2>/dev/null; then

@@ -27,6 +27,7 @@ pub fn template_names() -> Vec<String> {
         .map(|f| format!("root/{f}"))
         .collect();
     names.push("root/README.md".to_string());
+    names.push(COMPOSE_TEMPLATE.to_string());
     for module in views::MODULES {
         for file in views::MODULE_FILES {
             names.push(format!("modules/{module}/{file}"));
@@ -34,6 +35,9 @@ pub fn template_names() -> Vec<String> {
     }
     names
 }
+
+/// Template of the local development stack (`docker-compose.yml`).
+pub const COMPOSE_TEMPLATE: &str = "compose/docker-compose.yml";
 
 /// Partials (`templates/partials/<name>.hbs`, used as `{{> name}}`).
 pub const PARTIALS: [&str; 4] = ["header", "versions", "tags_variable", "service_call"];
@@ -167,6 +171,31 @@ impl Renderer {
         }
         Ok(Rendered { files })
     }
+}
+
+impl Renderer {
+    /// Renders the local development stack (`docker-compose.yml`) of the
+    /// model: [`views::compose::compose_view`] through
+    /// `templates/compose/docker-compose.yml.hbs`. YAML, so the HCL
+    /// formatter does not run on it. `source` names the topology in the
+    /// file's header.
+    pub fn render_compose(&self, model: &Model, source: &str) -> Result<String, RenderError> {
+        if !self.registry.has_template(COMPOSE_TEMPLATE) {
+            return Err(RenderError::Missing(COMPOSE_TEMPLATE.to_string()));
+        }
+        let view = views::compose::compose_view(model, source);
+        self.registry
+            .render(COMPOSE_TEMPLATE, &view)
+            .map_err(|source| RenderError::Render {
+                name: COMPOSE_TEMPLATE.to_string(),
+                source: Box::new(source),
+            })
+    }
+}
+
+/// Renders a model's `docker-compose.yml` with the embedded templates.
+pub fn render_compose(model: &Model, source: &str) -> Result<String, RenderError> {
+    Renderer::embedded()?.render_compose(model, source)
 }
 
 fn embedded_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
@@ -352,6 +381,20 @@ impl Rendered {
     /// removes `*.tf` files under `dir` that are no longer generated. The
     /// `.terraform` directory and every other file are left alone.
     pub fn write(&self, dir: &Path) -> std::io::Result<WriteReport> {
+        let mut report = self.write_files(dir)?;
+        for path in existing_tf_files(dir)? {
+            if !self.files.contains_key(&path) {
+                std::fs::remove_file(dir.join(&path))?;
+                report.removed.push(path);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Writes every file under `dir` (only those whose content changed),
+    /// removing nothing: for files that share their directory with others
+    /// (`docker-compose.yml` at the repository root).
+    pub fn write_files(&self, dir: &Path) -> std::io::Result<WriteReport> {
         let mut report = WriteReport::default();
         for (path, content) in &self.files {
             let target = dir.join(path);
@@ -365,17 +408,22 @@ impl Rendered {
             std::fs::write(&target, content)?;
             report.written.push(path.clone());
         }
-        for path in existing_tf_files(dir)? {
-            if !self.files.contains_key(&path) {
-                std::fs::remove_file(dir.join(&path))?;
-                report.removed.push(path);
-            }
-        }
         Ok(report)
     }
 
     /// Compares the rendering with `dir` without writing anything.
     pub fn check(&self, dir: &Path) -> std::io::Result<CheckReport> {
+        let mut report = self.check_files(dir)?;
+        report.extra = existing_tf_files(dir)?
+            .into_iter()
+            .filter(|path| !self.files.contains_key(path))
+            .collect();
+        Ok(report)
+    }
+
+    /// Compares every file with `dir` without writing anything, ignoring
+    /// other files in `dir` (the counterpart of [`Rendered::write_files`]).
+    pub fn check_files(&self, dir: &Path) -> std::io::Result<CheckReport> {
         let mut report = CheckReport::default();
         for (path, content) in &self.files {
             match std::fs::read_to_string(dir.join(path)) {
@@ -397,10 +445,6 @@ impl Rendered {
                 Err(error) => return Err(error),
             }
         }
-        report.extra = existing_tf_files(dir)?
-            .into_iter()
-            .filter(|path| !self.files.contains_key(path))
-            .collect();
         Ok(report)
     }
 }

@@ -325,3 +325,101 @@ fn contracts_are_rendered() {
         assert!(root.contains("\"healthcheck\"]"), "{name}");
     }
 }
+
+// ------------------------------------------------------------ docker-compose.yml
+
+fn compose(name: &str, source: &str) -> String {
+    let model = infragen_core::load(source, &format!("{name}.toml"))
+        .unwrap_or_else(|e| panic!("fixture {name} must be valid: {e:?}"));
+    let file = if name == "default" {
+        "topology.toml".to_string()
+    } else {
+        format!("{name}.toml")
+    };
+    infragen_core::render::render_compose(&model, &file)
+        .unwrap_or_else(|e| panic!("fixture {name}: compose must render: {e}"))
+}
+
+#[test]
+fn compose_snapshots_of_every_fixture() {
+    for (name, source) in fixtures() {
+        let text = compose(&name, &source);
+        assert_eq!(text, compose(&name, &source), "{name}: deterministic");
+        insta::assert_snapshot!(format!("compose_{name}"), text);
+    }
+}
+
+/// `docker-compose.yml` is the rendering of the repository's `topology.toml`
+/// (what `infragen compose --check` enforces in CI). `INFRAGEN_BLESS=1`
+/// rewrites it.
+#[test]
+fn docker_compose_is_in_step_with_topology() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docker-compose.yml");
+    let text = compose("default", infragen_core::DEFAULT_TOPOLOGY);
+    if std::env::var_os("INFRAGEN_BLESS").is_some() {
+        std::fs::write(&path, &text).expect("write docker-compose.yml");
+    }
+    let on_disk = std::fs::read_to_string(&path).expect("docker-compose.yml");
+    assert!(
+        on_disk == text,
+        "docker-compose.yml is out of date (INFRAGEN_BLESS=1 cargo test -p infragen-core --test render, or `infragen compose`)"
+    );
+}
+
+/// Every `${VAR:?…}` the rendered stacks require is listed in `.env.example`.
+#[test]
+fn compose_credentials_are_in_env_example() {
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.env.example"))
+            .expect(".env.example");
+    for (name, source) in fixtures() {
+        let text = compose(&name, &source);
+        for part in text.split("${").skip(1) {
+            if let Some((variable, _)) = part.split_once(":?") {
+                assert!(
+                    example
+                        .lines()
+                        .any(|l| l.starts_with(&format!("{variable}="))),
+                    "{name}: {variable} is required by the compose file but not in .env.example"
+                );
+            }
+        }
+    }
+}
+
+/// `docker-compose config -q` accepts every fixture's rendering (skipped when
+/// the tool is not installed: scripts/install-tools.sh puts it in .cache/venv).
+#[test]
+fn docker_compose_config_accepts_every_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tool = root.join(".cache/venv/bin/docker-compose");
+    if !tool.exists() {
+        eprintln!("docker-compose not found: skipping (scripts/install-tools.sh installs it)");
+        return;
+    }
+    for (name, source) in fixtures() {
+        let dir = output_dir(&format!("compose-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("docker-compose.yml");
+        std::fs::write(&file, compose(&name, &source)).unwrap();
+        let output = Command::new(&tool)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .arg("--project-directory")
+            .arg(&root)
+            .arg("-f")
+            .arg(&file)
+            .arg("--env-file")
+            .arg(root.join(".env.example"))
+            .args(["--profile", "observability", "config", "-q"])
+            .output()
+            .expect("run docker-compose");
+        assert!(
+            output.status.success(),
+            "docker-compose config rejects fixture {name}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! templates), 2 the topology is invalid, 3 `render --check` found a
 //! difference.
 use clap::{Args, Subcommand, ValueEnum};
-use infragen_core::render::Renderer;
+use infragen_core::render::{Rendered, Renderer};
 use infragen_core::{Model, TopologyError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -52,6 +52,32 @@ infragen render --topology stages/dev.toml --out dev-tf\n  \
 infragen render --check                      # CI: is generated-tf/ up to date?\n  \
 infragen render --templates my-templates/     # override some templates (same relative paths)")]
     Render(RenderArgs),
+
+    /// Render the local development stack (default: ./docker-compose.yml) from a topology.
+    #[command(
+        long_about = "Render the local development stack, docker-compose.yml, from a topology.\n\n\
+Reads the topology (--topology FILE, else the embedded default) and renders \
+the embedded template compose/docker-compose.yml.hbs (or the one in \
+--templates DIR) into --out FILE: one container per [[service]] (named after \
+its image, e.g. inventory-app), one PostgreSQL container per [[database]] \
+(<name>-database) and `rabbitmq` for the broker, wired with the variables of \
+docs/contracts.md, health-gated depends_on, the hardening of the ECS tasks, \
+named volumes, one network, and the observability profile (Prometheus, \
+Grafana). Only services with public routes are published, on 127.0.0.1 by \
+default. Credentials are ${VAR:?…} references to .env (.env.example).\n\n\
+This is a separate command from `render` because the file lives at the \
+repository root, not in the Terraform output directory. Only --out is \
+written; nothing else is touched.\n\n\
+With --check nothing is written: the rendering is compared with --out, the \
+difference is printed as a unified diff, and the exit code is 3 when they \
+differ (CI uses this to keep docker-compose.yml in step with topology.toml).\n\n\
+Exit codes: 0 ok, 1 I/O or template error, 2 invalid topology, 3 --check found a difference.\n\n\
+Examples:\n  \
+infragen compose                              # writes ./docker-compose.yml\n  \
+infragen compose --check                      # CI: is docker-compose.yml up to date?\n  \
+infragen compose -t stages/dev.toml --out dev-compose.yml"
+    )]
+    Compose(ComposeArgs),
 
     /// Check a topology and report every problem with file:line:column (exit 2 if any).
     #[command(long_about = "Check a topology and report every problem at once.\n\n\
@@ -115,6 +141,26 @@ pub struct RenderArgs {
     pub topology: TopologyArg,
     /// Output directory, relative to the current directory.
     #[arg(long, short = 'o', value_name = "DIR", default_value = "generated-tf")]
+    pub out: PathBuf,
+    /// Directory of handlebars templates overriding the embedded ones (same relative paths, `*.hbs`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Write nothing; print a diff and exit 3 if --out differs from the rendering.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeArgs {
+    #[command(flatten)]
+    pub topology: TopologyArg,
+    /// Output file, relative to the current directory.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "docker-compose.yml"
+    )]
     pub out: PathBuf,
     /// Directory of handlebars templates overriding the embedded ones (same relative paths, `*.hbs`).
     #[arg(long, value_name = "DIR")]
@@ -200,6 +246,7 @@ image pulls from ECR.
 pub fn run(cmd: ModelCommand) -> ExitCode {
     let result = match cmd {
         ModelCommand::Render(args) => render(&args),
+        ModelCommand::Compose(args) => compose(&args),
         ModelCommand::Validate(args) => validate(&args),
         ModelCommand::Schema(args) => schema(&args),
         ModelCommand::Graph(args) => graph(&args),
@@ -294,9 +341,8 @@ fn runtime<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> Failure + '
     move |e| Failure::Runtime(format!("{context}: {e}"))
 }
 
-fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
-    let model = load_topology(&args.topology)?;
-    let renderer = match &args.templates {
+fn renderer(templates: &Option<PathBuf>) -> Result<Renderer, Failure> {
+    match templates {
         None => Renderer::embedded(),
         Some(dir) => {
             if !dir.is_dir() {
@@ -308,7 +354,12 @@ fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
             Renderer::with_overrides(dir)
         }
     }
-    .map_err(runtime("templates"))?;
+    .map_err(runtime("templates"))
+}
+
+fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
+    let model = load_topology(&args.topology)?;
+    let renderer = renderer(&args.templates)?;
     let rendered = renderer
         .render(&model)
         .map_err(runtime("rendering failed"))?;
@@ -347,6 +398,73 @@ fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
         report.written.len(),
         report.unchanged.len(),
         report.removed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compose(args: &ComposeArgs) -> Result<ExitCode, Failure> {
+    let model = load_topology(&args.topology)?;
+    let source = match &args.topology.topology {
+        Some(path) => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string()),
+        None => "topology.toml".to_string(),
+    };
+    let text = renderer(&args.templates)?
+        .render_compose(&model, &source)
+        .map_err(runtime("rendering failed"))?;
+    let out = &args.out;
+    let file_name = out
+        .file_name()
+        .ok_or_else(|| Failure::Runtime(format!("--out {}: not a file name", out.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let rendered = Rendered {
+        files: [(file_name, text)].into_iter().collect(),
+    };
+    let mut flags = String::new();
+    if let Some(t) = &args.topology.topology {
+        flags.push_str(&format!(" --topology {}", t.display()));
+    }
+    if args.out != Path::new("docker-compose.yml") {
+        flags.push_str(&format!(" --out {}", args.out.display()));
+    }
+    if let Some(t) = &args.templates {
+        flags.push_str(&format!(" --templates {}", t.display()));
+    }
+    if args.check {
+        let report = rendered
+            .check_files(&dir)
+            .map_err(runtime(&format!("cannot read {}", out.display())))?;
+        if report.is_clean() {
+            println!("{}: up to date", out.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        print!("{}", report.to_text());
+        eprintln!(
+            "{} differs from the rendering of {}; run `infragen compose{flags}` and commit the result",
+            out.display(),
+            topology_label(&args.topology),
+        );
+        return Ok(ExitCode::from(EXIT_DIFF));
+    }
+    let report = rendered
+        .write_files(&dir)
+        .map_err(runtime(&format!("cannot write {}", out.display())))?;
+    println!(
+        "rendered {} into {}: {}",
+        topology_label(&args.topology),
+        out.display(),
+        if report.written.is_empty() {
+            "unchanged"
+        } else {
+            "written"
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

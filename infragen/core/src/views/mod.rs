@@ -12,6 +12,7 @@
 //!   derived from `project.environment` starting with `prod`.
 //! - virtual host of the broker: `/`.
 
+pub mod compose;
 pub mod names;
 
 use crate::model::{BrokerKind, DatabaseKind, DeploymentMode, Egress, Exposure, Model, Service};
