@@ -93,7 +93,7 @@ pub enum CostFormat {
 #[derive(Debug, Args)]
 pub struct CostArgs {
     /// The topology to price (default: the embedded default, the repository's topology.toml).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 't', value_name = "FILE", env = super::model::TOPOLOGY_ENV)]
     pub topology: Option<PathBuf>,
     /// A second topology, priced side by side with the difference.
     #[arg(long, value_name = "OTHER.toml")]
@@ -759,7 +759,7 @@ async fn users(cmd: UsersCommand) -> Result<(), OpsError> {
                 );
             } else if users.is_empty() {
                 println!(
-                    "no users in {pool_id}; add one with `infragen users add NAME --password-stdin`"
+                    "no users in {pool_id}; add one with `infragen users add USERNAME --password-stdin`"
                 );
             } else {
                 let rows: Vec<Vec<String>> = users
