@@ -10,26 +10,19 @@ use service_kit::db;
 
 use crate::helpers::*;
 
-/// A database of its own, dropped at the end even on panic.
-struct TestDb {
-    settings: PgSettings,
-}
+/// A database of its own (`service_kit::testing`), dropped at the end even
+/// on panic.
+struct TestDb(TestDatabase);
 
 impl TestDb {
     async fn new(prefix: &str) -> Self {
-        let name = unique(prefix);
-        let settings = PgSettings::local(&name);
-        db::create_database(&settings, &name).await.unwrap();
-        Self { settings }
+        Self(TestDatabase::create(prefix).await)
     }
 
     async fn query_i64(&self, sql: &str) -> i64 {
-        let (client, conn) = db::pg_config(&self.settings)
-            .connect(db::tokio_postgres::NoTls)
+        self.0
+            .client()
             .await
-            .unwrap();
-        tokio::spawn(conn);
-        client
             .query_one(sql, &[])
             .await
             .map(|r| r.get::<_, i64>(0))
@@ -37,18 +30,10 @@ impl TestDb {
     }
 }
 
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let s = self.settings.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let name = s.database.clone();
-            let _ = rt.block_on(db::drop_database(&s, &name));
-        })
-        .join();
+impl std::ops::Deref for TestDb {
+    type Target = TestDatabase;
+    fn deref(&self) -> &TestDatabase {
+        &self.0
     }
 }
 

@@ -4,25 +4,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use api_gateway_app::config::{AuthSettings, InventorySettings, PublishSettings, Settings};
 use api_gateway_app::startup::GatewayApp;
 use service_kit::amqp::lapin::message::BasicGetMessage;
-use service_kit::amqp::lapin::options::{
-    BasicGetOptions, ExchangeDeleteOptions, QueueDeleteOptions,
-};
-use service_kit::amqp::{ConnectOptions, QueueTopology};
-use service_kit::config::{AmqpSettings, Env, HttpSettings, LogSettings};
+use service_kit::amqp::lapin::options::BasicGetOptions;
+use service_kit::config::{AmqpSettings, HttpSettings, LogSettings};
+use service_kit::testing;
 
-pub fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
-}
-
-pub fn empty_env() -> Env<std::collections::HashMap<&'static str, &'static str>> {
-    Env::new(std::collections::HashMap::new())
-}
+pub use service_kit::testing::{TestDatabase, assert_json_error, empty_env, eventually, unique};
 
 /// A fake inventory-app. `/api/movies/echo…` echoes the request as JSON;
 /// `/api/movies/fixed` answers 201 with known headers and body; every route
@@ -145,25 +137,31 @@ impl Drop for FakeInventory {
     }
 }
 
-/// Random queue names, deleted at the end (even on panic).
-pub struct TestQueue {
-    pub amqp: AmqpSettings,
-    pub topology: QueueTopology,
+/// Random queue names (`service_kit::testing::TestQueue`), deleted at the
+/// end (even on panic).
+pub struct TestQueue(testing::TestQueue);
+
+impl std::ops::Deref for TestQueue {
+    type Target = testing::TestQueue;
+    fn deref(&self) -> &testing::TestQueue {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TestQueue {
+    fn deref_mut(&mut self) -> &mut testing::TestQueue {
+        &mut self.0
+    }
 }
 
 impl TestQueue {
     pub fn new() -> Self {
-        let mut amqp = AmqpSettings::from_source(&empty_env()).unwrap();
-        amqp.queue = unique("gateway_test_queue");
-        let topology = QueueTopology::from_settings(&amqp);
-        Self { amqp, topology }
+        Self(testing::TestQueue::new("gateway_test_queue"))
     }
 
     /// Takes one message off the queue (auto-ack).
     pub async fn get(&self) -> Option<BasicGetMessage> {
-        let conn = service_kit::amqp::connect(&self.amqp, &ConnectOptions::default(), "test")
-            .await
-            .unwrap();
+        let conn = self.connect("test").await;
         let ch = conn.create_channel().await.unwrap();
         let m = ch
             .basic_get(
@@ -174,41 +172,6 @@ impl TestQueue {
             .unwrap();
         let _ = conn.close(200, "bye".into()).await;
         m
-    }
-}
-
-impl Drop for TestQueue {
-    fn drop(&mut self) {
-        let amqp = self.amqp.clone();
-        let t = self.topology.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let Ok(conn) =
-                    service_kit::amqp::connect(&amqp, &ConnectOptions::default(), "cleanup").await
-                else {
-                    return;
-                };
-                if let Ok(ch) = conn.create_channel().await {
-                    for q in [&t.queue, &t.dead_letter_queue] {
-                        let _ = ch
-                            .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                            .await;
-                    }
-                    let _ = ch
-                        .exchange_delete(
-                            t.dead_letter_exchange.as_str().into(),
-                            ExchangeDeleteOptions::default(),
-                        )
-                        .await;
-                }
-                let _ = conn.close(200, "bye".into()).await;
-            });
-        })
-        .join();
     }
 }
 
@@ -311,36 +274,4 @@ impl Drop for Gateway {
     fn drop(&mut self) {
         self.shutdown.shutdown();
     }
-}
-
-pub async fn eventually<F, Fut>(limit: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-/// Asserts a JSON error body with status `status`.
-pub async fn assert_json_error(res: reqwest::Response, status: u16) -> serde_json::Value {
-    assert_eq!(res.status().as_u16(), status, "status");
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    assert!(ct.starts_with("application/json"), "content-type {ct}");
-    let body: serde_json::Value = res.json().await.unwrap();
-    assert!(
-        body["error"].is_string() && body["message"].is_string(),
-        "{body}"
-    );
-    body
 }

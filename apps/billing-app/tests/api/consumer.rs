@@ -220,7 +220,7 @@ async fn consumer_dropped_mid_batch_then_restarted_stores_every_order_exactly_on
 async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_returns() {
     let db = TestDb::new().await;
     let q = TestQueue::new();
-    let proxy = CutProxy::start(db.settings.port).await;
+    let proxy = CutProxy::start(service_kit::testing::postgres_addr()).await;
     let mut pg = db.settings.clone();
     pg.port = proxy.port;
     pg.connect_timeout = Duration::from_secs(1);

@@ -2,51 +2,35 @@
 //! real PostgreSQL and RabbitMQ of the machine, cleaned up even when the test
 //! panics (cleanup runs in `Drop` on its own thread).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use billing_app::config::{ConsumerSettings, Settings};
 use billing_app::startup::BillingApp;
+use service_kit::amqp::ConnectOptions;
 use service_kit::amqp::lapin::options::{
-    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeleteOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
+    BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
 };
 use service_kit::amqp::lapin::types::FieldTable;
 use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
-use service_kit::amqp::{ConnectOptions, QueueTopology};
 use service_kit::config::{AmqpSettings, HttpSettings, LogSettings, PgSettings};
-use service_kit::db;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::AbortHandle;
+use service_kit::testing::{self, TestDatabase};
 
-pub fn unique(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
-}
+pub use service_kit::testing::{CutProxy, eventually};
 
-/// A database of its own, dropped at the end.
-pub struct TestDb {
-    pub settings: PgSettings,
+/// A database of its own (`service_kit::testing::TestDatabase`), dropped at
+/// the end, with the order queries the tests need.
+pub struct TestDb(TestDatabase);
+
+impl std::ops::Deref for TestDb {
+    type Target = TestDatabase;
+    fn deref(&self) -> &TestDatabase {
+        &self.0
+    }
 }
 
 impl TestDb {
     pub async fn new() -> Self {
-        service_kit::telemetry::init_for_tests();
-        let name = unique("billing_test");
-        let settings = PgSettings::local(&name);
-        db::create_database(&settings, &name)
-            .await
-            .expect("create test database");
-        Self { settings }
-    }
-
-    pub async fn client(&self) -> tokio_postgres::Client {
-        let (client, conn) = db::pg_config(&self.settings)
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("connect to test database");
-        tokio::spawn(conn);
-        client
+        Self(TestDatabase::create("billing_test").await)
     }
 
     pub async fn count_orders(&self) -> i64 {
@@ -72,25 +56,21 @@ impl TestDb {
     }
 }
 
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let settings = self.settings.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let name = settings.database.clone();
-            let _ = rt.block_on(db::drop_database(&settings, &name));
-        })
-        .join();
+/// Random queue names (queue, its DLX and DLQ; `service_kit::testing`),
+/// deleted at the end, with publishing helpers.
+pub struct TestQueue(testing::TestQueue);
+
+impl std::ops::Deref for TestQueue {
+    type Target = testing::TestQueue;
+    fn deref(&self) -> &testing::TestQueue {
+        &self.0
     }
 }
 
-/// Random queue names (queue, its DLX and DLQ), deleted at the end.
-pub struct TestQueue {
-    pub amqp: AmqpSettings,
-    pub topology: QueueTopology,
+impl std::ops::DerefMut for TestQueue {
+    fn deref_mut(&mut self) -> &mut testing::TestQueue {
+        &mut self.0
+    }
 }
 
 pub async fn connect(amqp: &AmqpSettings) -> Connection {
@@ -101,15 +81,7 @@ pub async fn connect(amqp: &AmqpSettings) -> Connection {
 
 impl TestQueue {
     pub fn new() -> Self {
-        let mut amqp =
-            AmqpSettings::from_source(&service_kit::config::Env::new(std::collections::HashMap::<
-                &str,
-                &str,
-            >::new()))
-            .unwrap();
-        amqp.queue = unique("billing_test_queue");
-        let topology = QueueTopology::from_settings(&amqp);
-        Self { amqp, topology }
+        Self(testing::TestQueue::new("billing_test_queue"))
     }
 
     /// A confirm-mode channel with the topology declared.
@@ -169,41 +141,6 @@ impl TestQueue {
     }
 }
 
-impl Drop for TestQueue {
-    fn drop(&mut self) {
-        let amqp = self.amqp.clone();
-        let t = self.topology.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let Ok(conn) =
-                    service_kit::amqp::connect(&amqp, &ConnectOptions::default(), "cleanup").await
-                else {
-                    return;
-                };
-                if let Ok(ch) = conn.create_channel().await {
-                    for q in [&t.queue, &t.dead_letter_queue] {
-                        let _ = ch
-                            .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                            .await;
-                    }
-                    let _ = ch
-                        .exchange_delete(
-                            t.dead_letter_exchange.as_str().into(),
-                            ExchangeDeleteOptions::default(),
-                        )
-                        .await;
-                }
-                let _ = conn.close(200, "bye".into()).await;
-            });
-        })
-        .join();
-    }
-}
-
 pub fn order(user: &str, items: &str, amount: &str) -> Vec<u8> {
     format!(r#"{{"user_id":"{user}","number_of_items":"{items}","total_amount":"{amount}"}}"#)
         .into_bytes()
@@ -214,11 +151,7 @@ pub fn settings(db: &PgSettings, q: &TestQueue) -> Settings {
     http.port = 0;
     Settings {
         http,
-        log: LogSettings::from_source(&service_kit::config::Env::new(std::collections::HashMap::<
-            &str,
-            &str,
-        >::new()))
-        .unwrap(),
+        log: LogSettings::from_source(&testing::empty_env()).unwrap(),
         pg: db.clone(),
         amqp: q.amqp.clone(),
         consumer: ConsumerSettings::for_tests(),
@@ -259,82 +192,5 @@ impl RunningApp {
             .expect("stops within the grace period")
             .expect("task")
             .expect("clean stop");
-    }
-}
-
-/// Polls `f` until it returns true or `limit` passes.
-pub async fn eventually<F, Fut>(limit: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-/// A TCP proxy to PostgreSQL that the test can cut (close every connection
-/// and refuse new ones) and restore — the real server is never touched.
-pub struct CutProxy {
-    pub port: u16,
-    open: Arc<AtomicBool>,
-    conns: Arc<std::sync::Mutex<Vec<AbortHandle>>>,
-    accept: AbortHandle,
-}
-
-impl CutProxy {
-    pub async fn start(target_port: u16) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let open = Arc::new(AtomicBool::new(true));
-        let conns: Arc<std::sync::Mutex<Vec<AbortHandle>>> = Default::default();
-        let (o, c) = (open.clone(), conns.clone());
-        let accept = tokio::spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    continue;
-                };
-                if !o.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                let h = tokio::spawn(async move {
-                    if let Ok(mut out) = TcpStream::connect(("127.0.0.1", target_port)).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
-                    }
-                });
-                c.lock().unwrap().push(h.abort_handle());
-            }
-        })
-        .abort_handle();
-        Self {
-            port,
-            open,
-            conns,
-            accept,
-        }
-    }
-
-    pub fn cut(&self) {
-        self.open.store(false, Ordering::SeqCst);
-        for h in self.conns.lock().unwrap().drain(..) {
-            h.abort();
-        }
-    }
-
-    pub fn restore(&self) {
-        self.open.store(true, Ordering::SeqCst);
-    }
-}
-
-impl Drop for CutProxy {
-    fn drop(&mut self) {
-        self.accept.abort();
-        self.cut();
     }
 }

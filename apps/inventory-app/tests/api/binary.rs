@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-use crate::helpers::{PgProxy, TestDb, postgres_addr};
+use crate::helpers::{CutProxy, TestDb, postgres_addr};
 
 const BIN: &str = env!("CARGO_BIN_EXE_inventory-app");
 
@@ -65,7 +65,7 @@ fn sigterm(child: &Child) {
 async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
     let db = TestDb::create().await;
     // Requests are made slow by delaying PostgreSQL's answers in a proxy.
-    let proxy = PgProxy::start(postgres_addr()).await;
+    let proxy = CutProxy::start(postgres_addr()).await;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let mut child = command(port)
@@ -177,7 +177,7 @@ async fn invalid_configuration_exits_2_naming_the_variable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starts_while_the_database_is_down_and_becomes_ready_when_it_returns() {
     let db = TestDb::create().await;
-    let proxy = PgProxy::start(postgres_addr()).await;
+    let proxy = CutProxy::start(postgres_addr()).await;
     proxy.cut();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
