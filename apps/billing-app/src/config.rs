@@ -112,8 +112,12 @@ impl Settings {
 
     /// Reads every variable from `env`.
     pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
+        let mut http = HttpSettings::from_source(env, crate::startup::DEFAULT_PORT)?;
+        // The HTTP surface is /healthz, /readyz and /metrics only: one worker
+        // thread is plenty (each one costs a thread and its buffers).
+        http.workers = http.workers.or(Some(1));
         Ok(Self {
-            http: HttpSettings::from_source(env, crate::startup::DEFAULT_PORT)?,
+            http,
             log: LogSettings::from_source(env)?,
             pg: PgSettings::from_source(env, "orders")?,
             amqp: AmqpSettings::from_source(env)?,
@@ -132,6 +136,7 @@ mod tests {
         let env = Env::new(HashMap::<&str, &str>::new());
         let s = Settings::from_source(&env).unwrap();
         assert_eq!(s.http.port, 8080);
+        assert_eq!(s.http.workers, Some(1), "health and metrics only");
         assert_eq!(s.pg.database, "orders");
         assert_eq!(s.amqp.queue, "billing_queue");
         assert_eq!(s.consumer, ConsumerSettings::default());
