@@ -274,11 +274,15 @@ impl FromStr for LogFormat {
     }
 }
 
-/// Logging settings: `LOG_FORMAT` (default json), `RUST_LOG` (default info).
+/// Logging settings: `LOG_FORMAT` (default json), `RUST_LOG` (default info),
+/// `LOG_FILE` (optional: also write JSON lines to this file, see
+/// [`crate::telemetry::init`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {
     pub format: LogFormat,
     pub filter: String,
+    /// `LOG_FILE`; unset or empty: stdout only.
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl LogSettings {
@@ -290,6 +294,7 @@ impl LogSettings {
         Ok(Self {
             format: env.parse("LOG_FORMAT", LogFormat::Json)?,
             filter: env.string("RUST_LOG", "info"),
+            file: env.raw("LOG_FILE").map(std::path::PathBuf::from),
         })
     }
 }
@@ -469,6 +474,18 @@ mod tests {
         let log = LogSettings::from_source(&e).unwrap();
         assert_eq!(log.format, LogFormat::Json);
         assert_eq!(log.filter, "info");
+        assert_eq!(log.file, None);
+        let log = LogSettings::from_source(&env(&[("LOG_FILE", " /var/log/x/x.log ")])).unwrap();
+        assert_eq!(
+            log.file.as_deref(),
+            Some(std::path::Path::new("/var/log/x/x.log"))
+        );
+        assert_eq!(
+            LogSettings::from_source(&env(&[("LOG_FILE", "")]))
+                .unwrap()
+                .file,
+            None
+        );
         let amqp = AmqpSettings::from_source(&e).unwrap();
         assert_eq!(amqp.port, 5672);
         assert_eq!(amqp.dead_letter_queue(), "billing_queue.dlq");

@@ -70,7 +70,8 @@ where
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init(log(&settings));
+    // Held until `run` returns: dropping it flushes the LOG_FILE writer.
+    let _log_guard = crate::telemetry::init(log(&settings));
     let runtime = match runtime.build() {
         Ok(rt) => rt,
         Err(e) => {
