@@ -110,7 +110,8 @@ pub struct ComposeService {
     pub env: Vec<EnvVar>,
     /// Public services only.
     pub published: Option<Published>,
-    /// Public services only: `<name>-logs` mounted at `/var/log/<name>`.
+    /// Public services only: `<name>-logs` mounted at `/var/log/<name>`,
+    /// where `LOG_FILE` (`/var/log/<name>/<name>.log`) points.
     pub logs_volume: Option<String>,
     pub logs_path: Option<String>,
     pub depends_on: Vec<Dependency>,
@@ -219,6 +220,8 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
     }
     let public = is_public(service);
     if public {
+        // Also log to a file on the `<name>-logs` volume (docs/contracts.md).
+        env.push(var("LOG_FILE", &log_file(&service.name)));
         // Locally there is no Cognito: the gateway does not verify tokens.
         env.push(var("AUTH_ENABLED", "false"));
     }
@@ -279,10 +282,20 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         env,
         published,
         logs_volume: public.then(|| format!("{}-logs", service.name)),
-        logs_path: public.then(|| format!("/var/log/{}", service.name)),
+        logs_path: public.then(|| logs_path(&service.name)),
         depends_on,
         container,
     }
+}
+
+/// The directory a public service's logs volume is mounted at.
+fn logs_path(name: &str) -> String {
+    format!("/var/log/{name}")
+}
+
+/// `LOG_FILE` of a public service: in its logs volume.
+fn log_file(name: &str) -> String {
+    format!("{}/{name}.log", logs_path(name))
 }
 
 /// Published on the host: the services API Gateway routes to.
@@ -449,6 +462,15 @@ mod tests {
             .find(|s| s.container == "api-gateway-app")
             .unwrap();
         assert!(gateway.published.is_some());
+        assert_eq!(gateway.logs_path.as_deref(), Some("/var/log/api-gateway"));
+        let log_file = gateway.env.iter().find(|e| e.key == "LOG_FILE").unwrap();
+        assert_eq!(log_file.value, "/var/log/api-gateway/api-gateway.log");
+        assert!(
+            view.services
+                .iter()
+                .filter(|s| s.logs_volume.is_none())
+                .all(|s| s.env.iter().all(|e| e.key != "LOG_FILE"))
+        );
         assert!(
             view.services
                 .iter()
