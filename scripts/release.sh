@@ -2,31 +2,46 @@
 # Builds the service images, pushes them to the ECR repositories that
 # Terraform created, and rolls each ECS service onto the new tag.
 #
-#   scripts/release.sh                      # all three services, tag = commit
-#   scripts/release.sh --service billing-app --tag v1.4.0
+#   scripts/release.sh                      # every service, tag = commit
+#   scripts/release.sh --service billing --tag v1.4.0
 #   scripts/release.sh --dry-run            # print every command, run none
 #
-# Reads `terraform -chdir=generated-tf output -json` (outputs `region` and
-# `ecr_repository_urls`, docs/contracts.md), logs docker in to ECR, builds
-# with buildx and pushes, then runs
-# `infragen deploy --service NAME --image-tag TAG --wait` per service
-# (inventory-app, billing-app, then api-gateway-app, which calls the other
-# two). ECR tags are immutable: a tag that is already in a repository is not
-# rebuilt, only deployed.
+# Reads `terraform -chdir=generated-tf output -json` (outputs `region`,
+# `ecr_repository_urls` and, when present, `ecs_service_names`;
+# docs/contracts.md), logs docker in to ECR, builds with buildx and pushes,
+# then runs `infragen deploy --service NAME --image-tag TAG --wait` per
+# service, NAME being the topology name (inventory and billing, then
+# api-gateway, which calls the other two). ECR tags are immutable: a tag that
+# is already in a repository is not rebuilt, only deployed.
 #
 # Needs: docker with buildx, AWS CLI v2 with credentials for the account,
 # terraform (state of generated-tf/), infragen (on PATH, or set INFRAGEN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_SERVICES=(inventory-app billing-app api-gateway-app)
+# Two names per service. The Terraform outputs and `infragen deploy --service`
+# use the TOPOLOGY name (`name` of a [[service]] in topology.toml, e.g.
+# `inventory`); the Dockerfile is named after the IMAGE, the binary
+# (`image`, e.g. `inventory-app`, Dockerfiles/inventory-app.Dockerfile).
+# The mapping is not hard-coded here: infragen renders the ECR repository of
+# a service as `<project>-<environment>/<image>` (generated-tf/main.tf,
+# module "registry"), so the last path part of each URL in
+# `ecr_repository_urls` (keyed by topology name) is the image, and the
+# Dockerfile is Dockerfiles/<that part>.Dockerfile.
+#
+# Roll-out order by image, callee before caller: the gateway calls the other
+# two, so it goes last. Images not listed here go first.
+ROLLOUT_ORDER=(inventory-app billing-app api-gateway-app)
 
 usage() {
     cat <<'EOF'
 usage: scripts/release.sh [options]
 
   --tag TAG            image tag (default: the commit, git rev-parse --short=12 HEAD)
-  --service NAME       release only NAME (repeatable; default: all three services)
+  --service NAME       release only NAME: a topology service name (a key of the
+                       `ecr_repository_urls` output, e.g. inventory) or an image
+                       (binary) name (e.g. inventory-app); repeatable; default:
+                       every service of the outputs
   --platform PLATFORM  image platform (default: linux/amd64; linux/arm64 for
                        Graviton task definitions)
   --no-deploy          build and push only, do not call infragen deploy
@@ -57,13 +72,6 @@ while [ $# -gt 0 ]; do
         --dry-run) dry_run=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "release: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
-    esac
-done
-[ ${#services[@]} -gt 0 ] || services=("${ALL_SERVICES[@]}")
-for s in "${services[@]}"; do
-    case " ${ALL_SERVICES[*]} " in
-        *" $s "*) ;;
-        *) echo "release: unknown service '$s' (expected one of: ${ALL_SERVICES[*]})" >&2; exit 2 ;;
     esac
 done
 INFRAGEN="${INFRAGEN:-infragen}"
@@ -101,30 +109,73 @@ else
     outputs="$(terraform -chdir="$TF_DIR" output -json)" \
         || die "terraform output failed: has $TF_DIR/ been applied (terraform -chdir=$TF_DIR apply)?"
 fi
-# Prints: region, then one "service<TAB>repository URL" line per service.
+# Prints the region, then, in roll-out order, one line per selected service:
+# "topology name<TAB>image<TAB>repository URL". Exit status 2: a --service
+# that names no service.
 # shellcheck disable=SC2016 # a Python program, not shell
 parsed="$(printf '%s' "$outputs" | python3 -c '
-import json, sys
-services = sys.argv[1:]
+import json, os, sys
+order = sys.argv[1].split()
+wanted = sys.argv[2:]
 try:
     out = json.load(sys.stdin)
 except ValueError as e:
     sys.exit(f"terraform outputs are not JSON: {e}")
-def value(name):
+def value(name, required=True):
     if name not in out:
-        sys.exit(f"terraform output `{name}` is missing (docs/contracts.md lists the root outputs)")
+        if required:
+            sys.exit(f"terraform output `{name}` is missing (docs/contracts.md lists the root outputs)")
+        return None
     return out[name]["value"] if isinstance(out[name], dict) and "value" in out[name] else out[name]
 region, urls = value("region"), value("ecr_repository_urls")
+if not isinstance(urls, dict) or not urls:
+    sys.exit("terraform output `ecr_repository_urls` is not a non-empty map of topology service name to URL")
+# The repository is `<project>-<environment>/<image>`: the image (and the
+# Dockerfile) is the last part of the URL path.
+image = {}
+for name, url in urls.items():
+    if "/" not in url:
+        sys.exit(f"ecr_repository_urls[{name!r}] = {url!r} is not an ECR repository URL")
+    image[name] = url.rsplit("/", 1)[1]
+# `infragen deploy --service` looks the topology name up in ecs_service_names:
+# both maps must have the same keys.
+ecs = value("ecs_service_names", required=False)
+if ecs is not None:
+    extra = sorted(set(urls) - set(ecs))
+    if extra:
+        sys.exit(f"ecr_repository_urls has services that ecs_service_names lacks: {extra} (has: {sorted(ecs)})")
+if wanted:
+    selected = set()
+    for w in wanted:
+        hits = [n for n in urls if n == w] or [n for n in urls if image[n] == w]
+        if not hits:
+            known = ", ".join(f"{n} ({image[n]})" for n in sorted(urls))
+            print(f"release: unknown service {w!r}: expected a topology name or an image of: {known}", file=sys.stderr)
+            sys.exit(2)
+        selected.update(hits)
+else:
+    selected = set(urls)
+for n in selected:
+    if not os.path.isfile(f"Dockerfiles/{image[n]}.Dockerfile"):
+        sys.exit(f"service {n}: its repository {urls[n]} names image {image[n]!r}, but there is no Dockerfiles/{image[n]}.Dockerfile")
+def rank(n):
+    return (order.index(image[n]) if image[n] in order else -1, n)
 print(region)
-for s in services:
-    if s not in urls:
-        sys.exit(f"ecr_repository_urls has no entry for {s} (has: {sorted(urls)})")
-    print(f"{s}\t{urls[s]}")
-' "${services[@]}")" || die "cannot read the Terraform outputs"
+for n in sorted(selected, key=rank):
+    print(f"{n}\t{image[n]}\t{urls[n]}")
+' "${ROLLOUT_ORDER[*]}" "${services[@]}")" || {
+    rc=$?
+    [ "$rc" = 2 ] && exit 2
+    die "cannot read the Terraform outputs"
+}
 region="$(printf '%s\n' "$parsed" | head -n1)"
-declare -A repo_url=()
-while IFS=$'\t' read -r s url; do
-    [ -n "$s" ] && repo_url["$s"]="$url"
+services=()
+declare -A image_of=() repo_url=()
+while IFS=$'\t' read -r s image url; do
+    [ -n "$s" ] || continue
+    services+=("$s")
+    image_of["$s"]="$image"
+    repo_url["$s"]="$url"
 done < <(printf '%s\n' "$parsed" | tail -n +2)
 
 # ---- tools
@@ -154,19 +205,24 @@ for s in "${services[@]}"; do
 done
 
 # ---- build and push (the Dockerfiles share their build stages: the
-# workspace is compiled once, the later services come from the cache)
+# workspace is compiled once, the later images come from the cache). Two
+# services of one repository get one build.
+declare -A built=()
 for s in "${services[@]}"; do
     url="${repo_url[$s]}"
+    image="${image_of[$s]}"
+    [ -n "${built[$url]:-}" ] && continue
+    built[$url]=1
     repository="${url#*/}"
     if [ "$dry_run" = 0 ] && aws ecr describe-images --region "$region" --repository-name "$repository" \
             --image-ids imageTag="$tag" >/dev/null 2>&1; then
         echo "release: $url:$tag is already in ECR (immutable tags): not rebuilt" >&2
         continue
     fi
-    echo "release: building $s for $platform -> $url:$tag" >&2
+    echo "release: building $image (service $s) for $platform -> $url:$tag" >&2
     run docker buildx build \
         --platform "$platform" \
-        --file "Dockerfiles/$s.Dockerfile" \
+        --file "Dockerfiles/$image.Dockerfile" \
         --build-arg "VERSION=$version" \
         --build-arg "REVISION=$revision" \
         --build-arg "CREATED=$created" \
@@ -178,9 +234,9 @@ done
 
 # ---- roll out, callee before caller; each waits for a steady state and
 # reports a circuit-breaker rollback as a failure
+# (services is already in roll-out order; --service takes the topology name)
 if [ "$deploy" = 1 ]; then
-    for s in "${ALL_SERVICES[@]}"; do
-        case " ${services[*]} " in *" $s "*) ;; *) continue ;; esac
+    for s in "${services[@]}"; do
         run "$INFRAGEN" deploy --service "$s" --image-tag "$tag" --wait
     done
 fi

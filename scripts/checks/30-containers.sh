@@ -362,33 +362,67 @@ done
 expect_fail "dashboard fixture (JSON)" "not valid JSON" policy dashboard "$BROKEN/dashboard/golden-signals.json" "$OBS/grafana/provisioning/datasources"
 expect_fail "dashboard fixture (metrics)" "no panel uses" policy dashboard "$BROKEN/dashboard-metrics/golden-signals.json" "$OBS/grafana/provisioning/datasources"
 
-# ---- 6. release script (plans only: no engine, no AWS here)
+# ---- 6. release script (plans only: no engine, no AWS here). The sample
+# outputs have the shape generated-tf/outputs.tf gives topology.toml: maps
+# keyed by topology service name, repositories `<project>-<env>/<image>`.
 cat >"$TMP/tf-outputs.json" <<'EOF'
 {"region": {"sensitive": false, "type": "string", "value": "eu-west-3"},
+ "ecs_cluster_name": {"sensitive": false, "type": "string", "value": "crud-master-prod"},
+ "ecs_service_names": {"sensitive": false, "type": ["map", "string"], "value": {
+   "api-gateway": "crud-master-prod-api-gateway",
+   "billing": "crud-master-prod-billing",
+   "inventory": "crud-master-prod-inventory"}},
  "ecr_repository_urls": {"sensitive": false, "type": ["map", "string"], "value": {
-   "inventory-app": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master/inventory-app",
-   "billing-app": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master/billing-app",
-   "api-gateway-app": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master/api-gateway-app"}}}
+   "api-gateway": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master-prod/api-gateway-app",
+   "inventory": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master-prod/inventory-app",
+   "billing": "123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master-prod/billing-app"}}}
 EOF
+ECR=123456789012.dkr.ecr.eu-west-3.amazonaws.com
+# plan_has PLAN TEXT...: every TEXT is in PLAN, in this order (two on one line are fine).
+plan_has() {
+    local plan="$1" at=0 n w; shift
+    for w in "$@"; do
+        n="$(grep -nF -- "$w" "$plan" | head -n1 | cut -d: -f1)"
+        [ -n "$n" ] || { echo "plan lacks: $w"; cat "$plan"; return 1; }
+        [ "$n" -ge "$at" ] || { echo "plan has, out of order: $w"; cat "$plan"; return 1; }
+        at="$n"
+    done
+}
 release_plan() {
     bash -n scripts/release.sh || return 1
     scripts/release.sh --dry-run --allow-dirty --tag check-1 --outputs-json "$TMP/tf-outputs.json" >"$TMP/plan" 2>/dev/null || return 1
-    local want=(
-        "docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-3.amazonaws.com"
-        "--file Dockerfiles/inventory-app.Dockerfile"
-        "--tag 123456789012.dkr.ecr.eu-west-3.amazonaws.com/crud-master/api-gateway-app:check-1 --push"
-        "infragen deploy --service inventory-app --image-tag check-1 --wait"
-        "infragen deploy --service api-gateway-app --image-tag check-1 --wait"
-    )
-    for w in "${want[@]}"; do
-        grep -qF -- "$w" "$TMP/plan" || { echo "plan lacks: $w"; cat "$TMP/plan"; return 1; }
+    plan_has "$TMP/plan" \
+        "docker login --username AWS --password-stdin $ECR" \
+        "--file Dockerfiles/inventory-app.Dockerfile" \
+        "--tag $ECR/crud-master-prod/inventory-app:check-1 --push" \
+        "--file Dockerfiles/billing-app.Dockerfile" \
+        "--tag $ECR/crud-master-prod/billing-app:check-1 --push" \
+        "--file Dockerfiles/api-gateway-app.Dockerfile" \
+        "--tag $ECR/crud-master-prod/api-gateway-app:check-1 --push" \
+        "infragen deploy --service inventory --image-tag check-1 --wait" \
+        "infragen deploy --service billing --image-tag check-1 --wait" \
+        "infragen deploy --service api-gateway --image-tag check-1 --wait" || return 1
+    [ "$(grep -c 'docker buildx build' "$TMP/plan")" = 3 ] || { echo "expected 3 builds"; cat "$TMP/plan"; return 1; }
+    [ "$(grep -c 'infragen deploy' "$TMP/plan")" = 3 ] || { echo "expected 3 deploys"; cat "$TMP/plan"; return 1; }
+    # --service takes the topology name or the image (binary) name.
+    local name
+    for name in billing billing-app; do
+        scripts/release.sh --dry-run --allow-dirty --tag check-1 --outputs-json "$TMP/tf-outputs.json" \
+            --service "$name" >"$TMP/plan-one" 2>/dev/null || { echo "--service $name failed"; return 1; }
+        plan_has "$TMP/plan-one" "--file Dockerfiles/billing-app.Dockerfile" \
+            "infragen deploy --service billing --image-tag check-1 --wait" || return 1
+        [ "$(grep -c 'docker buildx build\|infragen deploy' "$TMP/plan-one")" = 2 ] \
+            || { echo "--service $name: expected one build and one deploy"; cat "$TMP/plan-one"; return 1; }
     done
-    [ "$(grep -c 'docker buildx build' "$TMP/plan")" = 3 ] || { echo "expected 3 builds"; return 1; }
 }
 expect_pass "release.sh --dry-run plan" release_plan
 echo '{"region": {"value": "eu-west-3"}}' >"$TMP/tf-missing.json"
 expect_fail "release.sh without ecr_repository_urls" "ecr_repository_urls" \
     scripts/release.sh --dry-run --allow-dirty --outputs-json "$TMP/tf-missing.json"
+expect_fail "release.sh on $BROKEN/release-outputs/ (keyed by binary name)" "ecs_service_names lacks" \
+    scripts/release.sh --dry-run --allow-dirty --outputs-json "$BROKEN/release-outputs/tf-outputs.json"
+expect_fail "release.sh --service unknown" "unknown service 'payments'" \
+    scripts/release.sh --dry-run --allow-dirty --outputs-json "$TMP/tf-outputs.json" --service payments
 
 if [ "$failures" -gt 0 ]; then
     echo "30-containers: $failures of $checks checks failed" >&2
