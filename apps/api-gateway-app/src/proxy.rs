@@ -7,6 +7,12 @@
 //! limit trivial). Calls go through the circuit breaker: when inventory-app
 //! keeps failing, the gateway answers 503 + `Retry-After` at once instead of
 //! tying up a connection per request until a timeout.
+//!
+//! The path is forwarded as received, so it must not climb out of
+//! `/api/movies`: a `.` or `..` segment (also percent-encoded, `%2e`, or
+//! split by `\\`, which URL parsers treat as `/` for http URLs) is answered
+//! 400 `invalid_path` before anything is sent, and the forwarded URL is
+//! checked to still lie under `/api/movies` after parsing.
 
 use std::time::Duration;
 
@@ -93,6 +99,36 @@ impl Proxy {
         &self.breaker
     }
 
+    /// The upstream URL for `req`, or 400 `invalid_path` when the path
+    /// would leave `/api/movies` (dot segments, plain or percent-encoded).
+    fn target_url(&self, req: &HttpRequest) -> Result<reqwest::Url, ApiError> {
+        let path = req.uri().path();
+        if !is_safe_movies_path(path) {
+            return Err(invalid_path());
+        }
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or(path);
+        let url = reqwest::Url::parse(&format!("{}{}", self.base, path_and_query))
+            .map_err(|_| invalid_path())?;
+        // belt and braces: whatever the URL parser did, the target is still
+        // inventory's /api/movies or below
+        let base_path = reqwest::Url::parse(&self.base)
+            .map(|b| b.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let prefix = format!("{base_path}/api/movies");
+        let under = url
+            .path()
+            .strip_prefix(&prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if !under {
+            return Err(invalid_path());
+        }
+        Ok(url)
+    }
+
     async fn forward(
         &self,
         req: &HttpRequest,
@@ -100,12 +136,7 @@ impl Proxy {
         request_id: &str,
         permit: Permit,
     ) -> Result<HttpResponse, ApiError> {
-        let path_and_query = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
-        let url = format!("{}{}", self.base, path_and_query);
+        let url = self.target_url(req)?;
         let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
             .map_err(|_| ApiError::bad_request("bad_request", "unsupported method"))?;
         let incoming: Vec<(String, Vec<u8>)> = req
@@ -113,7 +144,7 @@ impl Proxy {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
             .collect();
-        let mut builder = self.client.request(method, &url);
+        let mut builder = self.client.request(method, url);
         for (name, value) in end_to_end(incoming) {
             if name == "x-request-id" || name == "x-forwarded-for" {
                 continue;
@@ -196,6 +227,54 @@ impl Proxy {
     }
 }
 
+fn invalid_path() -> ApiError {
+    ApiError::bad_request(
+        "invalid_path",
+        "the path must not contain '.' or '..' segments (also percent-encoded) or backslashes",
+    )
+}
+
+/// Percent-decodes `s` byte-wise (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `/api/movies` or a path below it without any `.`/`..` segment, counting
+/// percent-encoded dots and treating `\` (raw or `%5c`) as a separator, as
+/// WHATWG URL parsing does for http URLs. Backslashes are refused outright.
+pub fn is_safe_movies_path(path: &str) -> bool {
+    if path.contains('\\') {
+        return false;
+    }
+    for raw in path.split('/') {
+        let decoded = percent_decode(raw);
+        if decoded.contains(&b'\\') {
+            return false;
+        }
+        for piece in decoded.split(|&c| c == b'/') {
+            if piece == b"." || piece == b".." {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::BAD_GATEWAY,
@@ -226,6 +305,10 @@ pub async fn handle(
     request_id: RequestId,
     proxy: web::Data<Proxy>,
 ) -> Result<HttpResponse, ApiError> {
+    // before the breaker: a refused path is the client's fault, not upstream's
+    if !is_safe_movies_path(req.uri().path()) {
+        return Err(invalid_path());
+    }
     let permit = match proxy.breaker.try_acquire() {
         Ok(p) => p,
         Err(rejected) => {
@@ -245,6 +328,40 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_are_refused_in_every_spelling() {
+        for bad in [
+            "/api/movies/..",
+            "/api/movies/../../metrics",
+            "/api/movies/./x",
+            "/api/movies/.",
+            "/api/movies/%2e%2e/metrics",
+            "/api/movies/%2E%2E/metrics",
+            "/api/movies/.%2e/metrics",
+            "/api/movies/%2e./metrics",
+            "/api/movies/%2e/x",
+            "/api/movies/%2E",
+            "/api/movies/x/..%2f..%2fmetrics",
+            "/api/movies/..%5c..%5cmetrics",
+            "/api/movies/..\\metrics",
+        ] {
+            assert!(!is_safe_movies_path(bad), "{bad}");
+        }
+        for good in [
+            "/api/movies",
+            "/api/movies/",
+            "/api/movies/42",
+            "/api/movies/a..b",
+            "/api/movies/...",
+            "/api/movies/.hidden",
+            "/api/movies/%2e%2e%2e",
+            "/api/movies/x%2",
+            "/api/movies/x%",
+        ] {
+            assert!(is_safe_movies_path(good), "{good}");
+        }
+    }
 
     #[test]
     fn strips_hop_by_hop_and_connection_listed() {

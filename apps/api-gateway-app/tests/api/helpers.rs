@@ -2,8 +2,8 @@
 //! test controls, random queue names on the real RabbitMQ, the gateway on
 //! port 0.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -18,10 +18,12 @@ pub use service_kit::testing::{TestDatabase, assert_json_error, empty_env, event
 
 /// A fake inventory-app. `/api/movies/echo…` echoes the request as JSON;
 /// `/api/movies/fixed` answers 201 with known headers and body; every route
-/// answers 500 while `failing` is set.
+/// answers 500 while `failing` is set. `seen` records the path of every
+/// request it receives.
 pub struct FakeInventory {
     pub url: String,
     pub failing: Arc<AtomicBool>,
+    pub seen: Arc<Mutex<Vec<String>>>,
     _status: Arc<AtomicU16>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -97,9 +99,16 @@ impl FakeInventory {
     pub async fn start() -> Self {
         let failing = Arc::new(AtomicBool::new(false));
         let status = Arc::new(AtomicU16::new(201));
-        let (f, s) = (failing.clone(), status.clone());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (f, s, rec) = (failing.clone(), status.clone(), seen.clone());
         let server = HttpServer::new(move || {
+            let rec = rec.clone();
             App::new()
+                .wrap_fn(move |req, srv| {
+                    use actix_web::dev::Service;
+                    rec.lock().unwrap().push(req.uri().to_string());
+                    srv.call(req)
+                })
                 .app_data(web::Data::new(f.clone()))
                 .app_data(web::Data::new(s.clone()))
                 .app_data(web::PayloadConfig::new(32 * 1024 * 1024))
@@ -124,6 +133,7 @@ impl FakeInventory {
         Self {
             url: format!("http://127.0.0.1:{port}"),
             failing,
+            seen,
             _status: status,
             handle,
         }

@@ -231,3 +231,69 @@ async fn shutdown_lets_in_flight_requests_complete() {
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["slow"], true);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// Sends `GET {target}` byte for byte (reqwest would resolve `..` itself)
+/// and returns the status and the body.
+async fn raw_get(port: u16, target: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let req = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[tokio::test]
+async fn dot_segments_are_refused_and_never_reach_inventory() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    for target in [
+        "/api/movies/../../metrics",
+        "/api/movies/..",
+        "/api/movies/../movies/42",
+        "/api/movies/./42",
+        "/api/movies/x/.",
+        "/api/movies/%2e%2e/%2e%2e/metrics",
+        "/api/movies/%2E%2E/%2E%2E/metrics",
+        "/api/movies/.%2e/.%2e/metrics",
+        "/api/movies/%2e./metrics",
+        "/api/movies/%2e/42",
+        "/api/movies/..%2f..%2fmetrics",
+        "/api/movies/..%5c..%5cmetrics",
+        "/api/movies/../../metrics?x=1",
+    ] {
+        let (status, body) = raw_get(gw.port, target).await;
+        assert_eq!(status, 400, "{target}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "invalid_path", "{target}");
+        assert!(json["message"].is_string(), "{target}");
+    }
+    assert!(
+        inv.seen.lock().unwrap().is_empty(),
+        "inventory got {:?}",
+        inv.seen.lock().unwrap()
+    );
+    // not a breaker failure, and ordinary paths still pass (also ones with dots)
+    assert_eq!(gw.breaker.state(), State::Closed);
+    for target in ["/api/movies/42", "/api/movies/a..b", "/api/movies/...x"] {
+        let (status, body) = raw_get(gw.port, target).await;
+        assert_eq!(status, 200, "{target}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["path"], target);
+    }
+    assert_eq!(
+        *inv.seen.lock().unwrap(),
+        ["/api/movies/42", "/api/movies/a..b", "/api/movies/...x"]
+    );
+    gw.stop().await;
+}
