@@ -9,7 +9,11 @@
 //!
 //! Keys are cached. A token with an unknown `kid` triggers one JWKS refresh,
 //! at most once per `AUTH_JWKS_MIN_REFRESH_SECS` (so forged `kid`s cannot make
-//! the gateway hammer Cognito). Any failure is 401 JSON.
+//! the gateway hammer Cognito; the interval is at least 5 s). A refused token
+//! is 401 JSON; when the key is not cached and the JWKS could not be fetched
+//! (network error, non-200, unreadable), the answer is 503 `auth_unavailable`
+//! with `Retry-After` (the time until the next fetch attempt), since the token
+//! may well be valid.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -42,9 +46,10 @@ pub enum AuthError {
     /// neither `aud` nor `client_id` is the expected client
     #[error("token is not for this application")]
     WrongAudience,
-    /// JWKS could not be fetched and no key is cached
-    #[error("signing keys unavailable")]
-    KeysUnavailable,
+    /// the key is not cached and the last JWKS fetch failed; retry after
+    /// the given number of seconds
+    #[error("signing keys unavailable, retry later")]
+    KeysUnavailable(u64),
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +72,8 @@ pub struct Claims {
 struct Cache {
     keys: HashMap<String, DecodingKey>,
     fetched: Option<Instant>,
+    /// the last fetch attempt failed (network error, non-200, bad JSON)
+    failed: bool,
 }
 
 /// Verifies tokens against a JWKS.
@@ -90,6 +97,7 @@ impl JwtVerifier {
             cache: RwLock::new(Cache {
                 keys: HashMap::new(),
                 fetched: None,
+                failed: false,
             }),
             refresh: Mutex::new(()),
         })
@@ -131,11 +139,14 @@ impl JwtVerifier {
                 let mut c = self.cache.write().await;
                 c.keys = keys;
                 c.fetched = Some(Instant::now());
+                c.failed = false;
             }
             Err(e) => {
                 tracing::warn!(error = %e, url = %self.settings.jwks_url, "cannot fetch the JWKS");
-                // rate-limit failures too
-                self.cache.write().await.fetched = Some(Instant::now());
+                // rate-limit failures too; cached keys stay usable
+                let mut c = self.cache.write().await;
+                c.fetched = Some(Instant::now());
+                c.failed = true;
             }
         }
     }
@@ -148,7 +159,15 @@ impl JwtVerifier {
         let c = self.cache.read().await;
         match c.keys.get(kid) {
             Some(k) => Ok(k.clone()),
-            None if c.keys.is_empty() => Err(AuthError::KeysUnavailable),
+            None if c.failed => {
+                let wait = c
+                    .fetched
+                    .map(|t| self.settings.min_refresh.saturating_sub(t.elapsed()))
+                    .unwrap_or(self.settings.min_refresh);
+                Err(AuthError::KeysUnavailable(
+                    wait.as_secs_f64().ceil().max(1.0) as u64,
+                ))
+            }
             None => Err(AuthError::UnknownKey),
         }
     }
@@ -202,7 +221,8 @@ fn bearer(req: &ServiceRequest) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Middleware (`from_fn`): 401 JSON unless the request carries a valid token.
+/// Middleware (`from_fn`): 401 JSON unless the request carries a valid token
+/// (503 `auth_unavailable` + `Retry-After` when the JWKS cannot be fetched).
 pub async fn require_jwt(
     verifier: web::Data<JwtVerifier>,
     req: ServiceRequest,
@@ -214,8 +234,19 @@ pub async fn require_jwt(
     };
     if let Err(e) = result {
         tracing::info!(reason = %e, path = %req.path(), "request refused by JWT verification");
-        let res =
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()).error_response();
+        let err = match e {
+            AuthError::KeysUnavailable(secs) => {
+                let mut err = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "auth_unavailable",
+                    e.to_string(),
+                );
+                err.retry_after = Some(secs);
+                err
+            }
+            _ => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()),
+        };
+        let res = err.error_response();
         return Ok(req.into_response(res).map_into_right_body());
     }
     next.call(req)

@@ -210,7 +210,12 @@ impl Settings {
                 jwks_url,
                 issuer: env.required("AUTH_ISSUER")?,
                 audience: env.required("AUTH_AUDIENCE")?,
-                min_refresh: env.secs("AUTH_JWKS_MIN_REFRESH_SECS", 30, 0, 86_400)?,
+                min_refresh: env.secs(
+                    "AUTH_JWKS_MIN_REFRESH_SECS",
+                    30,
+                    MIN_JWKS_REFRESH_SECS,
+                    86_400,
+                )?,
             }
         } else {
             AuthSettings::default()
@@ -225,6 +230,10 @@ impl Settings {
         })
     }
 }
+
+/// Floor of `AUTH_JWKS_MIN_REFRESH_SECS`: 0 would let forged `kid`s make
+/// the gateway fetch the JWKS once per request.
+pub const MIN_JWKS_REFRESH_SECS: u64 = 5;
 
 #[cfg(test)]
 mod tests {
@@ -263,5 +272,24 @@ mod tests {
             let env = Env::new(HashMap::from([(k, v)]));
             assert!(Settings::from_source(&env).is_err(), "{k}={v}");
         }
+    }
+
+    #[test]
+    fn jwks_refresh_interval_has_a_floor() {
+        let env = |v: &'static str| {
+            Env::new(HashMap::from([
+                ("AUTH_ENABLED", "true"),
+                ("AUTH_JWKS_URL", "http://127.0.0.1:1/jwks.json"),
+                ("AUTH_ISSUER", "iss"),
+                ("AUTH_AUDIENCE", "client"),
+                ("AUTH_JWKS_MIN_REFRESH_SECS", v),
+            ]))
+        };
+        for v in ["0", "4"] {
+            let e = Settings::from_source(&env(v)).unwrap_err();
+            assert!(e.to_string().contains("AUTH_JWKS_MIN_REFRESH_SECS"), "{e}");
+        }
+        let s = Settings::from_source(&env("5")).unwrap();
+        assert_eq!(s.auth.min_refresh, Duration::from_secs(5));
     }
 }

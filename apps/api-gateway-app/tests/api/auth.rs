@@ -264,3 +264,55 @@ async fn cognito_tokens_are_verified() {
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn unreachable_jwks_is_503_with_retry_after_not_401() {
+    let key = rsa_key("kid-1");
+    // a port nobody listens on
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let mut s = settings(&inv.url, &q.amqp);
+    s.auth = AuthSettings {
+        enabled: true,
+        jwks_url: format!("http://127.0.0.1:{closed}/jwks.json"),
+        issuer: ISS.into(),
+        audience: CLIENT.into(),
+        min_refresh: Duration::from_secs(30),
+    };
+    let gw = Gateway::start(s).await;
+    let tok = token(
+        &key,
+        "kid-1",
+        json!({"sub":"u1","iss":ISS,"aud":CLIENT,"exp":now() + 3600}),
+    );
+    // the first request tries the fetch, the second is inside the rate limit:
+    // both 503, never 401 (the token may be valid)
+    for _ in 0..2 {
+        let r = gw
+            .client
+            .get(gw.url("/api/movies"))
+            .header("authorization", format!("Bearer {tok}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503);
+        let secs: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=30).contains(&secs), "retry-after {secs}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "auth_unavailable");
+    }
+    // no token at all is still 401: nothing to verify
+    let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(inv.seen.lock().unwrap().is_empty());
+    gw.stop().await;
+}
