@@ -91,6 +91,8 @@ pub struct Publisher {
 impl Publisher {
     /// Starts the background connection task; returns at once. Publishing
     /// answers [`PublishError::Unavailable`] until the first connection.
+    /// The connection is closed once `shutdown` is cancelled (the gateway
+    /// passes the kit's `server_stopped`, cancelled after the HTTP drain).
     pub fn start(
         settings: AmqpSettings,
         confirm_timeout: Duration,

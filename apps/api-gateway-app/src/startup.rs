@@ -80,7 +80,9 @@ impl GatewayApp {
             settings.publish.reconnect_max,
             settings.publish.channels,
             publish_metrics.clone(),
-            ctx.shutdown.clone(),
+            // not ctx.shutdown: billing requests still being read or arriving
+            // on a keep-alive connection during the drain need the publisher
+            ctx.server_stopped.clone(),
         );
         {
             // Readiness = this instance can do its own job: the publisher is

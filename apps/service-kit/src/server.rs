@@ -36,14 +36,21 @@ use crate::metrics::{self, Metrics};
 use crate::telemetry::RequestTelemetry;
 
 /// What every service shares with the kit: its name, metrics registry,
-/// readiness state and shutdown token. Cheap to clone.
+/// readiness state and shutdown tokens. Cheap to clone.
 #[derive(Clone)]
 pub struct ServiceContext {
     pub name: String,
     pub metrics: Metrics,
     pub health: Health,
-    /// Cancelled when shutdown starts (signal or [`ShutdownHandle`]).
+    /// Cancelled when shutdown starts (signal or [`ShutdownHandle`]), before
+    /// the HTTP server drains: for workers that should stop taking new work
+    /// at once (a queue consumer, migrations).
     pub shutdown: CancellationToken,
+    /// Cancelled once the HTTP server has finished draining (every in-flight
+    /// request answered, connections closed): for workers that serve
+    /// requests (e.g. a publisher used by a handler), which must outlive the
+    /// drain. Also cancelled if the server stops on its own.
+    pub server_stopped: CancellationToken,
     /// Maximum JSON body size accepted by `web::Json` (default 64 KiB).
     pub json_limit: usize,
 }
@@ -55,6 +62,7 @@ impl ServiceContext {
             metrics: Metrics::new(name),
             health: Health::new(),
             shutdown: CancellationToken::new(),
+            server_stopped: CancellationToken::new(),
             json_limit: DEFAULT_JSON_LIMIT,
         }
     }
@@ -150,8 +158,9 @@ impl Application {
     }
 
     /// Runs `fut` alongside the server (e.g. a queue consumer). It should
-    /// watch `ctx.shutdown` and return once it is cancelled; it gets the
-    /// shutdown grace period to do so, then it is aborted.
+    /// watch `ctx.shutdown` (or `ctx.server_stopped`, if request handlers
+    /// depend on it) and return once it is cancelled; it gets what is left of
+    /// the shutdown grace period to do so, then it is aborted.
     pub fn spawn_worker<Fut>(&mut self, name: &str, fut: Fut)
     where
         Fut: Future<Output = ()> + Send + 'static,
@@ -162,7 +171,8 @@ impl Application {
     /// Serves until SIGTERM/SIGINT or [`ShutdownHandle::shutdown`], then:
     /// readiness fails (draining), the shutdown token is cancelled, the
     /// listener closes, in-flight requests get `SHUTDOWN_TIMEOUT_SECS` to
-    /// finish, workers get what is left of it. Returns `Ok` on a clean stop.
+    /// finish, then `server_stopped` is cancelled and workers get what is
+    /// left of the grace period. Returns `Ok` on a clean stop.
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let Self {
             server,
@@ -176,6 +186,7 @@ impl Application {
         tokio::select! {
             res = &mut server_task => {
                 ctx.shutdown.cancel();
+                ctx.server_stopped.cancel();
                 return res.unwrap_or_else(|e| Err(io::Error::other(e)));
             }
             sig = crate::shutdown::signal() => {
@@ -194,6 +205,8 @@ impl Application {
         let res = server_task
             .await
             .unwrap_or_else(|e| Err(io::Error::other(e)));
+        // only now: handlers draining above may still need these workers
+        ctx.server_stopped.cancel();
         let deadline = started + shutdown_timeout;
         for (name, mut task) in workers {
             match tokio::time::timeout_at(deadline, &mut task).await {

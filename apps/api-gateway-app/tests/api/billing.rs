@@ -224,3 +224,46 @@ async fn publisher_reconnects_after_the_connection_is_closed_by_the_broker() {
     );
     gw.stop().await;
 }
+
+/// A billing request whose body is still being read when SIGTERM arrives is
+/// published and answered 200: the publisher outlives the HTTP drain.
+#[tokio::test]
+async fn billing_request_in_flight_during_shutdown_is_still_published() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    let body = r#"{"user_id":"7","number_of_items":"1","total_amount":"9"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", gw.port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/billing HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    gw.shutdown.shutdown(); // same path as SIGTERM
+    // long enough for a publisher stopped at SIGTERM to have closed
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        gw.publisher.is_connected(),
+        "publisher still up while draining"
+    );
+    s.write_all(rest.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let m = q.get().await.expect("message in the queue");
+    assert_eq!(m.delivery.data, body.as_bytes());
+    let publisher = gw.publisher.clone();
+    gw.stop().await;
+    // and once the drain is over the publisher is down
+    assert!(!publisher.is_connected());
+}
