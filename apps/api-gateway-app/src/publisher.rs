@@ -277,7 +277,11 @@ async fn connection_loop(
                     }
                 }
                 inner.connected.store(false, Ordering::Relaxed);
-                if let Some((conn, _)) = inner.channel.write().await.take() {
+                // take the connection out and release the write lock before
+                // the (up to 2 s) close: publishes meanwhile see `None` and
+                // answer Unavailable at once instead of queueing on the lock
+                let taken = inner.channel.write().await.take();
+                if let Some((conn, _)) = taken {
                     // waits for pending confirms to settle only briefly
                     let _ =
                         tokio::time::timeout(Duration::from_secs(2), conn.close(200, "bye".into()))
