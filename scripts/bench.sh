@@ -83,7 +83,7 @@ done
 # --- helpers ---------------------------------------------------------------
 wait_ready() { # url seconds
     local deadline=$((SECONDS + $2))
-    until curl -fsS -o /dev/null "$1"; do
+    until curl -fsS -o /dev/null "$1" 2>/dev/null; do
         ((SECONDS < deadline)) || return 1
         sleep 0.2
     done
