@@ -109,20 +109,10 @@ async fn crud_master_audit_scenario() {
     assert_eq!(r.status(), 200);
     let got: serde_json::Value = r.json().await.unwrap();
     assert_eq!(got["title"], "A new movie");
-    let r = gw
-        .client
-        .get(gw.url("/api/movies?title=new"))
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get("/api/movies?title=new").await;
     let list: serde_json::Value = r.json().await.unwrap();
     assert!(list.as_array().unwrap().iter().any(|m| m["id"] == id));
-    let r = gw
-        .client
-        .get(gw.url("/api/movies/999999999"))
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get("/api/movies/999999999").await;
     assert_eq!(r.status(), 404);
 
     // an order is stored while billing runs

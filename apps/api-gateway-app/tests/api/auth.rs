@@ -236,11 +236,7 @@ async fn cognito_tokens_are_verified() {
 
     // exempt paths
     for p in ["/healthz", "/metrics", "/openapi.json"] {
-        assert_eq!(
-            gw.client.get(gw.url(p)).send().await.unwrap().status(),
-            200,
-            "{p}"
-        );
+        assert_eq!(gw.get(p).await.status(), 200, "{p}");
     }
     // unknown kids do not hammer the JWKS endpoint
     let before = jwks.hits.load(Ordering::SeqCst);
@@ -311,7 +307,7 @@ async fn unreachable_jwks_is_503_with_retry_after_not_401() {
         assert_eq!(body["error"], "auth_unavailable");
     }
     // no token at all is still 401: nothing to verify
-    let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+    let r = gw.get("/api/movies").await;
     assert_eq!(r.status(), 401);
     assert!(inv.seen.lock().unwrap().is_empty());
     gw.stop().await;

@@ -118,20 +118,12 @@ async fn hostile_billing_bodies_get_4xx_json_and_publish_nothing() {
         assert_json_error(r, 413).await;
     }
     // wrong method
-    let r = gw.client.get(gw.url("/api/billing")).send().await.unwrap();
+    let r = gw.get("/api/billing").await;
     assert_json_error(r, 405).await;
     // nothing was published, the process is fine
     assert!(q.get().await.is_none());
     assert_eq!(gw.publish_metrics.get("confirmed"), 0);
-    assert_eq!(
-        gw.client
-            .get(gw.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(gw.get("/healthz").await.status(), 200);
     gw.stop().await;
 }
 
@@ -154,27 +146,11 @@ async fn broker_unreachable_is_503_never_200() {
     }
     assert_eq!(gw.publish_metrics.get("unavailable"), 3);
     assert_eq!(gw.publish_metrics.get("confirmed"), 0);
-    let r = gw.client.get(gw.url("/readyz")).send().await.unwrap();
+    let r = gw.get("/readyz").await;
     assert_eq!(r.status(), 503);
-    assert_eq!(
-        gw.client
-            .get(gw.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(gw.get("/healthz").await.status(), 200);
     // the movie proxy keeps working
-    assert_eq!(
-        gw.client
-            .get(gw.url("/api/movies"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(gw.get("/api/movies").await.status(), 200);
     gw.stop().await;
 }
 

@@ -258,6 +258,10 @@ impl Gateway {
         );
     }
 
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     pub async fn post_billing(&self, path: &str, body: &str) -> reqwest::Response {
         self.client
             .post(self.url(path))

@@ -96,7 +96,7 @@ async fn served_document_matches_the_live_router() {
     let inv = FakeInventory::start().await;
     let q = TestQueue::new();
     let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
-    let res = gw.client.get(gw.url("/openapi.json")).send().await.unwrap();
+    let res = gw.get("/openapi.json").await;
     assert_eq!(res.status(), 200);
     let served: Value = res.json().await.unwrap();
     assert_eq!(served, serde_json::from_str::<Value>(OPENAPI_JSON).unwrap());
@@ -131,7 +131,7 @@ async fn served_document_matches_the_live_router() {
         assert_eq!(res.status(), 405, "{method} {path}");
     }
     for path in ["/api", "/api/unknown", "/openapi.yaml", "/nope"] {
-        let res = gw.client.get(gw.url(path)).send().await.unwrap();
+        let res = gw.get(path).await;
         assert_json_error(res, 404).await;
     }
     gw.stop().await;

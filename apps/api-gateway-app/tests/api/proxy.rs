@@ -13,12 +13,7 @@ async fn proxied_response_is_exact_status_headers_and_body() {
     let direct = reqwest::get(format!("{}/api/movies/fixed", inv.url))
         .await
         .unwrap();
-    let via = gw
-        .client
-        .get(gw.url("/api/movies/fixed"))
-        .send()
-        .await
-        .unwrap();
+    let via = gw.get("/api/movies/fixed").await;
     assert_eq!(via.status(), 201);
     assert_eq!(via.status(), direct.status());
     for h in [
@@ -37,12 +32,7 @@ async fn proxied_response_is_exact_status_headers_and_body() {
     assert_eq!(via.text().await.unwrap(), direct.text().await.unwrap());
 
     // error statuses pass through too (JSON ones here, non-JSON ones below)
-    let via = gw
-        .client
-        .get(gw.url("/api/movies/teapot"))
-        .send()
-        .await
-        .unwrap();
+    let via = gw.get("/api/movies/teapot").await;
     assert_eq!(via.status(), 418);
     assert_eq!(via.headers().get("x-inventory").unwrap(), "teapot");
     assert_eq!(
@@ -59,7 +49,7 @@ async fn non_json_upstream_error_bodies_pass_through_byte_exact() {
     let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
     for (path, status) in [("/api/movies/plain502", 502), ("/api/movies/html404", 404)] {
         let direct = reqwest::get(format!("{}{path}", inv.url)).await.unwrap();
-        let via = gw.client.get(gw.url(path)).send().await.unwrap();
+        let via = gw.get(path).await;
         assert_eq!(direct.status(), status);
         assert_eq!(via.status(), status, "{path}");
         for h in ["content-type", "x-inventory", "content-length"] {
@@ -72,7 +62,7 @@ async fn non_json_upstream_error_bodies_pass_through_byte_exact() {
         );
     }
     // the gateway's own errors stay JSON: an unknown route
-    let r = gw.client.get(gw.url("/api/nope")).send().await.unwrap();
+    let r = gw.get("/api/nope").await;
     assert_json_error(r, 404).await;
     gw.stop().await;
 }
@@ -113,12 +103,7 @@ async fn request_method_path_query_headers_and_body_are_forwarded() {
     );
 
     // /api/movies itself, with the query string
-    let res = gw
-        .client
-        .get(gw.url("/api/movies?title=x"))
-        .send()
-        .await
-        .unwrap();
+    let res = gw.get("/api/movies?title=x").await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["path"], "/api/movies");
@@ -142,22 +127,9 @@ async fn oversized_bodies_are_refused_both_ways() {
     if let Ok(res) = res {
         assert_json_error(res, 413).await;
     }
-    let res = gw
-        .client
-        .get(gw.url("/api/movies/big"))
-        .send()
-        .await
-        .unwrap();
+    let res = gw.get("/api/movies/big").await;
     assert_json_error(res, 502).await;
-    assert_eq!(
-        gw.client
-            .get(gw.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(gw.get("/healthz").await.status(), 200);
     gw.stop().await;
 }
 
@@ -168,25 +140,17 @@ async fn circuit_breaker_opens_on_failures_answers_fast_and_closes_again() {
     let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
     inv.failing.store(true, Ordering::SeqCst);
     for _ in 0..3 {
-        let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+        let r = gw.get("/api/movies").await;
         assert_eq!(r.status(), 500, "5xx passed through while closed");
     }
     assert_eq!(gw.breaker.state(), State::Open);
     let started = Instant::now();
-    let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+    let r = gw.get("/api/movies").await;
     assert!(started.elapsed() < Duration::from_millis(500));
     assert!(r.headers().contains_key("retry-after"));
     let body = assert_json_error(r, 503).await;
     assert_eq!(body["error"], "inventory_unavailable");
-    let metrics = gw
-        .client
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = gw.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains(r#"inventory_circuit_state{service="inventory-app"} 2"#),
         "{metrics}"
@@ -194,7 +158,7 @@ async fn circuit_breaker_opens_on_failures_answers_fast_and_closes_again() {
 
     inv.failing.store(false, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let r = gw.client.get(gw.url("/api/movies")).send().await.unwrap();
+    let r = gw.get("/api/movies").await;
     assert_eq!(r.status(), 200, "half-open probe passes");
     assert_eq!(gw.breaker.state(), State::Closed);
     // readiness does not depend on inventory
@@ -205,7 +169,7 @@ async fn circuit_breaker_opens_on_failures_answers_fast_and_closes_again() {
 async fn inventory_down_is_503_json_with_retry_after() {
     let q = TestQueue::new();
     let gw = Gateway::start(settings("http://127.0.0.1:1", &q.amqp)).await;
-    let r = gw.client.get(gw.url("/api/movies/1")).send().await.unwrap();
+    let r = gw.get("/api/movies/1").await;
     assert!(r.headers().contains_key("retry-after"));
     assert_json_error(r, 503).await;
     gw.stop().await;
