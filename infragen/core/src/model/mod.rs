@@ -275,6 +275,11 @@ impl Service {
     pub fn load_balanced(&self) -> bool {
         self.exposure != Exposure::None
     }
+
+    /// Reached by clients through API Gateway (it has `routes`).
+    pub fn public(&self) -> bool {
+        self.exposure == Exposure::Public
+    }
 }
 
 impl Model {

@@ -167,7 +167,7 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
             );
         }
     }
-    if !services.is_empty() && !services.iter().any(|s| s.exposure == Exposure::Public) {
+    if !services.is_empty() && !services.iter().any(|s| s.public()) {
         p.invalid(
             "service",
             "no service has `routes`: API Gateway would have nothing to route to",

@@ -162,7 +162,7 @@ pub fn compose_view(model: &Model, source: &str) -> ComposeView {
             password,
         }
     });
-    let public_count = model.services.iter().filter(|s| is_public(s)).count();
+    let public_count = model.services.iter().filter(|s| s.public()).count();
     let services: Vec<ComposeService> = model
         .services
         .iter()
@@ -191,7 +191,7 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         var("HTTP_PORT", &service.port.to_string()),
         raw("LOG_FORMAT", "${LOG_FORMAT:-json}"),
         raw("RUST_LOG", "${RUST_LOG:-info}"),
-        var("SHUTDOWN_TIMEOUT_SECS", "25"),
+        var("SHUTDOWN_TIMEOUT_SECS", super::SHUTDOWN_TIMEOUT_SECS),
     ];
     let mut depends_on = Vec::new();
     if let Some(database) = service
@@ -218,7 +218,7 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
             depends_on.push(healthy(host));
         }
     }
-    let public = is_public(service);
+    let public = service.public();
     if public {
         // Also log to a file on the `<name>-logs` volume (docs/contracts.md).
         env.push(var("LOG_FILE", &log_file(&service.name)));
@@ -243,7 +243,7 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
             // The other broker users consume what a public service publishes:
             // the durable queue holds messages while they are down.
             for other in &model.services {
-                if other.name != service.name && other.broker && !is_public(other) {
+                if other.name != service.name && other.broker && !other.public() {
                     depends_on.push(Dependency {
                         container: container_name(other),
                         condition: "service_started",
@@ -299,10 +299,6 @@ fn log_file(name: &str) -> String {
 }
 
 /// Published on the host: the services API Gateway routes to.
-fn is_public(service: &Service) -> bool {
-    !service.routes.is_empty()
-}
-
 fn healthy(container: String) -> Dependency {
     Dependency {
         container,

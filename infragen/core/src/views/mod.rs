@@ -560,13 +560,20 @@ fn edge_call(model: &Model) -> EdgeCall {
     }
 }
 
+/// Grace period for in-flight work after SIGTERM (docs/contracts.md); ECS
+/// and compose both stop a container 30 s after SIGTERM.
+const SHUTDOWN_TIMEOUT_SECS: &str = "25";
+
 fn base_environment(port: u16) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     env.insert("HTTP_HOST".into(), hcl_string("0.0.0.0"));
     env.insert("HTTP_PORT".into(), hcl_string(&port.to_string()));
     env.insert("LOG_FORMAT".into(), hcl_string("json"));
     env.insert("RUST_LOG".into(), hcl_string("info"));
-    env.insert("SHUTDOWN_TIMEOUT_SECS".into(), hcl_string("25"));
+    env.insert(
+        "SHUTDOWN_TIMEOUT_SECS".into(),
+        hcl_string(SHUTDOWN_TIMEOUT_SECS),
+    );
     env
 }
 
@@ -687,7 +694,7 @@ fn app_service_call(
         }
     }
 
-    if service.exposure == Exposure::Public {
+    if service.public() {
         // Defence in depth: the service verifies the tokens API Gateway already
         // checked. It fetches the pool's JWKS over the internet, so without NAT
         // egress (VPC endpoints only) it relies on the JWT authorizer alone.
