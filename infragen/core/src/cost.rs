@@ -259,6 +259,20 @@ impl Builder<'_> {
         });
     }
 
+    /// A database or the broker run as one Fargate container (the dev-stage
+    /// alternative): its cost line.
+    fn container(&mut self, key: String, component: String) {
+        let (vcpu, gb) = (self.usage.container_vcpu, self.usage.container_gb);
+        let monthly = self.fargate(1.0, vcpu, gb, Architecture::X86_64, 0.0);
+        let detail = format!(
+            "1 Fargate task × {} vCPU / {} GB, {} h (ephemeral)",
+            fmt_num(vcpu),
+            fmt_num(gb),
+            fmt_num(self.usage.hours)
+        );
+        self.add(key, "data", component, detail, monthly);
+    }
+
     /// Fargate cost of `tasks` tasks of `vcpu`/`gb`, `spot_share` of them on Spot.
     fn fargate(&self, tasks: f64, vcpu: f64, gb: f64, arch: Architecture, spot_share: f64) -> f64 {
         let f = &self.prices.fargate;
@@ -271,6 +285,15 @@ impl Builder<'_> {
         let spot_factor = 1.0 - self.prices.meta.fargate_spot_discount;
         tasks * h * per_task_hour * ((1.0 - spot_share) + spot_share * spot_factor)
     }
+}
+
+/// The hourly price of `key` in a price table; `what` names it in the error,
+/// which lists the keys the table knows.
+fn hourly(table: &BTreeMap<String, f64>, key: &str, what: String) -> Result<f64, CostError> {
+    table.get(key).copied().ok_or_else(|| {
+        let known: Vec<&str> = table.keys().map(String::as_str).collect();
+        CostError(format!("no price for {what}; known: {}", known.join(", ")))
+    })
 }
 
 /// Share of a service's `tasks` that the capacity provider strategy places on
@@ -401,24 +424,14 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
     for d in &model.databases {
         match d.kind {
             DatabaseKind::Rds => {
-                let hourly = prices
-                    .rds
-                    .postgres_hour
-                    .get(&d.instance_class)
-                    .ok_or_else(|| {
-                        CostError(format!(
-                            "no price for RDS instance class `{}` (database `{}`); known: {}",
-                            d.instance_class,
-                            d.name,
-                            prices
-                                .rds
-                                .postgres_hour
-                                .keys()
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    })?;
+                let hourly = hourly(
+                    &prices.rds.postgres_hour,
+                    &d.instance_class,
+                    format!(
+                        "RDS instance class `{}` (database `{}`)",
+                        d.instance_class, d.name
+                    ),
+                )?;
                 let factor = if d.multi_az {
                     prices.rds.multi_az_factor
                 } else {
@@ -439,49 +452,20 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
                     monthly,
                 );
             }
-            DatabaseKind::Container => {
-                let monthly = b.fargate(
-                    1.0,
-                    usage.container_vcpu,
-                    usage.container_gb,
-                    Architecture::X86_64,
-                    0.0,
-                );
-                b.add(
-                    format!("rds:{}", d.name),
-                    "data",
-                    format!("PostgreSQL container: {}", d.name),
-                    format!(
-                        "1 Fargate task × {} vCPU / {} GB, {} h (ephemeral)",
-                        fmt_num(usage.container_vcpu),
-                        fmt_num(usage.container_gb),
-                        fmt_num(h)
-                    ),
-                    monthly,
-                );
-            }
+            DatabaseKind::Container => b.container(
+                format!("rds:{}", d.name),
+                format!("PostgreSQL container: {}", d.name),
+            ),
         }
     }
     if let Some(broker) = &model.broker {
         match broker.kind {
             BrokerKind::AmazonMq => {
-                let hourly = prices
-                    .amazon_mq
-                    .rabbitmq_hour
-                    .get(&broker.instance_type)
-                    .ok_or_else(|| {
-                        CostError(format!(
-                            "no price for Amazon MQ instance type `{}`; known: {}",
-                            broker.instance_type,
-                            prices
-                                .amazon_mq
-                                .rabbitmq_hour
-                                .keys()
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    })?;
+                let hourly = hourly(
+                    &prices.amazon_mq.rabbitmq_hour,
+                    &broker.instance_type,
+                    format!("Amazon MQ instance type `{}`", broker.instance_type),
+                )?;
                 let nodes = match broker.deployment_mode {
                     DeploymentMode::SingleInstance => 1,
                     DeploymentMode::ClusterMultiAz => prices.amazon_mq.cluster_nodes,
@@ -501,27 +485,10 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
                     monthly,
                 );
             }
-            BrokerKind::Container => {
-                let monthly = b.fargate(
-                    1.0,
-                    usage.container_vcpu,
-                    usage.container_gb,
-                    Architecture::X86_64,
-                    0.0,
-                );
-                b.add(
-                    "broker".into(),
-                    "data",
-                    format!("RabbitMQ container: {}", broker.name),
-                    format!(
-                        "1 Fargate task × {} vCPU / {} GB, {} h (ephemeral)",
-                        fmt_num(usage.container_vcpu),
-                        fmt_num(usage.container_gb),
-                        fmt_num(h)
-                    ),
-                    monthly,
-                );
-            }
+            BrokerKind::Container => b.container(
+                "broker".into(),
+                format!("RabbitMQ container: {}", broker.name),
+            ),
         }
     }
 
