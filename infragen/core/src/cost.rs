@@ -971,6 +971,30 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_price_names_the_class_and_the_known_ones() {
+        let m = crate::load_default().unwrap();
+        let mut p = Prices::embedded();
+        p.rds.postgres_hour.remove("db.t4g.micro");
+        let e = estimate(&m, &p, &Usage::default()).unwrap_err().0;
+        assert!(
+            e.starts_with(
+                "no price for RDS instance class `db.t4g.micro` (database `inventory`); known: "
+            ),
+            "{e}"
+        );
+        assert!(e.contains("db.t4g.small"), "{e}");
+
+        let mut p = Prices::embedded();
+        p.amazon_mq.rabbitmq_hour.remove("mq.t3.micro");
+        let e = estimate(&m, &p, &Usage::default()).unwrap_err().0;
+        assert!(
+            e.starts_with("no price for Amazon MQ instance type `mq.t3.micro`; known: "),
+            "{e}"
+        );
+        assert!(e.contains("mq.m5.large"), "{e}");
+    }
+
+    #[test]
     fn spot_share_follows_base_and_weights() {
         close(spot_share(4, 1, 1, 0, Architecture::X86_64), 0.0);
         // 1 base on FARGATE, 3 more split 1:3 → 2.25 on Spot of 4.
