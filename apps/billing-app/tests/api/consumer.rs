@@ -226,17 +226,7 @@ async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_retu
     pg.connect_timeout = Duration::from_secs(1);
     let app = RunningApp::start(settings(&pg, &q)).await;
     let client = reqwest::Client::new();
-    assert!(
-        eventually(Duration::from_secs(15), || async {
-            client
-                .get(app.url("/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        })
-        .await,
-        "ready"
-    );
+    assert!(app.becomes_ready(Duration::from_secs(15)).await, "ready");
 
     proxy.cut();
     let messages: Vec<_> = (0..20)
@@ -270,14 +260,7 @@ async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_retu
     );
     assert_eq!(db.duplicated_message_ids().await, 0);
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            client
-                .get(app.url("/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        })
-        .await,
+        app.becomes_ready(Duration::from_secs(10)).await,
         "ready again"
     );
     app.stop().await;

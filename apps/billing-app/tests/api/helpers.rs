@@ -185,6 +185,19 @@ impl RunningApp {
         format!("http://127.0.0.1:{}{}", self.port, path)
     }
 
+    /// Whether `/readyz` answers 200 within `within`.
+    pub async fn becomes_ready(&self, within: Duration) -> bool {
+        let client = reqwest::Client::new();
+        eventually(within, || async {
+            client
+                .get(self.url("/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        })
+        .await
+    }
+
     pub async fn stop(self) {
         self.shutdown.shutdown();
         tokio::time::timeout(Duration::from_secs(30), self.task)

@@ -27,15 +27,7 @@ async fn drains_the_backlog_at_start_and_serves_health_metrics_and_json_errors()
         c.get(app.url("/healthz")).send().await.unwrap().status(),
         200
     );
-    assert!(
-        eventually(Duration::from_secs(10), || async {
-            c.get(app.url("/readyz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-        })
-        .await
-    );
+    assert!(app.becomes_ready(Duration::from_secs(10)).await);
     let metrics = c
         .get(app.url("/metrics"))
         .send()
