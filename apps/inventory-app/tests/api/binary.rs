@@ -61,6 +61,16 @@ fn sigterm(child: &Child) {
     assert_eq!(rc, 0, "kill(SIGTERM)");
 }
 
+/// SIGTERM, then the exit code (within 10 s).
+async fn terminate(child: &mut Child) -> Option<i32> {
+    sigterm(child);
+    tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exited within 10 s of SIGTERM")
+        .unwrap()
+        .code()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_in_flight_requests_finish_and_exits_0() {
     let db = TestDb::create().await;
@@ -147,12 +157,7 @@ async fn healthcheck_subcommand_probes_healthz() {
     assert_eq!(status.code(), Some(0));
     let status = command(port).arg("bogus").status().await.unwrap();
     assert_eq!(status.code(), Some(2));
-    sigterm(&child);
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(terminate(&mut child).await, Some(0));
 }
 
 #[tokio::test]
@@ -213,10 +218,5 @@ async fn starts_while_the_database_is_down_and_becomes_ready_when_it_returns() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    sigterm(&child);
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(terminate(&mut child).await, Some(0));
 }
