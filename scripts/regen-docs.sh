@@ -22,6 +22,19 @@ BIN="$TARGET_DIR/debug/infragen"
 [ -x "$BIN" ] || { echo "regen-docs: $BIN not found after cargo build" >&2; exit 1; }
 unset INFRAGEN_TOPOLOGY # the embedded default (topology.toml) throughout
 
+# Moves the finished temporary file TMP onto TARGET when they differ, and
+# says which happened (LABEL: what is reported).
+install_if_changed() {
+    local tmp=$1 target=$2 label=$3
+    if cmp -s "$tmp" "$target"; then
+        echo "unchanged  $label"
+    else
+        cat "$tmp" >"$target" # keeps the file's mode
+        echo "updated    $label"
+    fi
+    rm -f "$tmp"
+}
+
 # Write to a temporary file first: a failing command leaves the old file.
 write() {
     local target=$1
@@ -29,14 +42,7 @@ write() {
     local tmp
     tmp=$(mktemp "$target.XXXXXX")
     if "$BIN" "$@" >"$tmp"; then
-        if cmp -s "$tmp" "$target"; then
-            rm -f "$tmp"
-            echo "unchanged  $target"
-        else
-            cat "$tmp" >"$target" # keeps the file's mode
-            rm -f "$tmp"
-            echo "updated    $target"
-        fi
+        install_if_changed "$tmp" "$target" "$target"
     else
         rm -f "$tmp"
         echo "regen-docs: infragen $* failed" >&2
@@ -72,14 +78,7 @@ if grep -qxF "$MARKER" README.md 2>/dev/null; then
         END { if (state == 1) emit_block() }
     ' README.md >"$tmp"
     rm -f "$block"
-    if cmp -s "$tmp" README.md; then
-        rm -f "$tmp"
-        echo "unchanged  README.md (diagram block)"
-    else
-        cat "$tmp" >README.md
-        rm -f "$tmp"
-        echo "updated    README.md (diagram block)"
-    fi
+    install_if_changed "$tmp" README.md "README.md (diagram block)"
 fi
 
 # The cost section: docs/cost.md between its two marker lines.
@@ -90,12 +89,5 @@ if grep -qxF '<!-- infragen cost -->' README.md 2>/dev/null; then
         $0 == "<!-- /infragen cost -->" { skip = 0 }
         !skip { print }
     ' README.md >"$tmp"
-    if cmp -s "$tmp" README.md; then
-        rm -f "$tmp"
-        echo "unchanged  README.md (cost section)"
-    else
-        cat "$tmp" >README.md
-        rm -f "$tmp"
-        echo "updated    README.md (cost section)"
-    fi
+    install_if_changed "$tmp" README.md "README.md (cost section)"
 fi
