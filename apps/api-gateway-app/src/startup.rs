@@ -128,7 +128,7 @@ impl GatewayApp {
                                 .default_service(web::to(proxy::handle)),
                         )
                         .service(
-                            web::resource(["/billing", "/billing/"])
+                            web::resource("/billing")
                                 .app_data(web::PayloadConfig::new(billing_limit))
                                 .route(web::post().to(billing::post_billing)),
                         ),

@@ -15,7 +15,9 @@
 //! [`RequestTelemetry`] middleware (request id, metrics, one log line per
 //! request); JSON/path/query extractor configs with JSON errors
 //! (400/413/415); JSON 404 for unknown routes and JSON 405 for unknown
-//! methods (any non-JSON error response is rewritten to the JSON shape); and
+//! methods (any non-JSON error response is rewritten to the JSON shape);
+//! trailing slashes trimmed before routing (`/api/movies/` is `/api/movies`,
+//! repeated slashes merged, query kept); and
 //! graceful shutdown on SIGTERM/SIGINT or [`ShutdownHandle::shutdown`].
 
 use std::future::Future;
@@ -24,7 +26,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{ErrorHandlers, NormalizePath};
 use actix_web::{App, HttpServer, web};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -115,6 +117,10 @@ impl Application {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(errors::json_error_body))
                 .wrap(RequestTelemetry::new(ctx.metrics.clone()))
+                // outermost: every route answers the same with and without a
+                // trailing slash (`/api/movies/`, `/healthz/`), query kept, no
+                // redirect (clients do not re-send a POST body after a 308)
+                .wrap(NormalizePath::trim())
                 .app_data(errors::json_config(ctx.json_limit))
                 .app_data(errors::path_config())
                 .app_data(errors::query_config())

@@ -7,8 +7,12 @@ use std::process::Command;
 #[test]
 fn only_infragen_pulls_in_the_aws_sdk() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Only the packages a build for this machine needs: without the filter,
+    // cargo metadata wants every package of the lock file (Windows-only ones
+    // included), which a fresh machine's cache does not hold offline.
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host_triple()])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo metadata");
@@ -62,4 +66,15 @@ fn only_infragen_pulls_in_the_aws_sdk() {
             stack.extend(deps.get(id).into_iter().flatten());
         }
     }
+}
+
+/// The host target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc).arg("-vV").output().expect("run rustc -vV");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV prints the host triple")
+        .to_string()
 }

@@ -88,28 +88,31 @@ async fn crud_master_audit_scenario() {
     let billing = start_billing(&orders.settings, &q);
     let gw = Gateway::start(settings(&inventory_url, &q.amqp)).await;
     gw.wait_connected().await;
+    for path in ["/healthz/", "/readyz/", "/metrics/", "/openapi.json/"] {
+        assert_eq!(gw.get(path).await.status(), 200, "GET {path}");
+    }
 
-    // create and read a movie through the gateway
+    // the audit's first steps, exactly: POST /api/movies/ (trailing slash),
+    // then GET /api/movies/
     let r = gw
         .client
-        .post(gw.url("/api/movies"))
+        .post(gw.url("/api/movies/"))
         .json(&serde_json::json!({"title": "A new movie", "description": "Very short description"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200, "POST /api/movies answers 200");
+    assert_eq!(r.status(), 200, "POST /api/movies/ answers 200");
     let created: serde_json::Value = r.json().await.unwrap();
     let id = created["id"].as_i64().expect("id");
-    let r = gw
-        .client
-        .get(gw.url(&format!("/api/movies/{id}")))
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get("/api/movies/").await;
+    assert_eq!(r.status(), 200, "GET /api/movies/ answers 200");
+    let list: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(list, serde_json::json!([created]));
+    let r = gw.get(&format!("/api/movies/{id}/")).await;
     assert_eq!(r.status(), 200);
     let got: serde_json::Value = r.json().await.unwrap();
     assert_eq!(got["title"], "A new movie");
-    let r = gw.get("/api/movies?title=new").await;
+    let r = gw.get("/api/movies/?title=new").await;
     let list: serde_json::Value = r.json().await.unwrap();
     assert!(list.as_array().unwrap().iter().any(|m| m["id"] == id));
     let r = gw.get("/api/movies/999999999").await;
@@ -118,7 +121,7 @@ async fn crud_master_audit_scenario() {
     // an order is stored while billing runs
     let r = gw
         .post_billing(
-            "/api/billing",
+            "/api/billing/",
             r#"{"user_id":"20","number_of_items":"99","total_amount":"250"}"#,
         )
         .await;

@@ -172,3 +172,42 @@ async fn non_ascii_titles_filter_case_insensitively() {
     let m = app.create_movie("Élan Vital", "").await;
     assert_eq!(app.list("?title=%C3%A9lan").await, vec![m]); // "élan"
 }
+
+#[tokio::test]
+async fn every_route_answers_the_same_with_a_trailing_slash() {
+    let app = spawn_app().await;
+    // the crud-master audit posts to /api/movies/: no redirect, the body is kept
+    let resp = app
+        .post_json(
+            "/api/movies/",
+            &json!({"title": "A new movie", "description": "Very short description"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let created: Value = resp.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let resp = app.get("/api/movies/").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap(), json!([created]));
+    let resp = app.get("/api/movies/?title=NEW").await;
+    assert_eq!(resp.json::<Value>().await.unwrap(), json!([created]));
+    let resp = app.get("/api/movies/?title=absent").await;
+    assert_eq!(resp.json::<Value>().await.unwrap(), json!([]));
+    let resp = app.get(&format!("/api/movies/{id}/")).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap(), created);
+    let resp = app
+        .put_json(
+            &format!("/api/movies/{id}/"),
+            &json!({"title": "Renamed", "description": "d"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap()["title"], "Renamed");
+    for path in ["/healthz/", "/readyz/", "/metrics/"] {
+        assert_eq!(app.get(path).await.status(), 200, "GET {path}");
+    }
+    assert_eq!(app.delete(&format!("/api/movies/{id}/")).await.status(), 200);
+    assert_json_error(app.get(&format!("/api/movies/{id}/")).await, 404).await;
+    assert_eq!(app.delete("/api/movies/").await.status(), 200);
+}
