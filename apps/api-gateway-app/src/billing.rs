@@ -1,5 +1,13 @@
 //! `POST /api/billing` (and `/api/billing/`): validate, publish with
 //! confirms, answer 200 only once the broker has the message.
+//!
+//! The message's `message_id` is billing's idempotency key. Without an
+//! `Idempotency-Key` header it is a fresh UUID v4 (every request is an
+//! order). With one, it is a UUID v5 of the key: the same key sent again —
+//! a client retrying after a 503 or a timeout, through any gateway task —
+//! yields the same `message_id`, and billing-app stores one order for it
+//! however often it arrives. The window is as long as the order is kept;
+//! the first body stored wins.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
@@ -9,6 +17,34 @@ use service_kit::ApiError;
 use service_kit::amqp::billing::BillingOrder;
 
 use crate::publisher::{PublishError, Publisher};
+
+/// The request header that makes a billing request idempotent.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Longest accepted `Idempotency-Key` (visible ASCII).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Namespace of the UUID v5 message ids derived from idempotency keys.
+const IDEMPOTENCY_NAMESPACE: uuid::Uuid = uuid::uuid!("6f1c1a3e-93d4-4c4e-9a57-1f0d5b0c2a71");
+
+/// The `message_id` of this request: derived from its `Idempotency-Key`, or
+/// fresh without one.
+fn message_id(req: &HttpRequest) -> Result<String, ApiError> {
+    let Some(key) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(uuid::Uuid::new_v4().to_string());
+    };
+    let key = key.as_bytes();
+    let visible = key.iter().all(|b| b.is_ascii_graphic());
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN || !visible {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters (a UUID is a good choice)"
+            ),
+        ));
+    }
+    Ok(uuid::Uuid::new_v5(&IDEMPOTENCY_NAMESPACE, key).to_string())
+}
 
 /// The 200 body.
 #[derive(Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -60,8 +96,9 @@ pub async fn post_billing(
     }
     BillingOrder::parse(&value)
         .map_err(|e| ApiError::bad_request("invalid_field", e.to_string()))?;
-    match publisher.publish(&body).await {
-        Ok(message_id) => Ok(HttpResponse::Ok().json(Accepted {
+    let message_id = message_id(&req)?;
+    match publisher.publish(&body, &message_id).await {
+        Ok(()) => Ok(HttpResponse::Ok().json(Accepted {
             status: "queued".into(),
             message_id,
         })),

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod billing;
 pub mod breaker;
 pub mod config;
+pub mod lane;
 pub mod proxy;
 pub mod publisher;
 pub mod startup;

@@ -1,49 +1,35 @@
 //! The billing publisher: one connection, a few confirm-mode channels used
-//! round-robin (`PUBLISH_CHANNELS`), kept up
+//! round-robin (`PUBLISH_CHANNELS`), each owned by a [`lane`] task, kept up
 //! by a background task that reconnects with exponential backoff and jitter.
 //!
 //! [`Publisher::publish`] answers `Ok` only when the broker acknowledged the
-//! message (publisher confirms). The message is persistent
-//! (`delivery_mode = 2`), carries a fresh UUID `message_id` (billing's
-//! idempotency key) and `content_type = application/json`, and is published
-//! `mandatory`, so a message that no queue would take comes back (basic.return)
-//! and is reported as a failure instead of vanishing.
+//! message (publisher confirms) and did not return it. The message is
+//! persistent (`delivery_mode = 2`), carries the `message_id` it is given
+//! (billing's idempotency key) and `content_type = application/json`, and is
+//! published `mandatory`, so a message that no queue would take comes back
+//! (basic.return) and is reported as a failure instead of vanishing; the lane
+//! matches returns to publishes by `message_id`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use prometheus::{IntCounterVec, Opts};
-use service_kit::amqp::lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use service_kit::amqp::lapin::{BasicProperties, Channel, Confirmation, Connection};
+use prometheus::{IntCounterVec, IntGauge, Opts};
+use service_kit::amqp::lapin::options::ConfirmSelectOptions;
+use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
 use service_kit::amqp::{AmqpSettings, Backoff, ConnectOptions, QueueTopology};
-use tokio::sync::{Notify, RwLock};
+use tokio::sync::{Notify, RwLock, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-/// Why a message was not confirmed.
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    /// No channel to the broker right now.
-    #[error("the message broker is unavailable")]
-    Unavailable,
-    /// The broker did not confirm within the timeout.
-    #[error("the message broker did not confirm within {0:?}")]
-    Timeout(Duration),
-    /// The broker answered basic.nack.
-    #[error("the message broker refused the message (nack)")]
-    Nacked,
-    /// The message was unroutable (basic.return): the queue does not exist.
-    #[error("the message could not be routed to queue {0}")]
-    Returned(String),
-    /// The channel failed during the publish.
-    #[error("the message broker connection failed: {0}")]
-    Broker(String),
-}
+pub use crate::lane::PublishError;
+use crate::lane::{self, Job};
 
-/// `billing_publish_total{outcome="confirmed|nacked|unavailable"}`.
+/// `billing_publish_total{outcome="confirmed|nacked|unavailable"}` and
+/// `billing_broker_connected` (1 while the publisher has an open channel).
 #[derive(Clone)]
 pub struct PublishMetrics {
     total: IntCounterVec,
+    connected: IntGauge,
 }
 
 impl PublishMetrics {
@@ -61,7 +47,13 @@ impl PublishMetrics {
         for o in ["confirmed", "nacked", "unavailable"] {
             total.with_label_values(&[o]);
         }
-        Self { total }
+        let connected = IntGauge::new(
+            "billing_broker_connected",
+            "1 while the billing publisher is connected to the broker, else 0",
+        )
+        .expect("valid metric");
+        let connected = metrics.register(connected.clone()).unwrap_or(connected);
+        Self { total, connected }
     }
 
     /// Current value (tests).
@@ -71,16 +63,31 @@ impl PublishMetrics {
 }
 
 struct Inner {
-    channel: RwLock<Option<(Connection, Vec<Channel>)>>,
+    /// one job sender per confirm-mode channel; `None` while disconnected
+    lanes: RwLock<Option<Vec<mpsc::Sender<Job>>>>,
     next: AtomicUsize,
     channels: usize,
     connected: AtomicBool,
-    in_flight: AtomicUsize,
     broken: Notify,
     topology: QueueTopology,
     confirm_timeout: Duration,
     metrics: PublishMetrics,
 }
+
+impl Inner {
+    fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::Relaxed);
+        self.metrics.connected.set(i64::from(connected));
+    }
+
+    fn mark_broken(&self) {
+        self.set_connected(false);
+        self.broken.notify_one();
+    }
+}
+
+/// Jobs a lane holds before a publish waits for room (back-pressure).
+const LANE_CAPACITY: usize = 1024;
 
 /// Handle to the publisher. Cheap to clone.
 #[derive(Clone)]
@@ -102,11 +109,10 @@ impl Publisher {
         shutdown: CancellationToken,
     ) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let inner = Arc::new(Inner {
-            channel: RwLock::new(None),
+            lanes: RwLock::new(None),
             next: AtomicUsize::new(0),
             channels: channels.max(1),
             connected: AtomicBool::new(false),
-            in_flight: AtomicUsize::new(0),
             broken: Notify::new(),
             topology: QueueTopology::from_settings(&settings),
             confirm_timeout,
@@ -126,13 +132,17 @@ impl Publisher {
         &self.inner.topology.queue
     }
 
-    /// Publishes `body`; returns its `message_id` once the broker confirmed.
-    pub async fn publish(&self, body: &[u8]) -> Result<String, PublishError> {
-        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-        let result = self.try_publish(body).await;
-        self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+    /// Publishes `body` with `message_id` (billing's idempotency key);
+    /// returns once the broker confirmed that the queue has it.
+    pub async fn publish(&self, body: &[u8], message_id: &str) -> Result<(), PublishError> {
+        let result = tokio::time::timeout(
+            self.inner.confirm_timeout,
+            self.try_publish(body, message_id),
+        )
+        .await
+        .unwrap_or(Err(PublishError::Timeout(self.inner.confirm_timeout)));
         let outcome = match &result {
-            Ok(_) => "confirmed",
+            Ok(()) => "confirmed",
             Err(PublishError::Nacked) | Err(PublishError::Returned(_)) => "nacked",
             Err(_) => "unavailable",
         };
@@ -140,16 +150,15 @@ impl Publisher {
         result
     }
 
-    async fn try_publish(&self, body: &[u8]) -> Result<String, PublishError> {
-        let channel = {
-            let guard = self.inner.channel.read().await;
+    async fn try_publish(&self, body: &[u8], message_id: &str) -> Result<(), PublishError> {
+        let lane = {
+            let guard = self.inner.lanes.read().await;
             let i = self.inner.next.fetch_add(1, Ordering::Relaxed);
-            match guard.as_ref().map(|(_, chs)| &chs[i % chs.len()]) {
-                Some(ch) if ch.status().connected() => ch.clone(),
+            match guard.as_ref() {
+                Some(lanes) if self.is_connected() => lanes[i % lanes.len()].clone(),
                 _ => return Err(PublishError::Unavailable),
             }
         };
-        let message_id = uuid::Uuid::new_v4().to_string();
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -157,48 +166,22 @@ impl Publisher {
         let properties = BasicProperties::default()
             .with_delivery_mode(2)
             .with_content_type("application/json".into())
-            .with_message_id(message_id.as_str().into())
+            .with_message_id(message_id.into())
             .with_timestamp(timestamp)
             .with_app_id("api-gateway-app".into());
-        let queue = self.inner.topology.queue.as_str();
-        let publish = async {
-            channel
-                .basic_publish(
-                    "".into(),
-                    queue.into(),
-                    BasicPublishOptions {
-                        mandatory: true,
-                        immediate: false,
-                    },
-                    body,
-                    properties,
-                )
-                .await?
-                .await
+        let (reply, outcome) = oneshot::channel();
+        let job = Job {
+            body: body.to_vec(),
+            properties,
+            message_id: message_id.to_string(),
+            reply,
         };
-        match tokio::time::timeout(self.inner.confirm_timeout, publish).await {
-            Ok(Ok(Confirmation::Ack(None))) => Ok(message_id),
-            Ok(Ok(Confirmation::Ack(Some(returned)))) => {
-                tracing::error!(queue, reply = %returned.reply_text, "billing message returned as unroutable");
-                Err(PublishError::Returned(queue.to_string()))
-            }
-            Ok(Ok(Confirmation::Nack(_))) => Err(PublishError::Nacked),
-            Ok(Ok(Confirmation::NotRequested)) => {
-                // cannot happen on a confirm_select channel; never claim success
-                self.mark_broken();
-                Err(PublishError::Broker("channel not in confirm mode".into()))
-            }
-            Ok(Err(e)) => {
-                self.mark_broken();
-                Err(PublishError::Broker(e.to_string()))
-            }
-            Err(_) => Err(PublishError::Timeout(self.inner.confirm_timeout)),
-        }
-    }
-
-    fn mark_broken(&self) {
-        self.inner.connected.store(false, Ordering::Relaxed);
-        self.inner.broken.notify_one();
+        lane.send(job)
+            .await
+            .map_err(|_| PublishError::Unavailable)?;
+        outcome
+            .await
+            .unwrap_or_else(|_| Err(PublishError::Broker("the channel closed".into())))
     }
 }
 
@@ -235,6 +218,43 @@ async fn open(
     Ok((conn, chs))
 }
 
+/// Starts one lane per channel and publishes them; returns the lane tasks.
+async fn start_lanes(inner: &Arc<Inner>, chs: &[Channel]) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut senders = Vec::with_capacity(chs.len());
+    let mut tasks = Vec::with_capacity(chs.len());
+    for ch in chs {
+        let (tx, rx) = mpsc::channel(LANE_CAPACITY);
+        let owner = inner.clone();
+        tasks.push(tokio::spawn(lane::run(
+            ch.clone(),
+            inner.topology.queue.clone(),
+            inner.confirm_timeout,
+            rx,
+            move || owner.mark_broken(),
+        )));
+        senders.push(tx);
+    }
+    *inner.lanes.write().await = Some(senders);
+    inner.set_connected(true);
+    tasks
+}
+
+/// Waits until the connection breaks (a lane reports it, or polling sees a
+/// closed connection or channel) or `shutdown` is cancelled.
+async fn watch(inner: &Inner, conn: &Connection, chs: &[Channel], shutdown: &CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = inner.broken.notified() => return,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+        let healthy = conn.status().connected() && chs.iter().all(|ch| ch.status().connected());
+        if !healthy {
+            return;
+        }
+    }
+}
+
 async fn connection_loop(
     inner: Arc<Inner>,
     settings: AmqpSettings,
@@ -250,43 +270,17 @@ async fn connection_loop(
         match opened {
             Ok((conn, chs)) => {
                 backoff.reset();
-                *inner.channel.write().await = Some((conn, chs));
-                inner.connected.store(true, Ordering::Relaxed);
+                let lanes = start_lanes(&inner, &chs).await;
                 tracing::info!(broker = %service_kit::amqp::redacted(&settings), "publisher connected");
-                // watch: a failed publish notifies; a silent drop is seen by polling
-                loop {
-                    tokio::select! {
-                        _ = shutdown.cancelled() => break,
-                        _ = inner.broken.notified() => break,
-                        _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    }
-                    let healthy = inner.channel.read().await.as_ref().is_some_and(|(c, chs)| {
-                        c.status().connected() && chs.iter().all(|ch| ch.status().connected())
-                    });
-                    if !healthy {
-                        break;
-                    }
-                }
-                if shutdown.is_cancelled() {
-                    // let requests already publishing get their confirm
-                    let deadline = tokio::time::Instant::now() + inner.confirm_timeout;
-                    while inner.in_flight.load(Ordering::SeqCst) > 0
-                        && tokio::time::Instant::now() < deadline
-                    {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                    }
-                }
-                inner.connected.store(false, Ordering::Relaxed);
-                // take the connection out and release the write lock before
-                // the (up to 2 s) close: publishes meanwhile see `None` and
-                // answer Unavailable at once instead of queueing on the lock
-                let taken = inner.channel.write().await.take();
-                if let Some((conn, _)) = taken {
-                    // waits for pending confirms to settle only briefly
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(2), conn.close(200, "bye".into()))
-                            .await;
-                }
+                watch(&inner, &conn, &chs, &shutdown).await;
+                inner.set_connected(false);
+                // new publishes answer Unavailable at once; each lane settles
+                // what it already holds (bounded by the confirm timeout)
+                inner.lanes.write().await.take();
+                let settle = futures_util::future::join_all(lanes);
+                let _ = tokio::time::timeout(inner.confirm_timeout, settle).await;
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn.close(200, "bye".into()))
+                    .await;
                 if shutdown.is_cancelled() {
                     break;
                 }
@@ -303,6 +297,6 @@ async fn connection_loop(
             }
         }
     }
-    inner.connected.store(false, Ordering::Relaxed);
+    inner.set_connected(false);
     tracing::info!("publisher stopped");
 }

@@ -84,24 +84,13 @@ impl GatewayApp {
             // on a keep-alive connection during the drain need the publisher
             ctx.server_stopped.clone(),
         );
-        {
-            // Readiness = this instance can do its own job: the publisher is
-            // connected. inventory-app's health is deliberately not part of
-            // it: the load balancer would pull every gateway at once when
-            // inventory is down, taking /api/billing with it; the circuit
-            // breaker answers 503 fast for movies instead.
-            let publisher = publisher.clone();
-            ctx.health.add_check_fn("rabbitmq", move || {
-                let ok = publisher.is_connected();
-                async move {
-                    if ok {
-                        Ok(())
-                    } else {
-                        Err("publisher not connected".to_string())
-                    }
-                }
-            });
-        }
+        // Readiness is the kit's own (not draining): neither inventory-app
+        // nor the broker is part of it. With either in it, an outage would
+        // turn every gateway task unready at once, the load balancer would
+        // pull them all and ECS would replace them, taking the other API
+        // down too. Instead the breaker answers movies 503 fast, billing
+        // answers 503 + Retry-After while the publisher is disconnected, and
+        // `billing_broker_connected` shows the broker state.
         let verifier = if settings.auth.enabled {
             Some(web::Data::new(JwtVerifier::new(settings.auth.clone())?))
         } else {

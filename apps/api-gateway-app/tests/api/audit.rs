@@ -174,3 +174,46 @@ async fn crud_master_audit_scenario() {
     inventory_stop.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(30), inventory_task).await;
 }
+
+/// A client retrying `POST /api/billing` with the same `Idempotency-Key`
+/// (after a 503 or a timeout) gets one order, however often it sends it.
+#[tokio::test]
+async fn the_same_idempotency_key_twice_is_one_order() {
+    let orders = TestDb::new("idem_orders").await;
+    let q = TestQueue::new();
+    let billing = start_billing(&orders.settings, &q);
+    let gw = Gateway::start(settings("http://127.0.0.1:9", &q.amqp)).await;
+    gw.wait_connected().await;
+    let post = |key: &'static str, user: &'static str| {
+        gw.client
+            .post(gw.url("/api/billing/"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(format!(
+                r#"{{"user_id":"{user}","number_of_items":"1","total_amount":"10"}}"#
+            ))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(post("retry-1", "31").await.unwrap().status(), 200);
+    }
+    assert_eq!(post("retry-2", "32").await.unwrap().status(), 200);
+    let q_all = "SELECT count(*) FROM orders";
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            orders.query_i64(q_all).await == 2
+        })
+        .await,
+        "two keys, two orders"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(orders.query_i64(q_all).await, 2, "retries added nothing");
+    assert_eq!(
+        orders
+            .query_i64("SELECT count(*) FROM orders WHERE user_id = '31'")
+            .await,
+        1
+    );
+    billing.stop().await;
+    gw.stop().await;
+}

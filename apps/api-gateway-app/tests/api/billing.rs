@@ -146,11 +146,206 @@ async fn broker_unreachable_is_503_never_200() {
     }
     assert_eq!(gw.publish_metrics.get("unavailable"), 3);
     assert_eq!(gw.publish_metrics.get("confirmed"), 0);
-    let r = gw.get("/readyz").await;
-    assert_eq!(r.status(), 503);
+    // the gateway stays ready: the load balancer keeps it, /api/movies works
+    assert_eq!(gw.get("/readyz").await.status(), 200);
     assert_eq!(gw.get("/healthz").await.status(), 200);
-    // the movie proxy keeps working
     assert_eq!(gw.get("/api/movies").await.status(), 200);
+    // and the metrics tell the broker is away
+    let metrics = gw.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "billing_broker_connected 0"),
+        "{metrics}"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn broker_state_metric_follows_the_publisher() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    let metrics = gw.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "billing_broker_connected 1"),
+        "{metrics}"
+    );
+    gw.stop().await;
+}
+
+/// The queue disappears while publishes are in flight on shared channels
+/// (one broker ack can cover many publishes): a message the broker returned
+/// as unroutable is never answered 200, whichever confirm carried it back.
+/// Every 200 was delivered from the queue (or counted by the queue delete).
+#[tokio::test]
+async fn unroutable_publishes_are_never_200_under_concurrent_load() {
+    use futures_util::StreamExt;
+    use service_kit::amqp::lapin::options::{BasicConsumeOptions, QueueDeleteOptions};
+    use service_kit::amqp::lapin::types::FieldTable;
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Arc::new(Gateway::start(settings(&inv.url, &q.amqp)).await);
+    gw.wait_connected().await;
+    // every message that reaches the queue is recorded at once
+    let delivered = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let conn = q.connect("recorder").await;
+    let recorder = |ch: service_kit::amqp::lapin::Channel, tag: &'static str| {
+        let delivered = delivered.clone();
+        let queue = q.topology.queue.clone();
+        async move {
+            let mut consumer = ch
+                .basic_consume(
+                    queue.as_str().into(),
+                    tag.into(),
+                    BasicConsumeOptions {
+                        no_ack: true,
+                        ..Default::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await
+                .unwrap();
+            tokio::spawn(async move {
+                while let Some(Ok(d)) = consumer.next().await {
+                    let id = d.properties.message_id().as_ref().unwrap().to_string();
+                    delivered.lock().unwrap().insert(id);
+                }
+            });
+        }
+    };
+    recorder(conn.create_channel().await.unwrap(), "before").await;
+
+    let load = |n: usize| {
+        let gw = gw.clone();
+        tokio::spawn(async move {
+            let mut answers = Vec::with_capacity(n);
+            let mut inflight = futures_util::stream::iter(0..n)
+                .map(|i| {
+                    let gw = gw.clone();
+                    async move {
+                        let body = format!(
+                            r#"{{"user_id":"{i}","number_of_items":"1","total_amount":"1"}}"#
+                        );
+                        let sent = std::time::Instant::now();
+                        let r = gw.post_billing("/api/billing", &body).await;
+                        let status = r.status().as_u16();
+                        let v: serde_json::Value = r.json().await.unwrap();
+                        (sent, status, v["message_id"].as_str().map(str::to_string))
+                    }
+                })
+                .buffer_unordered(64);
+            while let Some(a) = inflight.next().await {
+                answers.push(a);
+            }
+            answers
+        })
+    };
+    let running = load(3000);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ch = conn.create_channel().await.unwrap();
+    ch.queue_delete(
+        q.topology.queue.as_str().into(),
+        QueueDeleteOptions::default(),
+    )
+    .await
+    .unwrap();
+    // messages already on their way to the deleted queue are confirmed by
+    // the broker and lost with it (the operator deleted them): only
+    // publishes sent after the delete completed are checked
+    let deleted_at = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // the queue comes back: publishes are routable again
+    q.topology.declare(&ch).await.unwrap();
+    recorder(ch.clone(), "after").await;
+    let answers = running.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let refused = answers.iter().filter(|(_, s, _)| *s == 503).count();
+    let ok = answers.iter().filter(|(_, s, _)| *s == 200).count();
+    assert_eq!(ok + refused, answers.len(), "only 200 or 503");
+    assert!(refused > 0, "some publishes hit the missing queue");
+    let checked: Vec<&String> = answers
+        .iter()
+        .filter(|(sent, s, _)| *s == 200 && *sent > deleted_at)
+        .map(|(_, _, id)| id.as_ref().unwrap())
+        .collect();
+    assert!(
+        checked.len() > 100,
+        "publishes were confirmed after the queue came back"
+    );
+    let delivered = delivered.lock().unwrap().clone();
+    let missing = checked
+        .iter()
+        .filter(|id| !delivered.contains(**id))
+        .count();
+    assert_eq!(
+        missing, 0,
+        "answers were 200 but their message never reached the queue"
+    );
+    assert!(gw.publish_metrics.get("nacked") as usize >= refused.min(1));
+    let _ = conn.close(200, "bye".into()).await;
+    if let Ok(gw) = Arc::try_unwrap(gw) {
+        gw.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn idempotency_key_gives_the_same_message_id_and_bad_keys_are_400() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    gw.wait_connected().await;
+    let body = r#"{"user_id":"3","number_of_items":"5","total_amount":"180"}"#;
+    let post = |key: &'static str| {
+        gw.client
+            .post(gw.url("/api/billing"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(body)
+            .send()
+    };
+    let first: serde_json::Value = post("order-7f3a").await.unwrap().json().await.unwrap();
+    let again: serde_json::Value = post("order-7f3a").await.unwrap().json().await.unwrap();
+    let other: serde_json::Value = post("order-other").await.unwrap().json().await.unwrap();
+    assert_eq!(first["status"], "queued");
+    assert_eq!(first["message_id"], again["message_id"]);
+    assert_ne!(first["message_id"], other["message_id"]);
+    // both copies are queued with that id: billing stores the first only
+    let a = q.get().await.unwrap();
+    let b = q.get().await.unwrap();
+    for m in [&a, &b] {
+        assert_eq!(
+            m.delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            first["message_id"].as_str().unwrap()
+        );
+    }
+    let long = "k".repeat(256);
+    for bad in [&b""[..], b"has space", "é".as_bytes(), long.as_bytes()] {
+        let r = gw
+            .client
+            .post(gw.url("/api/billing"))
+            .header("content-type", "application/json")
+            .header(
+                "idempotency-key",
+                reqwest::header::HeaderValue::from_bytes(bad).unwrap(),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let e = assert_json_error(r, 400).await;
+        assert_eq!(e["error"], "invalid_idempotency_key", "key {bad:?}");
+    }
+    q.get().await.expect("third message (other key)");
+    assert!(q.get().await.is_none(), "bad keys published nothing");
     gw.stop().await;
 }
 
