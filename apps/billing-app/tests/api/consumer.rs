@@ -266,3 +266,57 @@ async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_retu
     app.stop().await;
     assert_eq!(q.depth(&q.topology.queue).await, 0);
 }
+
+/// An `orders` table from before message ids (the shape of other crud-master
+/// implementations) is migrated at start: old rows kept, new orders stored
+/// once — not requeued forever on a missing column.
+#[tokio::test]
+async fn an_older_orders_table_without_message_id_is_migrated() {
+    let db = TestDb::new().await;
+    db.client()
+        .await
+        .batch_execute(
+            "CREATE TABLE orders (id SERIAL PRIMARY KEY, user_id INTEGER NOT NULL, \
+             number_of_items INTEGER NOT NULL, total_amount INTEGER NOT NULL); \
+             INSERT INTO orders (user_id, number_of_items, total_amount) VALUES (1, 2, 30), (4, 5, 60);",
+        )
+        .await
+        .unwrap();
+    let q = TestQueue::new();
+    let (p, metrics) = processor(&db).await;
+    q.publish_all(&[
+        (Some("new-1".into()), order("3", "5", "180.5")),
+        (Some("new-1".into()), order("3", "5", "180.5")),
+    ])
+    .await;
+    let mut session = Session::open(&q.amqp, &q.topology, 10).await.unwrap();
+    let batch = take_batch(&mut session, 2).await;
+    let report = p.process_batch(batch).await.unwrap();
+    assert_eq!((report.stored, report.duplicate), (1, 1));
+    assert_eq!(metrics.get("stored"), 1);
+    let rows = db
+        .client()
+        .await
+        .query(
+            "SELECT message_id, user_id, total_amount::text FROM orders ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("legacy:1".into(), "1".into(), "30.00".into()),
+            ("legacy:2".into(), "4".into(), "60.00".into()),
+            ("new-1".into(), "3".into(), "180.50".into()),
+        ]
+    );
+    // a second start finds nothing left to do
+    Store::new(&db.settings).unwrap().prepare().await.unwrap();
+    assert_eq!(db.count_orders().await, 3);
+    session.close().await;
+}
