@@ -14,8 +14,8 @@ pub struct InventorySettings {
     pub connect_timeout: Duration,
     /// `INVENTORY_TIMEOUT_MS`, default 10000: whole request, body included
     pub timeout: Duration,
-    /// `PROXY_MAX_BODY_BYTES`, default 1 MiB: larger request bodies get 413;
-    /// larger upstream responses get 502
+    /// `PROXY_MAX_BODY_BYTES`, default 1 MiB: larger request bodies get 413
+    /// (responses stream through, whatever their size)
     pub max_body_bytes: usize,
     /// `BREAKER_FAILURE_THRESHOLD`, default 5: consecutive failures that open the circuit
     pub breaker_failure_threshold: u32,

@@ -2,9 +2,11 @@
 //!
 //! The client gets inventory-app's status, headers (minus hop-by-hop ones)
 //! and body unchanged, also for a non-JSON error body (the response is marked
-//! with `keep_error_body`, so the kit's JSON error handler leaves it alone). Bodies are buffered with a size limit (they are small
-//! JSON documents; buffering keeps `Content-Length` exact and makes the size
-//! limit trivial). Calls go through the circuit breaker: when inventory-app
+//! with `keep_error_body`, so the kit's JSON error handler leaves it alone).
+//! Request bodies are buffered with a size limit (`PROXY_MAX_BODY_BYTES`);
+//! response bodies stream through as they arrive (a list of 100 000 movies
+//! costs the gateway no more memory than one movie), `Content-Length` kept
+//! when inventory sent one. Calls go through the circuit breaker: when inventory-app
 //! keeps failing, the gateway answers 503 + `Retry-After` at once instead of
 //! tying up a connection per request until a timeout.
 //!
@@ -64,13 +66,12 @@ pub fn end_to_end(headers: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// The proxy: HTTP client, target, breaker, limits.
+/// The proxy: HTTP client, target, breaker, timeout.
 #[derive(Clone)]
 pub struct Proxy {
     client: reqwest::Client,
     base: String,
     breaker: CircuitBreaker,
-    max_body: usize,
     timeout: Duration,
 }
 
@@ -89,7 +90,6 @@ impl Proxy {
             client,
             base: settings.url.clone(),
             breaker,
-            max_body: settings.max_body_bytes,
             timeout: settings.timeout,
         })
     }
@@ -166,45 +166,21 @@ impl Proxy {
             builder = builder.body(body);
         }
 
-        let mut upstream = match builder.send().await {
+        let upstream = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
                 permit.failure();
                 return Err(upstream_error(&e, self.timeout));
             }
         };
-        let status = upstream.status().as_u16();
-        if upstream
-            .content_length()
-            .is_some_and(|n| n > self.max_body as u64)
-        {
-            permit.success();
-            return Err(too_large(self.max_body));
-        }
-        let mut buf = web::BytesMut::new();
-        loop {
-            match upstream.chunk().await {
-                Ok(Some(chunk)) => {
-                    if buf.len() + chunk.len() > self.max_body {
-                        permit.success();
-                        return Err(too_large(self.max_body));
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    permit.failure();
-                    return Err(upstream_error(&e, self.timeout));
-                }
-            }
-        }
         // a 5xx means inventory-app is unwell: count it, but pass it on as is
-        if status >= 500 {
+        if upstream.status().is_server_error() {
             permit.failure();
         } else {
             permit.success();
         }
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        let status =
+            StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let mut res = HttpResponse::build(status);
         let headers: Vec<(String, Vec<u8>)> = upstream
             .headers()
@@ -219,7 +195,12 @@ impl Proxy {
                 res.append_header((n, v));
             }
         }
-        let mut res = res.body(buf.freeze());
+        // the body streams through as it arrives: constant memory for any
+        // size, Content-Length kept when inventory sent one (else chunked)
+        if let Some(len) = upstream.content_length() {
+            res.no_chunking(len);
+        }
+        let mut res = res.streaming(upstream.bytes_stream());
         // inventory-app's answer, error or not, reaches the client exactly:
         // the kit's JSON error rewriting is for the gateway's own errors.
         service_kit::errors::keep_error_body(&mut res);
@@ -273,14 +254,6 @@ pub fn is_safe_movies_path(path: &str) -> bool {
         }
     }
     true
-}
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_GATEWAY,
-        "upstream_response_too_large",
-        format!("inventory-app answered with more than {limit} bytes"),
-    )
 }
 
 fn upstream_error(e: &reqwest::Error, timeout: Duration) -> ApiError {

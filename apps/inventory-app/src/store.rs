@@ -2,8 +2,11 @@
 //! connection) and returns `DbError`, which the routes turn into 503 when the
 //! database is unavailable.
 
+use futures_util::{Stream, StreamExt};
 use serde::Serialize;
-use service_kit::db::{DbError, Pool, tokio_postgres::Row};
+use service_kit::db::tokio_postgres::Row;
+use service_kit::db::tokio_postgres::types::ToSql;
+use service_kit::db::{DbError, Pool};
 
 use crate::domain::{MovieChanges, MovieId, MovieTitle, NewMovie};
 
@@ -25,6 +28,18 @@ impl Movie {
     }
 }
 
+/// Which movies `GET /api/movies` returns: all of them by default (the
+/// crud-master contract), or a page (`after` an id, at most `limit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// case-insensitive substring of the title, every character literal
+    pub title: Option<String>,
+    /// only ids greater than this (0: from the start)
+    pub after: i64,
+    /// at most this many (None: all)
+    pub limit: Option<i64>,
+}
+
 /// Data access for movies. Cheap to clone.
 #[derive(Clone)]
 pub struct MovieStore {
@@ -40,29 +55,36 @@ impl MovieStore {
         &self.pool
     }
 
-    /// All movies in id order, or those whose title contains `filter`
-    /// (case-insensitive, every character literal — `%` and `_` included).
-    pub async fn list(&self, filter: Option<&str>) -> Result<Vec<Movie>, DbError> {
+    /// The movies of `query` in id order, as a stream of rows read from
+    /// PostgreSQL as they arrive (constant memory whatever the table size).
+    /// The statement has started when this returns, so an unavailable
+    /// database is an error here, before any response is sent. The pooled
+    /// connection stays with the stream until it ends.
+    pub async fn list(
+        &self,
+        query: &ListQuery,
+    ) -> Result<impl Stream<Item = Result<Movie, DbError>> + use<>, DbError> {
         let client = self.pool.get().await?;
-        let rows = match filter {
-            None | Some("") => {
-                let stmt = client
-                    .prepare_cached("SELECT id, title, description FROM movies ORDER BY id")
-                    .await?;
-                client.query(&stmt, &[]).await?
-            }
-            Some(needle) => {
-                // strpos() compares literally: no LIKE pattern to escape.
-                let stmt = client
-                    .prepare_cached(
-                        "SELECT id, title, description FROM movies \
-                         WHERE strpos(lower(title), lower($1)) > 0 ORDER BY id",
-                    )
-                    .await?;
-                client.query(&stmt, &[&needle]).await?
-            }
-        };
-        rows.iter().map(Movie::from_row).collect()
+        // strpos() compares literally: no LIKE pattern to escape; a NULL
+        // limit is LIMIT ALL
+        let stmt = client
+            .prepare_cached(
+                "SELECT id, title, description FROM movies \
+                 WHERE ($1::text IS NULL OR strpos(lower(title), lower($1)) > 0) AND id > $2 \
+                 ORDER BY id LIMIT $3",
+            )
+            .await?;
+        let params: [&(dyn ToSql + Sync); 3] = [&query.title, &query.after, &query.limit];
+        let rows = client.query_raw(&stmt, params).await?;
+        let rows = Box::pin(rows);
+        Ok(futures_util::stream::unfold(
+            (client, rows),
+            |(client, mut rows)| async move {
+                let row = rows.next().await?;
+                let movie = row.map_err(DbError::from).and_then(|r| Movie::from_row(&r));
+                Some((movie, (client, rows)))
+            },
+        ))
     }
 
     pub async fn get(&self, id: MovieId) -> Result<Option<Movie>, DbError> {

@@ -217,3 +217,47 @@ async fn the_same_idempotency_key_twice_is_one_order() {
     billing.stop().await;
     gw.stop().await;
 }
+
+/// A list far larger than the gateway's body limit streams through both
+/// services (PostgreSQL rows → inventory → gateway → client), complete.
+#[tokio::test]
+async fn a_list_of_thirty_thousand_movies_streams_through_the_gateway() {
+    let movies = TestDb::new("stream_movies").await;
+    let pool = db::pool(&movies.settings).unwrap();
+    inventory_app::startup::migrate(&pool).await.unwrap();
+    db::client(&pool)
+        .await
+        .unwrap()
+        .batch_execute(
+            "INSERT INTO movies (title, description) \
+             SELECT 'Movie ' || g, repeat('d', 100) FROM generate_series(1, 30000) g",
+        )
+        .await
+        .unwrap();
+    let mut http = HttpSettings::for_tests();
+    http.port = 0;
+    let inventory = inventory_app::startup::build(&http, pool).unwrap();
+    let inventory_url = format!("http://127.0.0.1:{}", inventory.port());
+    let inventory_stop = inventory.shutdown_handle();
+    let inventory_task = tokio::spawn(inventory.run_until_stopped());
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inventory_url, &q.amqp)).await;
+    let r = gw.get("/api/movies/").await;
+    assert_eq!(r.status(), 200);
+    let body = r.bytes().await.unwrap();
+    assert!(body.len() > 3_000_000, "larger than PROXY_MAX_BODY_BYTES");
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list.len(), 30_000);
+    assert_eq!(list[29_999]["title"], "Movie 30000");
+    let page: Vec<serde_json::Value> = gw
+        .get("/api/movies?limit=2&after=10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(page[0]["title"], "Movie 11");
+    gw.stop().await;
+    inventory_stop.shutdown();
+    let _ = tokio::time::timeout(Duration::from_secs(30), inventory_task).await;
+}

@@ -1,5 +1,6 @@
 //! HTTP routes of the inventory API.
 
+mod json_array;
 mod movies;
 
-pub use movies::{MovieBody, TitleFilter, configure};
+pub use movies::{ListParams, MovieBody, configure};

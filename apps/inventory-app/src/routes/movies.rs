@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `GET /api/movies[?title=s]` | 200 array (filter: case-insensitive substring, literal `%`/`_`) |
+//! | `GET /api/movies[?title=s][&after=id][&limit=n]` | 200 array, streamed (filter: case-insensitive substring, literal `%`/`_`; paging optional) |
 //! | `POST /api/movies` | 200 created movie; 400 invalid body; 413 over 64 KiB; 415 not JSON |
 //! | `DELETE /api/movies` | 200 `{"deleted": n}` |
 //! | `GET /api/movies/{id}` | 200 movie; 404 unknown; 400 malformed id |
@@ -15,8 +15,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use service_kit::ApiError;
 
+use super::json_array::json_array;
 use crate::domain::{MovieChanges, MovieId, MovieTitle, NewMovie, ValidationError};
-use crate::store::MovieStore;
+use crate::store::{ListQuery, MovieStore};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -42,9 +43,37 @@ pub struct MovieBody {
     pub description: Option<String>,
 }
 
+/// The query string of `GET /api/movies`: an optional title filter and
+/// optional paging (`limit` movies with an id greater than `after`).
 #[derive(Debug, Deserialize)]
-pub struct TitleFilter {
+pub struct ListParams {
     pub title: Option<String>,
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// Largest accepted `limit`.
+pub const MAX_LIMIT: i64 = 10_000;
+
+impl ListParams {
+    /// The store query, or 400 `invalid_query`.
+    fn parse(self) -> Result<ListQuery, ApiError> {
+        let bad = |m: &str| ApiError::bad_request("invalid_query", m.to_string());
+        if self.title.as_deref().is_some_and(|t| t.contains('\0')) {
+            return Err(bad("title filter must not contain NUL"));
+        }
+        if self.after.is_some_and(|a| a < 0) {
+            return Err(bad("after must be a movie id (an integer >= 0)"));
+        }
+        if self.limit.is_some_and(|l| !(1..=MAX_LIMIT).contains(&l)) {
+            return Err(bad(&format!("limit must be between 1 and {MAX_LIMIT}")));
+        }
+        Ok(ListQuery {
+            title: self.title.filter(|t| !t.is_empty()),
+            after: self.after.unwrap_or(0),
+            limit: self.limit,
+        })
+    }
 }
 
 fn invalid(e: ValidationError) -> ApiError {
@@ -62,23 +91,21 @@ fn not_found(id: MovieId) -> ApiError {
 
 async fn list_movies(
     store: web::Data<MovieStore>,
-    query: web::Query<TitleFilter>,
+    params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.into_inner().title;
-    if let Some(f) = &filter {
-        if f.contains('\0') {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                "title filter must not contain NUL",
-            ));
-        }
-        // Longer than any stored title: nothing can match.
-        if f.chars().count() > MovieTitle::MAX_CHARS {
-            return Ok(HttpResponse::Ok().json(Vec::<()>::new()));
-        }
+    let query = params.into_inner().parse()?;
+    // Longer than any stored title: nothing can match.
+    if query
+        .title
+        .as_deref()
+        .is_some_and(|t| t.chars().count() > MovieTitle::MAX_CHARS)
+    {
+        return Ok(HttpResponse::Ok().json(Vec::<()>::new()));
     }
-    let movies = store.list(filter.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(movies))
+    let movies = store.list(&query).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(json_array(Box::pin(movies))))
 }
 
 async fn create_movie(

@@ -5,6 +5,7 @@
 mod binary;
 mod helpers;
 mod hostile;
+mod listing;
 mod movies;
 mod operations;
 mod outage;
