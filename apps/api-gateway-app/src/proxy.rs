@@ -71,27 +71,54 @@ pub fn end_to_end(headers: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
 pub struct Proxy {
     client: reqwest::Client,
     base: String,
+    /// the path of `base` without a trailing slash: forwarded URLs must
+    /// stay under `{base_path}/api/movies`
+    base_path: String,
     breaker: CircuitBreaker,
+    connect_timeout: Duration,
     timeout: Duration,
+}
+
+fn http_client(connect_timeout: Duration, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(64)
+        .redirect(reqwest::redirect::Policy::none())
+        .tcp_nodelay(true)
+        .build()
 }
 
 impl Proxy {
     /// A proxy to `settings.url`.
     pub fn new(settings: &InventorySettings, breaker: CircuitBreaker) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .build()?;
+        let base_path = reqwest::Url::parse(&settings.url)?
+            .path()
+            .trim_end_matches('/')
+            .to_string();
         Ok(Self {
-            client,
+            client: http_client(settings.connect_timeout, settings.timeout)?,
             base: settings.url.clone(),
+            base_path,
             breaker,
+            connect_timeout: settings.connect_timeout,
             timeout: settings.timeout,
         })
+    }
+
+    /// The same proxy (same breaker) with a connection pool of its own, for
+    /// one HTTP worker thread: its connections to inventory-app are then
+    /// driven on the thread that uses them, with no wake-ups across threads.
+    pub fn for_worker(&self) -> Self {
+        match http_client(self.connect_timeout, self.timeout) {
+            Ok(client) => Self {
+                client,
+                ..self.clone()
+            },
+            // the same settings built a client before; share it if not
+            Err(_) => self.clone(),
+        }
     }
 
     /// The breaker (readiness detail, tests).
@@ -115,13 +142,10 @@ impl Proxy {
             .map_err(|_| invalid_path())?;
         // belt and braces: whatever the URL parser did, the target is still
         // inventory's /api/movies or below
-        let base_path = reqwest::Url::parse(&self.base)
-            .map(|b| b.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
-        let prefix = format!("{base_path}/api/movies");
         let under = url
             .path()
-            .strip_prefix(&prefix)
+            .strip_prefix(self.base_path.as_str())
+            .and_then(|p| p.strip_prefix("/api/movies"))
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
         if !under {
             return Err(invalid_path());

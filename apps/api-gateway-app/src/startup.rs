@@ -97,7 +97,7 @@ impl GatewayApp {
             None
         };
         let auth_enabled = verifier.is_some();
-        let proxy_data = web::Data::new(proxy.clone());
+        let worker_proxy = proxy.clone();
         let publisher_data = web::Data::new(publisher.clone());
         let proxy_limit = settings.inventory.max_body_bytes;
         let billing_limit = settings.publish.max_body_bytes;
@@ -105,7 +105,8 @@ impl GatewayApp {
             if let Some(v) = &verifier {
                 cfg.app_data(v.clone());
             }
-            cfg.app_data(proxy_data.clone())
+            // called once per HTTP worker: each gets its own connection pool
+            cfg.app_data(web::Data::new(worker_proxy.for_worker()))
                 .app_data(publisher_data.clone())
                 .route("/openapi.json", web::get().to(openapi))
                 .service(

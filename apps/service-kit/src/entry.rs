@@ -70,7 +70,7 @@ where
             return ExitCode::from(2);
         }
     };
-    // Held until `run` returns: dropping it flushes the LOG_FILE writer.
+    // Held until `run` returns: dropping it flushes the log writers.
     let _log_guard = crate::telemetry::init(log(&settings));
     let runtime = match runtime.build() {
         Ok(rt) => rt,

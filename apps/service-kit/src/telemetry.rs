@@ -37,19 +37,30 @@ use crate::metrics::Metrics;
 /// are deleted when a new day's file is opened.
 pub const LOG_FILES_KEPT: usize = 7;
 
-/// Keeps the `LOG_FILE` writer thread alive; dropping it flushes the lines
-/// still buffered. Hold it for the life of the process
-/// ([`crate::entry::run`] does). Without `LOG_FILE` it holds nothing.
-#[must_use = "dropping the guard stops the LOG_FILE writer"]
+/// Keeps the log writer threads (stdout, and `LOG_FILE` when set) alive;
+/// dropping it flushes the lines still buffered. Hold it for the life of the
+/// process ([`crate::entry::run`] does).
+#[must_use = "dropping the guard stops the log writers"]
 #[derive(Debug, Default)]
-pub struct LogGuard(Option<WorkerGuard>);
+pub struct LogGuard {
+    stdout: Option<WorkerGuard>,
+    file: Option<WorkerGuard>,
+}
 
 impl LogGuard {
     /// Whether log lines also go to `LOG_FILE`.
     pub fn writes_file(&self) -> bool {
-        self.0.is_some()
+        self.file.is_some()
     }
 }
+
+/// Bytes of log lines gathered before the stdout writer thread writes them.
+const STDOUT_BUFFER: usize = 64 * 1024;
+
+/// Lines queued for the stdout writer thread. The queue is allocated up
+/// front (~32 bytes a line), so it stays small: idle memory matters more
+/// than absorbing a long burst, which makes logging wait instead.
+pub const STDOUT_QUEUE_LINES: usize = 8 * 1024;
 
 /// Installs the global subscriber. Safe to call twice (the second call is a
 /// no-op for the subscriber).
@@ -60,8 +71,24 @@ impl LogGuard {
 /// next to it, [`LOG_FILES_KEPT`] files kept, `LOG_FILE` itself a symlink to
 /// the current one. If the file cannot be opened, a warning goes to stdout
 /// and the service logs to stdout only.
+///
+/// stdout is written by a thread of its own, not by the request: a request
+/// only formats its line and hands it over (no syscall, no stdout lock on the
+/// hot path); the thread writes what has queued up in one go and flushes
+/// when the queue is empty, so an idle service still logs each line at once.
+/// Lines are never dropped: when the queue ([`STDOUT_QUEUE_LINES`]) is full,
+/// logging waits.
 pub fn init(settings: &LogSettings) -> LogGuard {
-    let (subscriber, guard, file_error) = build(settings, std::io::stdout);
+    let (stdout, stdout_guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(STDOUT_QUEUE_LINES)
+        .thread_name("log-stdout")
+        .finish(std::io::BufWriter::with_capacity(
+            STDOUT_BUFFER,
+            std::io::stdout(),
+        ));
+    let (subscriber, mut guard, file_error) = build(settings, stdout);
+    guard.stdout = Some(stdout_guard);
     let _ = subscriber.try_init();
     if let Some(error) = file_error {
         warn_log_file_unusable(settings, &error);
@@ -90,14 +117,18 @@ where
         EnvFilter::new("info")
     });
     let (file_writer, guard, error) = match settings.file.as_deref().map(open_log_file) {
-        None => (None, LogGuard(None), None),
+        None => (None, LogGuard::default(), None),
         Some(Ok(appender)) => {
             let (writer, guard) = NonBlockingBuilder::default()
                 .thread_name("log-file")
                 .finish(appender);
-            (Some(writer), LogGuard(Some(guard)), None)
+            let guard = LogGuard {
+                stdout: None,
+                file: Some(guard),
+            };
+            (Some(writer), guard, None)
         }
-        Some(Err(e)) => (None, LogGuard(None), Some(e)),
+        Some(Err(e)) => (None, LogGuard::default(), Some(e)),
     };
     let (stdout_layer, file_layer) = match (settings.format, file_writer) {
         // One formatting, the same bytes to both sinks.
