@@ -7,11 +7,12 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const METHODS: &[&str] = &[
+pub(crate) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "patch", "head", "options", "trace",
 ];
 
-fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+/// Every documented operation as `(METHOD, path template)`.
+pub(crate) fn documented(doc: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, _) in item.as_object().expect("path item") {

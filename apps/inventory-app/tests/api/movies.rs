@@ -207,7 +207,10 @@ async fn every_route_answers_the_same_with_a_trailing_slash() {
     for path in ["/healthz/", "/readyz/", "/metrics/"] {
         assert_eq!(app.get(path).await.status(), 200, "GET {path}");
     }
-    assert_eq!(app.delete(&format!("/api/movies/{id}/")).await.status(), 200);
+    assert_eq!(
+        app.delete(&format!("/api/movies/{id}/")).await.status(),
+        200
+    );
     assert_json_error(app.get(&format!("/api/movies/{id}/")).await, 404).await;
     assert_eq!(app.delete("/api/movies/").await.status(), 200);
 }
