@@ -32,7 +32,7 @@ stack_free_port() {
 stack_wait_ready() {
     local name="$1" port="$2" pid="$3" i
     for i in $(seq 1 120); do
-        if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/readyz"; then
+        if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/readyz" 2>/dev/null; then
             return 0
         fi
         if ! kill -0 "$pid" 2>/dev/null; then

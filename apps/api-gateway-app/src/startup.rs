@@ -118,7 +118,8 @@ impl GatewayApp {
             }
             cfg.app_data(proxy_data.clone())
                 .app_data(publisher_data.clone())
-                .route("/openapi.json", web::get().to(openapi))
+                // a resource, not `.route()`: other methods get 405 + Allow, not 404
+                .service(web::resource("/openapi.json").get(openapi))
                 .service(
                     web::scope("/api")
                         .wrap(Condition::new(auth_enabled, from_fn(require_jwt)))
