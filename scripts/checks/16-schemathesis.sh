@@ -24,6 +24,9 @@ stack_start
 # schemathesis and hypothesis keep state in the working directory: a scratch one
 cd "$STACK_DIR"
 
+# One worker: with several, hypothesis describes strategies from several
+# threads at once and Python 3.11's ast module fails ("AST constructor
+# recursion depth mismatch"); one worker is also what makes the seed reproducible.
 st_run() { # st_run SCHEMA ARGS...
     local schema="$1"
     shift
