@@ -21,20 +21,31 @@ echo "15-postman: newman run $COLLECTION against $STACK_URL"
 # The wrong copy: the audit's GET /api/movies/ now expects 201 instead of 200.
 target="GET /api/movies/ (crud-master audit)"
 broken="$STACK_DIR/broken.postman_collection.json"
-jq --arg name "$target" '
-    (.item[].item[] | select(.name == $name) | .event[] | select(.listen == "test") | .script.exec)
-        |= map(sub("to\\.have\\.status\\(200\\)"; "to.have.status(201)"))' "$COLLECTION" > "$broken"
-if cmp -s <(jq -S . "$COLLECTION") <(jq -S . "$broken"); then
-    echo "15-postman: could not derive the wrong copy (no request named \"$target\" expecting 200)" >&2
-    exit 1
-fi
+python3 - "$COLLECTION" "$broken" "$target" <<'PY'
+import json, sys
+src, dst, name = sys.argv[1:]
+collection = json.load(open(src))
+changed = 0
+for folder in collection["item"]:
+    for item in folder.get("item", []):
+        if item["name"] != name:
+            continue
+        for event in item["event"]:
+            if event["listen"] == "test":
+                lines = event["script"]["exec"]
+                event["script"]["exec"] = [l.replace("to.have.status(200)", "to.have.status(201)") for l in lines]
+                changed += event["script"]["exec"] != lines
+if changed != 1:
+    sys.exit(f"15-postman: could not derive the wrong copy (no request named {name!r} expecting 200)")
+json.dump(collection, open(dst, "w"))
+PY
 report="$STACK_DIR/broken-report.json"
 if "$NEWMAN" run "$broken" -e "$ENVIRONMENT" --env-var baseUrl="$STACK_URL" \
     --reporters json --reporter-json-export "$report" >/dev/null 2>&1; then
     echo "15-postman: newman passed a collection that expects 201 from \"$target\"" >&2
     exit 1
 fi
-failed="$(jq -r '[.run.failures[] | .source.name] | join(", ")' "$report")"
+failed="$(python3 -c 'import json, sys; print(", ".join(f["source"]["name"] for f in json.load(open(sys.argv[1]))["run"]["failures"]))' "$report")"
 if [ "$failed" != "$target" ]; then
     echo "15-postman: the wrong copy should fail only at \"$target\", it failed at: ${failed:-nothing}" >&2
     exit 1
