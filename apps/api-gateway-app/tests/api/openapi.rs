@@ -132,6 +132,10 @@ async fn served_document_matches_the_live_router() {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let res = gw.client.request(m, gw.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 405, "{method} {path}");
+        assert!(
+            res.headers().contains_key("allow"),
+            "{method} {path}: Allow"
+        );
     }
     for path in ["/api", "/api/unknown", "/openapi.yaml", "/nope"] {
         let res = gw.get(path).await;
