@@ -108,7 +108,8 @@ impl GatewayApp {
             // called once per HTTP worker: each gets its own connection pool
             cfg.app_data(web::Data::new(worker_proxy.for_worker()))
                 .app_data(publisher_data.clone())
-                .route("/openapi.json", web::get().to(openapi))
+                // a resource, not `.route()`: other methods get 405 + Allow, not 404
+                .service(web::resource("/openapi.json").get(openapi))
                 .service(
                     web::scope("/api")
                         .wrap(Condition::new(auth_enabled, from_fn(require_jwt)))

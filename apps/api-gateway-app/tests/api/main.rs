@@ -7,4 +7,5 @@ mod moto;
 #[path = "../../../../infragen/aws/testing/moto.rs"]
 mod moto_harness;
 mod openapi;
+mod postman;
 mod proxy;

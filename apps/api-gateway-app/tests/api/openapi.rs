@@ -7,11 +7,12 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const METHODS: &[&str] = &[
+pub(crate) const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "patch", "head", "options", "trace",
 ];
 
-fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+/// Every documented operation as `(METHOD, path template)`.
+pub(crate) fn documented(doc: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, _) in item.as_object().expect("path item") {
@@ -125,10 +126,16 @@ async fn served_document_matches_the_live_router() {
         ("GET", "/api/billing"),
         ("PUT", "/api/billing"),
         ("DELETE", "/api/billing/"),
+        ("POST", "/openapi.json"),
+        ("TRACE", "/healthz"),
     ] {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let res = gw.client.request(m, gw.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 405, "{method} {path}");
+        assert!(
+            res.headers().contains_key("allow"),
+            "{method} {path}: Allow"
+        );
     }
     for path in ["/api", "/api/unknown", "/openapi.yaml", "/nope"] {
         let res = gw.get(path).await;
