@@ -1,23 +1,45 @@
 //! The topology model, its validation, the per-module views and the Terraform renderer. No AWS SDK here.
 //!
-//! `topology.toml` → [`load`] (parse with spans, every problem reported at
-//! once) → [`model::Model`] (defaults filled, references resolved) → views →
-//! templates.
+//! The pipeline, top to bottom: `topology.toml` → [`parse`] (with spans:
+//! syntax, unknown keys, types) → [`rules`] (one file per topology section:
+//! defaults, checks, references; every problem reported at once) →
+//! [`model::Model`] → [`views`] (one per Terraform module) → [`render`]
+//! (handlebars, formatted, written or checked). [`load`] runs the first half.
 pub mod cost;
 pub mod diagnostics;
 pub mod model;
+pub mod parse;
+pub mod rules;
 pub mod schema;
-pub mod validate;
 
 pub use diagnostics::TopologyError;
 pub use model::Model;
-pub use validate::load;
 
 /// The repository's `topology.toml`, embedded: the default topology.
 pub const DEFAULT_TOPOLOGY: &str = include_str!("../../../topology.toml");
 
 /// File name shown in messages about the embedded default.
 pub const DEFAULT_TOPOLOGY_NAME: &str = "topology.toml (embedded default)";
+
+/// Parse, check and resolve a topology: the one way from text to a
+/// [`Model`]. `file_name` is only used in messages.
+pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
+    let parse::Parsed {
+        raw,
+        mut problems,
+        index,
+    } = parse::parse(source, file_name)?;
+    let model = raw.map(|raw| rules::resolve(&raw, &mut problems));
+    match model {
+        Some(model) if problems.is_empty() => Ok(model),
+        _ => Err(diagnostics::finish(
+            file_name,
+            source,
+            &index,
+            problems.items,
+        )),
+    }
+}
 
 /// Load the embedded default topology.
 pub fn load_default() -> Result<Model, TopologyError> {

@@ -1,20 +1,9 @@
 //! JSON Schema of the topology (for editor completion: taplo, Even Better
 //! TOML, VS Code), generated from the raw model's types and doc comments.
-//! Also answers "which keys are allowed here?" for unknown-key hints.
-use crate::diagnostics::parent_path;
-use crate::model::raw::RawTopology;
+use crate::parse::keys::{follow_ref, schema_ref};
 use serde_json::Value;
 
-/// The JSON Schema (draft 2020-12) of `topology.toml`.
-pub fn json_schema() -> Value {
-    schema_ref().clone()
-}
-
-/// Generated once per process.
-fn schema_ref() -> &'static Value {
-    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(|| schemars::schema_for!(RawTopology).as_value().clone())
-}
+pub use crate::parse::keys::json_schema;
 
 /// The JSON Schema, pretty-printed, newline-terminated.
 pub fn json_schema_string() -> String {
@@ -23,108 +12,10 @@ pub fn json_schema_string() -> String {
     s
 }
 
-enum Segment {
-    Key(String),
-    Index,
-}
-
-fn segments(path: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut chars = path.chars().peekable();
-    let mut key = String::new();
-    let mut in_quotes = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            '.' if !in_quotes => {
-                if !key.is_empty() {
-                    out.push(Segment::Key(std::mem::take(&mut key)));
-                }
-            }
-            '[' if !in_quotes => {
-                if !key.is_empty() {
-                    out.push(Segment::Key(std::mem::take(&mut key)));
-                }
-                for c in chars.by_ref() {
-                    if c == ']' {
-                        break;
-                    }
-                }
-                out.push(Segment::Index);
-            }
-            '\\' if in_quotes => {
-                if let Some(n) = chars.next() {
-                    key.push(n);
-                }
-            }
-            c => key.push(c),
-        }
-    }
-    if !key.is_empty() {
-        out.push(Segment::Key(key));
-    }
-    out
-}
-
-/// Follow `$ref` and `Option`'s `anyOf [T, null]` to the object schema.
-fn deref<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
-    resolve(root, s).1
-}
-
-/// The keys allowed in the table at `path` (empty for free-form maps or unknown paths).
-pub fn allowed_keys(path: &str) -> Vec<String> {
-    let root = schema_ref();
-    let mut s = deref(root, root);
-    for seg in segments(path) {
-        s = match seg {
-            Segment::Key(k) => match s.get("properties").and_then(|p| p.get(&k)) {
-                Some(t) => deref(root, t),
-                None => return Vec::new(),
-            },
-            Segment::Index => match s.get("items") {
-                Some(t) => deref(root, t),
-                None => return Vec::new(),
-            },
-        };
-    }
-    s.get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-/// Message and hint for an unknown key at `path`: the closest known key, and
-/// the list of allowed keys.
-pub fn unknown_key_help(path: &str) -> (String, String) {
-    let parent = parent_path(path).unwrap_or_default();
-    let key = segments(path)
-        .into_iter()
-        .last()
-        .and_then(|s| match s {
-            Segment::Key(k) => Some(k),
-            Segment::Index => None,
-        })
-        .unwrap_or_default();
-    let allowed = allowed_keys(&parent);
-    let message = format!("unknown key `{key}`");
-    let closest = allowed
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(k, &key), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min();
-    let list = allowed.join(", ");
-    let help = match (closest, allowed.is_empty()) {
-        (Some((_, k)), _) => format!("did you mean `{k}`? Allowed here: {list}"),
-        (None, false) => format!("allowed here: {list}"),
-        (None, true) => "remove it; `infragen schema` lists every key".into(),
-    };
-    (message, help)
-}
-
 /// Keys of each table in the order `raw.rs` declares them (the JSON Schema's
 /// maps are sorted), keyed by the `$defs` name (`""` for the root).
 fn declared_keys(def: &str) -> Option<&'static [&'static str]> {
-    use crate::model::raw::*;
+    use crate::parse::raw::*;
     Some(match def {
         "" | "RawTopology" => field_names::<RawTopology>(),
         "RawProject" => field_names::<RawProject>(),
@@ -212,35 +103,6 @@ enum KeyKind<'a> {
     Map(String),
 }
 
-/// Follow `$ref`s and `Option`'s `anyOf [T, null]`; returns the `$defs`
-/// name (if a reference was followed) and the schema.
-fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> (&'a str, &'a Value) {
-    let mut name = "";
-    for _ in 0..16 {
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            let n = r.trim_start_matches("#/$defs/");
-            match root.get("$defs").and_then(|d| d.get(n)) {
-                Some(t) => {
-                    name = n;
-                    s = t;
-                    continue;
-                }
-                None => break,
-            }
-        }
-        if let Some(branches) = s.get("anyOf").and_then(Value::as_array)
-            && let Some(b) = branches
-                .iter()
-                .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-        {
-            s = b;
-            continue;
-        }
-        break;
-    }
-    (name, s)
-}
-
 /// The JSON type of a scalar schema, without `null`.
 fn scalar_type(s: &Value) -> String {
     match s.get("type") {
@@ -279,7 +141,7 @@ fn enum_values(s: &Value) -> Option<Vec<(String, String)>> {
 }
 
 fn key_kind<'a>(root: &'a Value, prop: &'a Value) -> KeyKind<'a> {
-    let (def, s) = resolve(root, prop);
+    let (def, s) = follow_ref(root, prop);
     if let Some(values) = enum_values(s) {
         return KeyKind::Enum(values);
     }
@@ -288,7 +150,7 @@ fn key_kind<'a>(root: &'a Value, prop: &'a Value) -> KeyKind<'a> {
     }
     let ty = scalar_type(s);
     if ty == "array" {
-        let (item_def, item) = resolve(root, s.get("items").unwrap_or(&Value::Null));
+        let (item_def, item) = follow_ref(root, s.get("items").unwrap_or(&Value::Null));
         if item.get("properties").is_some() {
             return KeyKind::TableArray(item_def, item);
         }
@@ -297,7 +159,7 @@ fn key_kind<'a>(root: &'a Value, prop: &'a Value) -> KeyKind<'a> {
     if ty == "object" {
         let values = s
             .get("additionalProperties")
-            .map(|v| scalar_type(resolve(root, v).1))
+            .map(|v| scalar_type(follow_ref(root, v).1))
             .unwrap_or_else(|| "any".into());
         return KeyKind::Map(values);
     }
@@ -373,7 +235,7 @@ fn sections<'a>(root: &'a Value) -> Vec<Section<'a>> {
         }
     }
     let mut out = Vec::new();
-    walk(root, "", resolve(root, root).1, "", &mut out);
+    walk(root, "", follow_ref(root, root).1, "", &mut out);
     out
 }
 
@@ -417,7 +279,7 @@ fn json_default(v: &Value) -> String {
 /// default, description with constraints), generated from the JSON Schema.
 pub fn reference_markdown() -> String {
     let root = schema_ref();
-    let (_, top) = resolve(root, root);
+    let (_, top) = follow_ref(root, root);
     let sections = sections(root);
     let link = |def: &str, schema: &Value| -> String {
         sections
@@ -489,7 +351,7 @@ pub fn reference_markdown() -> String {
                 KeyKind::Array(item) => format!("array of {item}"),
                 KeyKind::Map(values) => format!("table of {values}"),
             };
-            let (_, resolved) = resolve(root, prop);
+            let (_, resolved) = follow_ref(root, prop);
             match (resolved.get("minimum"), resolved.get("maximum")) {
                 (Some(lo), Some(hi)) => description.push_str(&format!(" Range: {lo}–{hi}.")),
                 (Some(lo), None) => description.push_str(&format!(" Minimum: {lo}.")),
@@ -524,6 +386,7 @@ pub fn reference_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::raw::RawTopology;
 
     #[test]
     fn schema_rejects_unknown_keys() {
@@ -539,23 +402,6 @@ mod tests {
                 .unwrap()
                 .contains("CPU")
         );
-    }
-
-    #[test]
-    fn allowed_keys_follow_paths() {
-        assert!(allowed_keys("").contains(&"service".to_string()));
-        assert!(allowed_keys("service[1]").contains(&"cpu".to_string()));
-        assert!(allowed_keys("service[1].scaling").contains(&"max".to_string()));
-        assert!(allowed_keys("broker").contains(&"deployment_mode".to_string()));
-        assert!(allowed_keys("network.subnets").contains(&"isolated".to_string()));
-        assert!(allowed_keys("service[0].env").is_empty());
-    }
-
-    #[test]
-    fn unknown_key_suggests() {
-        let (m, h) = unknown_key_help("service[0].scaling.mx");
-        assert_eq!(m, "unknown key `mx`");
-        assert!(h.contains("did you mean `max`"), "{h}");
     }
 
     #[test]
@@ -580,7 +426,7 @@ mod tests {
     fn every_optional_key_documents_its_default() {
         let root = schema_ref();
         let mut missing = Vec::new();
-        let mut tables = vec![("(top)".to_string(), "", resolve(root, root).1)];
+        let mut tables = vec![("(top)".to_string(), "", follow_ref(root, root).1)];
         tables.extend(
             sections(root)
                 .into_iter()

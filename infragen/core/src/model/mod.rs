@@ -11,10 +11,7 @@ use ipnet::Ipv4Net;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub mod raw;
-pub(crate) mod resolve;
-
-pub use raw::{Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress};
+pub use crate::parse::raw::{Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress};
 
 /// A validated deployment topology.
 #[derive(Debug, Clone, Serialize)]

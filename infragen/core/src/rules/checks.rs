@@ -1,227 +1,5 @@
-//! Parsing with spans and the validation rules.
-//!
-//! [`load`] is the one way from text to a [`Model`]: TOML syntax (every
-//! syntax error, recovered), unknown keys (all of them, via `serde_ignored`),
-//! types, then every rule — all problems collected into one
-//! [`TopologyError`]. The rule helpers below are pure functions, each unit
-//! tested.
-use crate::diagnostics::{self, At, Kind, Pending, Problems, SpanIndex, TopologyError};
-use crate::model::raw::RawTopology;
-use crate::model::{Model, resolve};
+//! The rules' pure predicates: AWS limits and name shapes, each unit tested.
 use ipnet::Ipv4Net;
-use toml::de::{DeTable, DeValue};
-
-/// Parse, check and resolve a topology. `file_name` is only used in messages.
-pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
-    let (tree, syntax_errors) = toml::de::DeTable::parse_recoverable(source);
-    if !syntax_errors.is_empty() {
-        let pending = syntax_errors
-            .into_iter()
-            .map(|e| Pending {
-                kind: Kind::Syntax,
-                path: String::new(),
-                message: format!("TOML syntax: {}", e.message().trim_end()),
-                help: Some(
-                    "fix the TOML syntax first; the other rules run once the file parses".into(),
-                ),
-                label: None,
-                at: At::Value,
-                span: e.span(),
-            })
-            .collect();
-        return Err(diagnostics::finish(
-            file_name,
-            source,
-            &SpanIndex::default(),
-            pending,
-        ));
-    }
-    let index = SpanIndex::build(&tree);
-    let mut problems = Problems::default();
-    let mut tree = tree;
-    let mut unknown: Vec<String> = Vec::new();
-    let mut type_errors: Vec<Pending> = Vec::new();
-    // serde stops at the first wrong type. To report every one, drop the
-    // offending key from the parsed document and deserialize again, until the
-    // document deserializes or an error cannot be pinned to one key.
-    let parsed: Option<RawTopology> = loop {
-        unknown.clear();
-        let deserializer = toml::de::Deserializer::from(tree.clone());
-        let result: Result<RawTopology, toml::de::Error> =
-            serde_ignored::deserialize(deserializer, |path| unknown.push(ignored_path(&path)));
-        let e = match result {
-            Ok(raw) => break Some(raw),
-            Err(e) => e,
-        };
-        let span = e.span();
-        let path = span
-            .as_ref()
-            .and_then(|s| index.path_of(s))
-            .unwrap_or_default();
-        let missing = e.message().starts_with("missing field");
-        type_errors.push(Pending {
-            kind: Kind::Type,
-            path: path.clone(),
-            message: humane_type_message(e.message()),
-            help: Some(if missing {
-                "add it; `infragen schema` lists every key with its type".into()
-            } else {
-                "see `infragen schema` for the expected type of each key".into()
-            }),
-            label: None,
-            at: At::Value,
-            span,
-        });
-        let repeated = type_errors[..type_errors.len() - 1]
-            .iter()
-            .any(|t| t.path == path);
-        if missing || repeated || type_errors.len() >= 64 || !remove_key(tree.get_mut(), &path) {
-            break None;
-        }
-    };
-    for path in unknown {
-        let (message, help) = crate::schema::unknown_key_help(&path);
-        problems.items.push(Pending {
-            kind: Kind::UnknownKey,
-            path,
-            message,
-            help: Some(help),
-            label: None,
-            at: At::Key,
-            span: None,
-        });
-    }
-    match parsed {
-        Some(raw) if type_errors.is_empty() => {
-            let model = resolve::resolve(&raw, &mut problems);
-            if problems.is_empty() {
-                Ok(model)
-            } else {
-                Err(diagnostics::finish(
-                    file_name,
-                    source,
-                    &index,
-                    problems.items,
-                ))
-            }
-        }
-        // Rules run only on a well-typed document: defaults standing in for
-        // removed values would produce misleading problems.
-        _ => {
-            problems.items.extend(type_errors);
-            Err(diagnostics::finish(
-                file_name,
-                source,
-                &index,
-                problems.items,
-            ))
-        }
-    }
-}
-
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// `service[2].env."A.B"` → Key(service), Index(2), Key(env), Key(A.B).
-fn split_path(path: &str) -> Option<Vec<Seg>> {
-    let mut out = Vec::new();
-    let mut chars = path.chars().peekable();
-    let mut key = String::new();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if key.is_empty() && !quoted => quoted = true,
-            '"' if quoted => quoted = false,
-            '\\' if quoted => key.push(chars.next()?),
-            '.' if !quoted => {
-                if !key.is_empty() {
-                    out.push(Seg::Key(std::mem::take(&mut key)));
-                }
-            }
-            '[' if !quoted => {
-                if !key.is_empty() {
-                    out.push(Seg::Key(std::mem::take(&mut key)));
-                }
-                let mut n = String::new();
-                for c in chars.by_ref() {
-                    if c == ']' {
-                        break;
-                    }
-                    n.push(c);
-                }
-                out.push(Seg::Index(n.parse().ok()?));
-            }
-            c => key.push(c),
-        }
-    }
-    if !key.is_empty() {
-        out.push(Seg::Key(key));
-    }
-    Some(out)
-}
-
-fn table_at<'a, 'i>(table: &'a mut DeTable<'i>, segs: &[Seg]) -> Option<&'a mut DeTable<'i>> {
-    match segs.split_first() {
-        None => Some(table),
-        Some((Seg::Key(k), rest)) => value_at(table.get_mut(k.as_str())?.get_mut(), rest),
-        Some((Seg::Index(_), _)) => None,
-    }
-}
-
-fn value_at<'a, 'i>(value: &'a mut DeValue<'i>, segs: &[Seg]) -> Option<&'a mut DeTable<'i>> {
-    match (value, segs.split_first()) {
-        (DeValue::Table(t), _) => table_at(t, segs),
-        (DeValue::Array(a), Some((Seg::Index(i), rest))) => {
-            value_at(a.get_mut(*i)?.get_mut(), rest)
-        }
-        _ => None,
-    }
-}
-
-/// Remove the key holding `path` (an array element's whole array) from the document.
-fn remove_key(root: &mut DeTable<'_>, path: &str) -> bool {
-    let Some(mut segs) = split_path(path) else {
-        return false;
-    };
-    while matches!(segs.last(), Some(Seg::Index(_))) {
-        segs.pop();
-    }
-    let Some(Seg::Key(last)) = segs.pop() else {
-        return false;
-    };
-    table_at(root, &segs).is_some_and(|t| t.remove(last.as_str()).is_some())
-}
-
-/// serde's messages name Rust types; say what the TOML should hold instead.
-fn humane_type_message(message: &str) -> String {
-    let mut m = message.trim_end().to_string();
-    for (rust, toml) in [
-        ("expected i64", "expected an integer"),
-        ("expected u32", "expected an integer"),
-        ("expected a string", "expected a string (in quotes)"),
-        ("expected a boolean", "expected true or false"),
-        ("expected a sequence", "expected an array `[...]`"),
-        ("expected a map", "expected a table"),
-    ] {
-        m = m.replace(rust, toml);
-    }
-    m
-}
-
-/// `serde_ignored`'s path as our field path (`service[2].scaling.max`).
-fn ignored_path(path: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}[{index}]", ignored_path(parent)),
-        Path::Map { parent, key } => diagnostics::key_segment(&ignored_path(parent), key),
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => ignored_path(parent),
-    }
-}
 
 /// CloudWatch Logs accepts only these retention values (days).
 pub const LOG_RETENTION_DAYS: &[i64] = &[
@@ -420,6 +198,19 @@ pub fn route_problem(route: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Does this image come from a private ECR repository of the region (reachable
+/// through the VPC endpoints, without internet egress)?
+pub fn pulls_from_private_ecr(image: &str, region: &str) -> bool {
+    image.contains(&format!(".dkr.ecr.{region}.amazonaws.com/"))
+}
+
+/// The hint for a container image that `vpc_endpoints` egress cannot reach.
+pub fn private_image_help(region: &str) -> String {
+    format!(
+        "use egress = \"nat_single\", or copy the image to a private ECR repository in {region} and set `container_image` to it"
+    )
 }
 
 #[cfg(test)]
