@@ -45,7 +45,11 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
 pub fn load_default() -> Result<Model, TopologyError> {
     load(DEFAULT_TOPOLOGY, DEFAULT_TOPOLOGY_NAME)
 }
-pub mod fmt;
-pub mod graph;
-pub mod render;
 pub mod views;
+
+pub mod fmt;
+pub mod hcl;
+
+pub mod graph;
+pub mod output;
+pub mod render;

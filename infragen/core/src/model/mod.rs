@@ -279,6 +279,14 @@ impl Service {
     }
 }
 
+impl Project {
+    /// A production stage (`environment` starting with `prod`): deletion
+    /// protection on the ALB and the user pool.
+    pub fn is_production(&self) -> bool {
+        self.environment.starts_with("prod")
+    }
+}
+
 impl Model {
     /// The broker, when it is Amazon MQ (not the container alternative).
     pub fn amazon_mq(&self) -> Option<&Broker> {

@@ -191,7 +191,10 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         var("HTTP_PORT", &service.port.to_string()),
         raw("LOG_FORMAT", "${LOG_FORMAT:-json}"),
         raw("RUST_LOG", "${RUST_LOG:-info}"),
-        var("SHUTDOWN_TIMEOUT_SECS", super::SHUTDOWN_TIMEOUT_SECS),
+        var(
+            "SHUTDOWN_TIMEOUT_SECS",
+            super::common::SHUTDOWN_TIMEOUT_SECS,
+        ),
     ];
     let mut depends_on = Vec::new();
     if let Some(database) = service
