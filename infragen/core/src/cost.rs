@@ -3,7 +3,7 @@
 //!
 //! Only the resolved [`Model`] is needed: no AWS access. Every line says what
 //! it counts, so the numbers can be checked by hand.
-use crate::model::{Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress, Model};
+use crate::model::{Architecture, BrokerKind, DatabaseHosting, DeploymentMode, Egress, Model};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -422,37 +422,38 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
 
     // Data.
     for d in &model.databases {
-        match d.kind {
-            DatabaseKind::Rds => {
+        match &d.hosting {
+            DatabaseHosting::Rds(rds) => {
                 let hourly = hourly(
                     &prices.rds.postgres_hour,
-                    &d.instance_class,
+                    &rds.instance_class,
                     format!(
                         "RDS instance class `{}` (database `{}`)",
-                        d.instance_class, d.name
+                        rds.instance_class, d.name
                     ),
                 )?;
-                let factor = if d.multi_az {
+                let factor = if rds.multi_az {
                     prices.rds.multi_az_factor
                 } else {
                     1.0
                 };
-                let monthly = factor * (h * hourly + d.storage_gb as f64 * prices.rds.gp3_gb_month);
+                let monthly =
+                    factor * (h * hourly + rds.storage_gb as f64 * prices.rds.gp3_gb_month);
                 b.add(
                     format!("rds:{}", d.name),
                     "data",
                     format!("RDS PostgreSQL: {}", d.name),
                     format!(
                         "{}{}, {} h + {} GB gp3",
-                        d.instance_class,
-                        if d.multi_az { " Multi-AZ (×2)" } else { "" },
+                        rds.instance_class,
+                        if rds.multi_az { " Multi-AZ (×2)" } else { "" },
                         fmt_num(h),
-                        d.storage_gb
+                        rds.storage_gb
                     ),
                     monthly,
                 );
             }
-            DatabaseKind::Container => b.container(
+            DatabaseHosting::Container(_) => b.container(
                 format!("rds:{}", d.name),
                 format!("PostgreSQL container: {}", d.name),
             ),
@@ -597,11 +598,7 @@ pub fn alarm_count(model: &Model) -> u32 {
 /// Secrets: each RDS master password, the Amazon MQ user, and every distinct
 /// secret the services reference.
 pub fn secret_count(model: &Model) -> u32 {
-    let rds = model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Rds)
-        .count() as u32;
+    let rds = model.rds_databases().count() as u32;
     let mq = u32::from(model.amazon_mq().is_some());
     let referenced: std::collections::BTreeSet<&String> = model
         .services

@@ -1,7 +1,7 @@
 //! The architecture diagram (Mermaid `flowchart`) generated from the model:
 //! client → API Gateway (Cognito JWT) → VPC link → internal ALB → services →
 //! databases and broker, plus egress and operations. Deterministic output.
-use crate::model::{BrokerKind, DatabaseKind, Egress, Exposure, Model};
+use crate::model::{BrokerKind, Egress, Exposure, Model};
 use crate::views::names;
 use std::fmt::Write;
 
@@ -60,11 +60,7 @@ pub fn mermaid(model: &Model) -> String {
             service.scaling.max
         );
     }
-    for database in model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Container)
-    {
+    for (database, _) in model.container_databases() {
         let _ = writeln!(
             out,
             "      {}[(\"PostgreSQL container<br/>{}\")]",
@@ -85,18 +81,14 @@ pub fn mermaid(model: &Model) -> String {
         );
     }
     let _ = writeln!(out, "    end");
-    for database in model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Rds)
-    {
+    for (database, rds) in model.rds_databases() {
         let _ = writeln!(
             out,
             "    {}[(\"RDS PostgreSQL {}<br/>{}{}\")]",
             node_id("db", &database.name),
             database.engine_version,
             database.db_name,
-            if database.multi_az { ", Multi-AZ" } else { "" }
+            if rds.multi_az { ", Multi-AZ" } else { "" }
         );
     }
     if let Some(broker) = model.amazon_mq() {

@@ -569,8 +569,11 @@ name = "main"
                 if names_a_key {
                     continue;
                 }
-                let at = format!("{pointer}/{key}");
-                let Some(value) = model.pointer(&at) else {
+                // A database's RDS settings sit under its hosting.
+                let Some(value) = model
+                    .pointer(&format!("{pointer}/{key}"))
+                    .or_else(|| model.pointer(&format!("{pointer}/hosting/rds/{key}")))
+                else {
                     continue;
                 };
                 let actual = match value {

@@ -2,7 +2,7 @@
 use super::checks::{private_image_help, pulls_from_private_ecr};
 use super::fields::{dns_name, ranged};
 use crate::diagnostics::{Kind, Problems};
-use crate::model::{Database, Network, Project, Service};
+use crate::model::{Container, Database, DatabaseHosting, Network, Project, Rds, Service};
 use crate::parse::raw::{DatabaseKind, Egress, RawDatabase, RawTopology};
 use std::collections::BTreeMap;
 
@@ -89,12 +89,7 @@ fn database(
             "shorten the database name, project.name or project.environment",
         );
     }
-    Database {
-        name: d.name.clone(),
-        kind,
-        engine_version,
-        engine_major,
-        db_name,
+    let rds = Rds {
         instance_class,
         storage_gb,
         max_storage_gb,
@@ -109,10 +104,21 @@ fn database(
             "RDS keeps automated backups 1–35 days",
         ),
         deletion_protection: d.deletion_protection.unwrap_or(true),
-        container_image,
+    };
+    Database {
+        name: d.name.clone(),
+        engine_version,
+        engine_major,
+        db_name,
         identifier,
         used_by: Vec::new(),
         port: 5432,
+        hosting: match kind {
+            DatabaseKind::Rds => DatabaseHosting::Rds(rds),
+            DatabaseKind::Container => DatabaseHosting::Container(Container {
+                image: container_image,
+            }),
+        },
     }
 }
 

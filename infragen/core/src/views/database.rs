@@ -6,7 +6,7 @@ use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
 use crate::hcl::hcl_string;
-use crate::model::{Database, DatabaseKind, Model};
+use crate::model::{Container, Database, Model, Rds};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -43,23 +43,21 @@ pub struct DatabaseModule {
 /// The calls of the RDS databases, in file order.
 pub(super) fn database_calls(model: &Model) -> Vec<DatabaseCall> {
     model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Rds)
-        .map(|database| DatabaseCall {
+        .rds_databases()
+        .map(|(database, rds)| DatabaseCall {
             module: names::database_module(&database.name),
             name: database.name.clone(),
             used_by: database.used_by.join(", "),
             identifier: database.identifier.clone(),
             engine_version: database.engine_version.clone(),
             engine_major_version: database.engine_major,
-            instance_class: database.instance_class.clone(),
+            instance_class: rds.instance_class.clone(),
             db_name: database.db_name.clone(),
-            allocated_storage: database.storage_gb,
-            max_allocated_storage: database.max_storage_gb,
-            multi_az: database.multi_az,
-            backup_retention_days: database.backup_retention_days,
-            deletion_protection: database.deletion_protection,
+            allocated_storage: rds.storage_gb,
+            max_allocated_storage: rds.max_storage_gb,
+            multi_az: rds.multi_az,
+            backup_retention_days: rds.backup_retention_days,
+            deletion_protection: rds.deletion_protection,
             log_retention_days: model.operations.log_retention_days,
         })
         .collect()
@@ -76,7 +74,11 @@ pub(super) fn container_credentials(model: &Model, database: &Database) -> Crede
 }
 
 /// Container alternative of a database: PostgreSQL on Fargate.
-pub(super) fn container_call(model: &Model, database: &Database) -> ServiceCall {
+pub(super) fn container_call(
+    model: &Model,
+    database: &Database,
+    container: &Container,
+) -> ServiceCall {
     let credentials = names::database_credentials_module(&database.name);
     let mut environment = BTreeMap::new();
     environment.insert("POSTGRES_DB".into(), hcl_string(&database.db_name));
@@ -101,7 +103,7 @@ pub(super) fn container_call(model: &Model, database: &Database) -> ServiceCall 
             ),
             identifier: database.identifier.clone(),
             container_name: names::POSTGRES_CONTAINER,
-            image: database.container_image.clone(),
+            image: container.image.clone(),
             port: database.port,
             hostname: names::database_hostname(&database.name),
             health_check_command,
@@ -117,11 +119,7 @@ pub(super) fn container_call(model: &Model, database: &Database) -> ServiceCall 
 /// every RDS database, and every RDS database of a topology shares the
 /// stage's settings.
 pub(super) fn database_module(model: &Model) -> Option<DatabaseModule> {
-    let rds: Vec<&Database> = model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Rds)
-        .collect();
+    let rds: Vec<&Rds> = model.rds_databases().map(|(_, rds)| rds).collect();
     if rds.is_empty() {
         return None;
     }

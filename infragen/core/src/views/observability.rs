@@ -4,7 +4,7 @@
 use super::common::VHOST;
 use super::names;
 use super::service::ServiceCall;
-use crate::model::{DatabaseKind, Model};
+use crate::model::Model;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,10 +59,8 @@ pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> Obs
         services: watched_services,
         queues: watched_queues(model),
         databases: model
-            .databases
-            .iter()
-            .filter(|d| d.kind == DatabaseKind::Rds)
-            .map(|database| WatchedDatabase {
+            .rds_databases()
+            .map(|(database, _)| WatchedDatabase {
                 key: database.name.clone(),
                 identifier_expr: format!(
                     "module.{}.identifier",

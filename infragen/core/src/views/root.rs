@@ -11,7 +11,7 @@ use super::observability::{ObservabilityCall, observability_call};
 use super::registry::{RegistryCall, image_tags, registry_call};
 use super::secret::CredentialsCall;
 use super::service::{ServiceCall, app_service_call};
-use crate::model::{BrokerKind, DatabaseKind, Model};
+use crate::model::{BrokerKind, Model};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,13 +95,9 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
 fn dependency_containers(model: &Model) -> (Vec<CredentialsCall>, Vec<ServiceCall>) {
     let mut credentials = Vec::new();
     let mut services = Vec::new();
-    for db in model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Container)
-    {
+    for (db, container) in model.container_databases() {
         credentials.push(database::container_credentials(model, db));
-        services.push(database::container_call(model, db));
+        services.push(database::container_call(model, db, container));
     }
     if let Some(b) = model
         .broker

@@ -5,7 +5,7 @@
 use super::common::{PeerCall, SHUTDOWN_TIMEOUT_SECS, VHOST, password_value_from};
 use super::names;
 use crate::hcl::hcl_string;
-use crate::model::{Broker, BrokerKind, Database, DatabaseKind, Service};
+use crate::model::{Broker, BrokerKind, Database, DatabaseHosting, Service};
 use std::collections::BTreeMap;
 
 /// Terraform expressions to reach a database or the broker.
@@ -77,9 +77,9 @@ impl Wiring {
     /// `PG*` for the service's database (RDS, or its container alternative).
     pub fn database(&mut self, database: &Database) {
         let module = names::database_module(&database.name);
-        let (managed, sslmode) = match database.kind {
-            DatabaseKind::Rds => (Some(("address", "password_secret_arn")), "require"),
-            DatabaseKind::Container => (None, "disable"),
+        let (managed, sslmode) = match database.hosting {
+            DatabaseHosting::Rds(_) => (Some(("address", "password_secret_arn")), "require"),
+            DatabaseHosting::Container(_) => (None, "disable"),
         };
         let credentials = names::database_credentials_module(&database.name);
         let Connection { host, user, secret } = connection(&module, managed, &credentials);
