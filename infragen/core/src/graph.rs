@@ -12,7 +12,6 @@ fn node_id(prefix: &str, name: &str) -> String {
 /// Mermaid source of the architecture of `model`.
 pub fn mermaid(model: &Model) -> String {
     let mut out = String::new();
-    let prefix = &model.project.prefix;
     let _ = writeln!(out, "flowchart LR");
     let _ = writeln!(out, "  client([Client])");
     let _ = writeln!(
@@ -31,6 +30,24 @@ pub fn mermaid(model: &Model) -> String {
     let _ = writeln!(out, "  client -->|HTTPS + JWT| apigw");
     let _ = writeln!(out, "  client -.->|sign in| cognito");
     let _ = writeln!(out, "  apigw -.->|verifies tokens| cognito");
+    vpc(&mut out, model);
+    egress(&mut out, model);
+    wires(&mut out, model);
+    let _ = writeln!(out, "  ecs -->|images, logs, secrets| egress");
+    let _ = writeln!(
+        out,
+        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]"
+    );
+    let _ = writeln!(out, "  ecr[\"ECR + Inspector scanning\"]");
+    let _ = writeln!(out, "  ecs -.-> ops");
+    let _ = writeln!(out, "  ecr -.->|pull| ecs");
+    out
+}
+
+/// The VPC: the ALB, the ECS cluster with the services (and container
+/// dependencies), the RDS databases and Amazon MQ.
+fn vpc(out: &mut String, model: &Model) {
+    let prefix = &model.project.prefix;
     let _ = writeln!(
         out,
         "  subgraph vpc[\"VPC {} ({} AZs)\"]",
@@ -99,6 +116,10 @@ pub fn mermaid(model: &Model) -> String {
             broker.engine_version
         );
     }
+}
+
+/// NAT gateways or VPC endpoints, closing the VPC.
+fn egress(out: &mut String, model: &Model) {
     let egress = match model.network.egress {
         Egress::NatSingle => "NAT gateway (1)".to_string(),
         Egress::NatPerAz => format!("NAT gateways ({})", model.network.nat_gateways),
@@ -106,6 +127,11 @@ pub fn mermaid(model: &Model) -> String {
     };
     let _ = writeln!(out, "    egress[\"{egress}\"]");
     let _ = writeln!(out, "  end");
+}
+
+/// Arrows: the edge to the ALB, the ALB to services, services to their
+/// upstreams, database and broker.
+fn wires(out: &mut String, model: &Model) {
     let _ = writeln!(out, "  apigw --> vpclink --> alb");
     for service in &model.services {
         let id = node_id("svc", &service.name);
@@ -136,13 +162,4 @@ pub fn mermaid(model: &Model) -> String {
             );
         }
     }
-    let _ = writeln!(out, "  ecs -->|images, logs, secrets| egress");
-    let _ = writeln!(
-        out,
-        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]"
-    );
-    let _ = writeln!(out, "  ecr[\"ECR + Inspector scanning\"]");
-    let _ = writeln!(out, "  ecs -.-> ops");
-    let _ = writeln!(out, "  ecr -.->|pull| ecs");
-    out
 }

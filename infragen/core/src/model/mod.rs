@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 
 pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
 
+/// Services reached through interface endpoints when egress is `vpc_endpoints`.
+pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
+
 /// A validated deployment topology.
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {

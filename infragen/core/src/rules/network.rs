@@ -3,7 +3,7 @@
 use super::checks::{parse_cidr, usable_addresses};
 use super::fields::retention;
 use crate::diagnostics::{Kind, Problems};
-use crate::model::{Broker, Database, Network, Project, Service, Zone};
+use crate::model::{Broker, Database, INTERFACE_ENDPOINTS, Network, Project, Service, Zone};
 use crate::parse::raw::{BrokerKind, Egress, RawNetwork, RawSubnets, RawTopology};
 use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, BTreeSet};
@@ -307,7 +307,7 @@ pub(super) fn capacity_check(
             .map_or(0, |_| 1);
     let per_zone = tasks.div_ceil(zones as u64);
     let endpoints = if network.egress == Egress::VpcEndpoints {
-        4
+        INTERFACE_ENDPOINTS.len() as u64
     } else {
         0
     };
@@ -321,9 +321,9 @@ pub(super) fn capacity_check(
                 "network.vpc_cidr".into()
             };
             let for_endpoints = if endpoints > 0 {
-                ", 4 for VPC endpoints"
+                format!(", {endpoints} for VPC endpoints")
             } else {
-                ""
+                String::new()
             };
             p.invalid(
                 path,

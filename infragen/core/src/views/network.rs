@@ -1,10 +1,7 @@
 //! `modules/network`: the root module's call and the module's own flags.
 use super::common::retention_skip;
-use crate::model::{Egress, Model};
+use crate::model::{Egress, INTERFACE_ENDPOINTS, Model};
 use serde::Serialize;
-
-/// Services reached through interface endpoints when egress is `vpc_endpoints`.
-const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NetworkCall {
