@@ -323,56 +323,7 @@ pub fn reference_markdown() -> String {
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         for (key, prop) in ordered_keys(def, schema) {
-            let (text, documented_default) = split_default(
-                prop.get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or(""),
-            );
-            let mut description = one_line(&text);
-            let kind = key_kind(root, prop);
-            let ty = match &kind {
-                KeyKind::Scalar(t) => t.clone(),
-                KeyKind::Enum(values) => {
-                    let list: Vec<String> = values
-                        .iter()
-                        .map(|(v, d)| {
-                            if d.is_empty() {
-                                format!("`{v}`")
-                            } else {
-                                format!("`{v}`: {}", one_line(d).trim_end_matches('.'))
-                            }
-                        })
-                        .collect();
-                    description.push_str(&format!(" Values: {}.", list.join("; ")));
-                    "string".into()
-                }
-                KeyKind::Table(d, s) => format!("table, see {}", link(d, s)),
-                KeyKind::TableArray(d, s) => format!("array of tables, see {}", link(d, s)),
-                KeyKind::Array(item) => format!("array of {item}"),
-                KeyKind::Map(values) => format!("table of {values}"),
-            };
-            let (_, resolved) = follow_ref(root, prop);
-            match (resolved.get("minimum"), resolved.get("maximum")) {
-                (Some(lo), Some(hi)) => description.push_str(&format!(" Range: {lo}–{hi}.")),
-                (Some(lo), None) => description.push_str(&format!(" Minimum: {lo}.")),
-                (None, Some(hi)) => description.push_str(&format!(" Maximum: {hi}.")),
-                (None, None) => {}
-            }
-            let default = if required.contains(&key) {
-                "**required**".to_string()
-            } else if let Some(d) = documented_default {
-                one_line(&d)
-            } else if matches!(kind, KeyKind::Table(..) | KeyKind::TableArray(..)) {
-                "—".to_string()
-            } else if let Some(v) = prop.get("default") {
-                json_default(v)
-            } else {
-                "—".to_string()
-            };
-            out.push_str(&format!(
-                "| `{key}` | {ty} | {default} | {} |\n",
-                description.trim()
-            ));
+            out.push_str(&key_row(root, key, prop, required.contains(&key), &link));
         }
         out.push('\n');
     }
@@ -381,6 +332,64 @@ pub fn reference_markdown() -> String {
         out.pop();
     }
     out
+}
+
+/// One row of a table of the reference: key, type, default, description
+/// with the enum values and the range.
+fn key_row(
+    root: &Value,
+    key: &str,
+    prop: &Value,
+    required: bool,
+    link: &dyn Fn(&str, &Value) -> String,
+) -> String {
+    let (text, documented_default) = split_default(
+        prop.get("description")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    );
+    let mut description = one_line(&text);
+    let kind = key_kind(root, prop);
+    let ty = match &kind {
+        KeyKind::Scalar(t) => t.clone(),
+        KeyKind::Enum(values) => {
+            let list: Vec<String> = values
+                .iter()
+                .map(|(v, d)| {
+                    if d.is_empty() {
+                        format!("`{v}`")
+                    } else {
+                        format!("`{v}`: {}", one_line(d).trim_end_matches('.'))
+                    }
+                })
+                .collect();
+            description.push_str(&format!(" Values: {}.", list.join("; ")));
+            "string".into()
+        }
+        KeyKind::Table(d, s) => format!("table, see {}", link(d, s)),
+        KeyKind::TableArray(d, s) => format!("array of tables, see {}", link(d, s)),
+        KeyKind::Array(item) => format!("array of {item}"),
+        KeyKind::Map(values) => format!("table of {values}"),
+    };
+    let (_, resolved) = follow_ref(root, prop);
+    match (resolved.get("minimum"), resolved.get("maximum")) {
+        (Some(lo), Some(hi)) => description.push_str(&format!(" Range: {lo}–{hi}.")),
+        (Some(lo), None) => description.push_str(&format!(" Minimum: {lo}.")),
+        (None, Some(hi)) => description.push_str(&format!(" Maximum: {hi}.")),
+        (None, None) => {}
+    }
+    let default = if required {
+        "**required**".to_string()
+    } else if let Some(d) = documented_default {
+        one_line(&d)
+    } else if matches!(kind, KeyKind::Table(..) | KeyKind::TableArray(..)) {
+        "—".to_string()
+    } else if let Some(v) = prop.get("default") {
+        json_default(v)
+    } else {
+        "—".to_string()
+    };
+    format!("| `{key}` | {ty} | {default} | {} |\n", description.trim())
 }
 
 #[cfg(test)]

@@ -62,21 +62,7 @@ fn database(
         );
     }
     let (storage_gb, max_storage_gb) = storage(d, at, p);
-    let multi_az = d.multi_az.unwrap_or(false);
-    if multi_az && network.single_az {
-        p.invalid(
-            at("multi_az"),
-            "a Multi-AZ database in a single-AZ topology",
-            "set `multi_az = false`, or `network.single_az = false`",
-        );
-    }
-    if multi_az && kind == DatabaseKind::Container {
-        p.invalid(
-            at("multi_az"),
-            "`multi_az` applies to RDS only; a container database is a single task",
-            "remove `multi_az` or use `kind = \"rds\"`",
-        );
-    }
+    let multi_az = multi_az(d, kind, network, at, p);
     let container_image = container_image(d, kind, engine_major, project, network, at, p);
     let identifier = format!("{}-{}", project.prefix, d.name);
     if identifier.len() > RDS_IDENTIFIER_MAX {
@@ -120,6 +106,32 @@ fn database(
             }),
         },
     }
+}
+
+/// Multi-AZ: RDS only, and not in a single-AZ topology.
+fn multi_az(
+    d: &RawDatabase,
+    kind: DatabaseKind,
+    network: &Network,
+    at: &dyn Fn(&str) -> String,
+    p: &mut Problems,
+) -> bool {
+    let multi_az = d.multi_az.unwrap_or(false);
+    if multi_az && network.single_az {
+        p.invalid(
+            at("multi_az"),
+            "a Multi-AZ database in a single-AZ topology",
+            "set `multi_az = false`, or `network.single_az = false`",
+        );
+    }
+    if multi_az && kind == DatabaseKind::Container {
+        p.invalid(
+            at("multi_az"),
+            "`multi_az` applies to RDS only; a container database is a single task",
+            "remove `multi_az` or use `kind = \"rds\"`",
+        );
+    }
+    multi_az
 }
 
 /// Allocated storage (20–65536 GiB) and the autoscaling ceiling above it
