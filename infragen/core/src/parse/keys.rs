@@ -3,7 +3,7 @@
 //! which keys are allowed there, and the hint for an unknown one.
 use super::document::{Seg, split_path};
 use super::raw::RawTopology;
-use crate::diagnostics::parent_path;
+use crate::diagnostics::{nearest, parent_path};
 use serde_json::Value;
 
 /// The JSON Schema (draft 2020-12) of `topology.toml`.
@@ -86,14 +86,10 @@ pub fn unknown_key_help(path: &str) -> (String, String) {
         .unwrap_or_default();
     let allowed = allowed_keys(&parent);
     let message = format!("unknown key `{key}`");
-    let closest = allowed
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(k, &key), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min();
+    let closest = nearest(&key, allowed.iter().map(String::as_str));
     let list = allowed.join(", ");
     let help = match (closest, allowed.is_empty()) {
-        (Some((_, k)), _) => format!("did you mean `{k}`? Allowed here: {list}"),
+        (Some(k), _) => format!("did you mean `{k}`? Allowed here: {list}"),
         (None, false) => format!("allowed here: {list}"),
         (None, true) => "remove it; `infragen schema` lists every key".into(),
     };

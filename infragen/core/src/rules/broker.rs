@@ -1,9 +1,8 @@
 //! `[broker]`: RabbitMQ on Amazon MQ or as a container, and who uses it.
-use super::checks::{private_image_help, pulls_from_private_ecr};
-use super::fields::dns_name;
+use super::fields::{container_image_reachable, dns_name};
 use crate::diagnostics::Problems;
 use crate::model::{Broker, Network, Project, Service};
-use crate::parse::raw::{BrokerKind, DeploymentMode, Egress, RawBroker};
+use crate::parse::raw::{BrokerKind, DeploymentMode, RawBroker};
 
 /// Amazon MQ broker names: at most 50 characters.
 pub const MQ_BROKER_NAME_MAX: usize = 50;
@@ -47,16 +46,14 @@ pub(super) fn broker(
         .container_image
         .clone()
         .unwrap_or_else(|| "public.ecr.aws/docker/library/rabbitmq:3.13-alpine".into());
-    if kind == BrokerKind::Container
-        && network.egress == Egress::VpcEndpoints
-        && !pulls_from_private_ecr(&container_image, &project.region)
-    {
-        p.invalid(
+    if kind == BrokerKind::Container {
+        container_image_reachable(
+            p,
             "broker.kind",
-            format!(
-                "a container broker pulls `{container_image}` from outside the VPC, but egress = \"vpc_endpoints\" gives no internet access"
-            ),
-            private_image_help(&project.region),
+            "broker",
+            &container_image,
+            project,
+            network,
         );
     }
     let identifier = format!("{}-{}", project.prefix, name);

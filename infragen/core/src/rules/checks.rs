@@ -206,13 +206,6 @@ pub fn pulls_from_private_ecr(image: &str, region: &str) -> bool {
     image.contains(&format!(".dkr.ecr.{region}.amazonaws.com/"))
 }
 
-/// The hint for a container image that `vpc_endpoints` egress cannot reach.
-pub fn private_image_help(region: &str) -> String {
-    format!(
-        "use egress = \"nat_single\", or copy the image to a private ECR repository in {region} and set `container_image` to it"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,8 @@
 //! `[[database]]`: PostgreSQL on RDS or as a container, and who uses each.
-use super::checks::{private_image_help, pulls_from_private_ecr};
-use super::fields::{dns_name, ranged};
-use crate::diagnostics::{Kind, Problems};
+use super::fields::{UniqueNames, container_image_reachable, dns_name, ranged};
+use crate::diagnostics::Problems;
 use crate::model::{Container, Database, DatabaseHosting, Network, Project, Rds, Service};
-use crate::parse::raw::{DatabaseKind, Egress, RawDatabase, RawTopology};
-use std::collections::BTreeMap;
+use crate::parse::raw::{DatabaseKind, RawDatabase, RawTopology};
 
 /// RDS DB instance identifiers: at most 63 characters.
 pub const RDS_IDENTIFIER_MAX: usize = 63;
@@ -15,24 +13,12 @@ pub(super) fn databases(
     network: &Network,
     p: &mut Problems,
 ) -> Vec<Database> {
-    let mut first_seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut names = UniqueNames::default();
     let mut out = Vec::new();
     for (i, d) in raw.databases.iter().enumerate() {
         let at = |f: &str| format!("database[{i}].{f}");
         dns_name(p, &at("name"), "database name", &d.name, 32);
-        if let Some(first) = first_seen.get(d.name.as_str()) {
-            p.push(
-                Kind::Duplicate,
-                at("name"),
-                format!(
-                    "database name `{}` is already used by database[{first}]",
-                    d.name
-                ),
-                "database names must be unique",
-            );
-        } else {
-            first_seen.insert(&d.name, i);
-        }
+        names.check(p, "database", i, &d.name, &at("name"));
         out.push(database(d, &at, project, network, p));
     }
     out
@@ -174,16 +160,14 @@ fn container_image(
         .container_image
         .clone()
         .unwrap_or_else(|| format!("public.ecr.aws/docker/library/postgres:{engine_major}-alpine"));
-    if kind == DatabaseKind::Container
-        && network.egress == Egress::VpcEndpoints
-        && !pulls_from_private_ecr(&container_image, &project.region)
-    {
-        p.invalid(
-            at("kind"),
-            format!(
-                "a container database pulls `{container_image}` from outside the VPC, but egress = \"vpc_endpoints\" gives no internet access"
-            ),
-            private_image_help(&project.region),
+    if kind == DatabaseKind::Container {
+        container_image_reachable(
+            p,
+            &at("kind"),
+            "database",
+            &container_image,
+            project,
+            network,
         );
     }
     container_image

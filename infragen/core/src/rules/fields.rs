@@ -1,7 +1,11 @@
 //! Checks of one field that several sections share: a number in a range
 //! (with its default), a log retention, a DNS-safe name, a reference by name.
-use super::checks::{dns_name_problem, retention_hint, retention_ok, suggest_dns_name};
-use crate::diagnostics::Problems;
+use super::checks::{
+    dns_name_problem, pulls_from_private_ecr, retention_hint, retention_ok, suggest_dns_name,
+};
+use crate::diagnostics::{Kind, Problems, nearest};
+use crate::model::{Egress, Network, Project};
+use std::collections::BTreeMap;
 
 /// Check `value` (or `default` when absent) is in `lo..=hi`; returns it clamped.
 pub(super) fn ranged(
@@ -50,14 +54,56 @@ pub(super) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
     let mut all: Vec<&str> = candidates.collect();
     all.sort_unstable();
     all.dedup();
-    let best = all
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(c, name), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min();
-    match (best, all.is_empty()) {
-        (Some((_, c)), _) => format!("did you mean `{c}`? Defined: {}", all.join(", ")),
+    match (nearest(name, all.iter().copied()), all.is_empty()) {
+        (Some(c), _) => format!("did you mean `{c}`? Defined: {}", all.join(", ")),
         (None, false) => format!("defined: {}", all.join(", ")),
         (None, true) => "none is defined".to_string(),
+    }
+}
+
+/// Names of one kind of table (`service`, `database`), each used once: the
+/// first table that takes a name keeps it.
+#[derive(Default)]
+pub(super) struct UniqueNames<'a> {
+    first_seen: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> UniqueNames<'a> {
+    /// Table `table[i]` is named `name`; `path` is the path of its `name`.
+    pub fn check(&mut self, p: &mut Problems, table: &str, i: usize, name: &'a str, path: &str) {
+        if let Some(first) = self.first_seen.get(name) {
+            p.push(
+                Kind::Duplicate,
+                path,
+                format!("{table} name `{name}` is already used by {table}[{first}]"),
+                format!("{table} names must be unique"),
+            );
+        } else {
+            self.first_seen.insert(name, i);
+        }
+    }
+}
+
+/// A dependency's container image (a database's, the broker's) must be
+/// reachable: without internet egress, only from the region's private ECR.
+pub(super) fn container_image_reachable(
+    p: &mut Problems,
+    path: &str,
+    what: &str,
+    image: &str,
+    project: &Project,
+    network: &Network,
+) {
+    if network.egress == Egress::VpcEndpoints && !pulls_from_private_ecr(image, &project.region) {
+        p.invalid(
+            path,
+            format!(
+                "a container {what} pulls `{image}` from outside the VPC, but egress = \"vpc_endpoints\" gives no internet access"
+            ),
+            format!(
+                "use egress = \"nat_single\", or copy the image to a private ECR repository in {} and set `container_image` to it",
+                project.region
+            ),
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! database and broker, routes and exposure; then who calls whom, and what
 //! load balancing needs. Scaling is in [`super::scaling`].
 use super::checks::{env_name_ok, fargate_memory_hint, fargate_memory_options, route_problem};
-use super::fields::{closest, dns_name, ranged};
+use super::fields::{UniqueNames, closest, dns_name, ranged};
 use super::scaling::{desired, scaling};
 use crate::diagnostics::{Kind, Problems, key_segment};
 use crate::model::{Broker, Cluster, Database, Exposure, Project, Service, ServiceNames};
@@ -54,25 +54,13 @@ pub(super) fn services(
         databases,
         broker,
     };
-    let mut first_seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut names = UniqueNames::default();
     let mut route_owner: BTreeMap<&str, String> = BTreeMap::new();
     let mut out = Vec::new();
     for (i, s) in raw.services.iter().enumerate() {
         let at = |f: &str| format!("service[{i}].{f}");
         dns_name(p, &at("name"), "service name", &s.name, 32);
-        if let Some(first) = first_seen.get(s.name.as_str()) {
-            p.push(
-                Kind::Duplicate,
-                at("name"),
-                format!(
-                    "service name `{}` is already used by service[{first}]",
-                    s.name
-                ),
-                "service names must be unique",
-            );
-        } else {
-            first_seen.insert(&s.name, i);
-        }
+        names.check(p, "service", i, &s.name, &at("name"));
         for (j, r) in s.routes.iter().enumerate() {
             route(r, &at(&format!("routes[{j}]")), i, &mut route_owner, p);
         }
