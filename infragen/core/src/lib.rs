@@ -4,12 +4,31 @@
 //! syntax, unknown keys, types) → [`rules`] (one file per topology section:
 //! defaults, checks, references; every problem reported at once) →
 //! [`model::Model`] → [`views`] (one per Terraform module) → [`render`]
-//! (handlebars, formatted, written or checked). [`load`] runs the first half.
-pub mod cost;
-pub mod diagnostics;
+//! (handlebars, formatted by [`fmt`]) → [`output`] (written or checked).
+//! [`load`] runs the first half. Each stage uses only those before it and
+//! the shared layers below them all: [`diagnostics`] (problems with spans),
+//! [`hcl`] (HCL literals) and [`fmt`].
+//!
+//! Beside the pipeline, from the same model: [`graph`] (the Mermaid
+//! diagram), [`cost`] (the monthly estimate) and [`schema`] (the JSON Schema
+//! and the topology reference).
+
+// The pipeline's stages (in order: parse, rules, model, views, render, output).
 pub mod model;
+pub mod output;
 pub mod parse;
+pub mod render;
 pub mod rules;
+pub mod views;
+
+// Below every stage.
+pub mod diagnostics;
+pub mod fmt;
+pub mod hcl;
+
+// Beside the pipeline.
+pub mod cost;
+pub mod graph;
 pub mod schema;
 
 pub use diagnostics::TopologyError;
@@ -45,11 +64,3 @@ pub fn load(source: &str, file_name: &str) -> Result<Model, TopologyError> {
 pub fn load_default() -> Result<Model, TopologyError> {
     load(DEFAULT_TOPOLOGY, DEFAULT_TOPOLOGY_NAME)
 }
-pub mod views;
-
-pub mod fmt;
-pub mod hcl;
-
-pub mod graph;
-pub mod output;
-pub mod render;

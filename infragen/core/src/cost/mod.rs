@@ -1,7 +1,7 @@
 //! Monthly cost estimate of a topology from an embedded, dated price table
 //! (`prices.toml`) and explicit usage assumptions.
 //!
-//! Only the resolved [`Model`] is needed: no AWS access. Every line says what
+//! Only the resolved [`crate::Model`] is needed: no AWS access. Every line says what
 //! it counts, so the numbers can be checked by hand.
 mod estimate;
 mod prices;

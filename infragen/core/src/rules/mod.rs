@@ -2,7 +2,7 @@
 //!
 //! One pass over the raw topology fills every default, checks every rule and
 //! resolves every reference, pushing each problem (with its field path) to
-//! [`Problems`] instead of stopping. The returned model is only handed out by
+//! `Problems` instead of stopping. The returned model is only handed out by
 //! [`crate::load`] when no problem was found.
 use crate::diagnostics::Problems;
 use crate::model::Model;
