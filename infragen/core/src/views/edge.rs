@@ -6,9 +6,6 @@ use crate::model::Model;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Port of the ALB listener behind the VPC link.
-pub const PUBLIC_LISTENER_PORT: u16 = 80;
-
 /// First port of the service-to-service ALB listeners.
 pub const FIRST_INTERNAL_LISTENER_PORT: u16 = 8080;
 

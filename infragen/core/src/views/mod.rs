@@ -8,36 +8,38 @@
 //! inside them quoted by [`crate::hcl`]). Every expression is built here,
 //! from names derived in [`names`].
 //!
-//! [`plan`] lists every file; [`root`] is the root module's view, built from
-//! one file per module ([`network`], [`auth`], [`edge`], [`cluster`],
-//! [`registry`], [`service`] with [`wiring`], [`database`], [`broker`],
-//! [`secret`], [`observability`]), each with the module's own flags;
-//! [`readme`] is the output's README; [`common`] and [`names`] serve them
-//! all. [`compose`] is the local development stack, from the same model.
+//! [`plan`] lists every file; `root` is the root module's view, built from
+//! one file per module (`network`, `auth`, `edge`, `cluster`, `registry`,
+//! `service` with `wiring`, `database`, `broker`, `secret`,
+//! `observability`), each with the module's own flags; `readme` is the
+//! output's README; `common` and [`names`] serve them all. [`compose`] is
+//! the local development stack, from the same model.
 //!
 //! RENDER-NEEDS (derived here until the model carries them):
 //! - virtual host of the broker: `/`.
-pub mod auth;
-pub mod broker;
-pub mod cluster;
-pub mod common;
+mod auth;
+mod broker;
+mod cluster;
+mod common;
 pub mod compose;
-pub mod database;
-pub mod edge;
+mod database;
+mod edge;
 pub mod names;
-pub mod network;
-pub mod observability;
-pub mod readme;
-pub mod registry;
-pub mod root;
-pub mod secret;
-pub mod service;
-pub mod wiring;
+mod network;
+mod observability;
+mod readme;
+mod registry;
+mod root;
+mod secret;
+mod service;
+mod wiring;
 
 use crate::model::Model;
-use common::{FileView, Header, NoFlags, module_files};
+use common::{NoFlags, module_files};
 
-pub use common::MODULE_FILES;
+pub use common::{FileView, Header, MODULE_FILES};
+pub use readme::ReadmeView;
+pub use root::RootView;
 
 /// Every module infragen can generate.
 pub const MODULES: [&str; 11] = [
