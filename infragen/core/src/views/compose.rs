@@ -155,7 +155,7 @@ pub fn compose_view(model: &Model, source: &str) -> ComposeView {
                     key: "AMQP_PASSWORD".into(),
                     value: password.clone(),
                 },
-                var("AMQP_VHOST", "/"),
+                var("AMQP_VHOST", super::common::VHOST),
                 var("AMQP_TLS", "false"),
             ],
             user,
