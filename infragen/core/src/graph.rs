@@ -27,20 +27,21 @@ pub fn mermaid(model: &Model) -> String {
         out,
         "  apigw[\"{api_label}<br/>JWT authorizer, throttling\"]"
     );
-    let _ = writeln!(out, "  client -->|HTTPS + JWT| apigw");
-    let _ = writeln!(out, "  client -.->|sign in| cognito");
-    let _ = writeln!(out, "  apigw -.->|verifies tokens| cognito");
+    out.push_str(concat!(
+        "  client -->|HTTPS + JWT| apigw\n",
+        "  client -.->|sign in| cognito\n",
+        "  apigw -.->|verifies tokens| cognito\n",
+    ));
     vpc(&mut out, model);
     egress(&mut out, model);
     wires(&mut out, model);
-    let _ = writeln!(out, "  ecs -->|images, logs, secrets| egress");
-    let _ = writeln!(
-        out,
-        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]"
-    );
-    let _ = writeln!(out, "  ecr[\"ECR + Inspector scanning\"]");
-    let _ = writeln!(out, "  ecs -.-> ops");
-    let _ = writeln!(out, "  ecr -.->|pull| ecs");
+    out.push_str(concat!(
+        "  ecs -->|images, logs, secrets| egress\n",
+        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]\n",
+        "  ecr[\"ECR + Inspector scanning\"]\n",
+        "  ecs -.-> ops\n",
+        "  ecr -.->|pull| ecs\n",
+    ));
     out
 }
 
