@@ -410,6 +410,17 @@ pub(crate) fn finish(
     }
 }
 
+/// The candidate nearest to `name` (Damerau–Levenshtein distance, ties by
+/// name) when it is near enough to be a likely typo: for "did you mean" hints.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(c, name), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,10 +38,44 @@ pub fn format_hcl(source: &str) -> String {
     }
     let lines = collapse_blank_lines(lines);
 
-    // Indentation (hclwrite formatIndent).
+    let levels = indent_levels(&lines);
+    let key_width = key_widths(&lines, &levels);
+
+    let mut out = String::with_capacity(source.len() + source.len() / 8);
+    for (index, line) in lines.iter().enumerate() {
+        if line.text.is_empty() {
+            out.push('\n');
+            continue;
+        }
+        for _ in 0..levels[index] {
+            out.push_str("  ");
+        }
+        match line.assign {
+            Some(at) => {
+                let key = line.text[..at].trim_end();
+                let value = line.text[at + 1..].trim_start();
+                out.push_str(key);
+                for _ in key.chars().count()..key_width[index] {
+                    out.push(' ');
+                }
+                out.push_str(" =");
+                if !value.is_empty() {
+                    out.push(' ');
+                    out.push_str(value);
+                }
+            }
+            None => out.push_str(&line.text),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The indentation level of each line (hclwrite formatIndent).
+fn indent_levels(lines: &[Line]) -> Vec<usize> {
     let mut indents: Vec<i32> = Vec::new();
     let mut levels = Vec::with_capacity(lines.len());
-    for line in &lines {
+    for line in lines {
         if line.text.is_empty() {
             levels.push(0);
             continue;
@@ -73,8 +107,12 @@ pub fn format_hcl(source: &str) -> String {
             std::cmp::Ordering::Equal => levels.push(indents.len()),
         }
     }
+    levels
+}
 
-    // Alignment of `=` over runs of assignment lines (hclwrite formatCells).
+/// The width each assignment's key is padded to: `=` aligned over runs of
+/// assignment lines (hclwrite formatCells).
+fn key_widths(lines: &[Line], levels: &[usize]) -> Vec<usize> {
     let mut key_width = vec![0usize; lines.len()];
     let mut i = 0;
     while i < lines.len() {
@@ -94,35 +132,7 @@ pub fn format_hcl(source: &str) -> String {
             *width = widest - levels[start + offset] * 2;
         }
     }
-
-    let mut out = String::with_capacity(source.len() + source.len() / 8);
-    for (index, line) in lines.iter().enumerate() {
-        if line.text.is_empty() {
-            out.push('\n');
-            continue;
-        }
-        for _ in 0..levels[index] {
-            out.push_str("  ");
-        }
-        match line.assign {
-            Some(at) => {
-                let key = line.text[..at].trim_end();
-                let value = line.text[at + 1..].trim_start();
-                out.push_str(key);
-                for _ in key.chars().count()..key_width[index] {
-                    out.push(' ');
-                }
-                out.push_str(" =");
-                if !value.is_empty() {
-                    out.push(' ');
-                    out.push_str(value);
-                }
-            }
-            None => out.push_str(&line.text),
-        }
-        out.push('\n');
-    }
-    out
+    key_width
 }
 
 fn collapse_blank_lines(lines: Vec<Line>) -> Vec<Line> {

@@ -1,7 +1,7 @@
 //! The architecture diagram (Mermaid `flowchart`) generated from the model:
 //! client → API Gateway (Cognito JWT) → VPC link → internal ALB → services →
 //! databases and broker, plus egress and operations. Deterministic output.
-use crate::model::{BrokerKind, DatabaseKind, Egress, Exposure, Model};
+use crate::model::{BrokerKind, Egress, Exposure, Model};
 use crate::views::names;
 use std::fmt::Write;
 
@@ -12,7 +12,6 @@ fn node_id(prefix: &str, name: &str) -> String {
 /// Mermaid source of the architecture of `model`.
 pub fn mermaid(model: &Model) -> String {
     let mut out = String::new();
-    let prefix = &model.project.prefix;
     let _ = writeln!(out, "flowchart LR");
     let _ = writeln!(out, "  client([Client])");
     let _ = writeln!(
@@ -28,9 +27,28 @@ pub fn mermaid(model: &Model) -> String {
         out,
         "  apigw[\"{api_label}<br/>JWT authorizer, throttling\"]"
     );
-    let _ = writeln!(out, "  client -->|HTTPS + JWT| apigw");
-    let _ = writeln!(out, "  client -.->|sign in| cognito");
-    let _ = writeln!(out, "  apigw -.->|verifies tokens| cognito");
+    out.push_str(concat!(
+        "  client -->|HTTPS + JWT| apigw\n",
+        "  client -.->|sign in| cognito\n",
+        "  apigw -.->|verifies tokens| cognito\n",
+    ));
+    vpc(&mut out, model);
+    egress(&mut out, model);
+    wires(&mut out, model);
+    out.push_str(concat!(
+        "  ecs -->|images, logs, secrets| egress\n",
+        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]\n",
+        "  ecr[\"ECR + Inspector scanning\"]\n",
+        "  ecs -.-> ops\n",
+        "  ecr -.->|pull| ecs\n",
+    ));
+    out
+}
+
+/// The VPC: the ALB, the ECS cluster with the services (and container
+/// dependencies), the RDS databases and Amazon MQ.
+fn vpc(out: &mut String, model: &Model) {
+    let prefix = &model.project.prefix;
     let _ = writeln!(
         out,
         "  subgraph vpc[\"VPC {} ({} AZs)\"]",
@@ -60,11 +78,7 @@ pub fn mermaid(model: &Model) -> String {
             service.scaling.max
         );
     }
-    for database in model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Container)
-    {
+    for (database, _) in model.container_databases() {
         let _ = writeln!(
             out,
             "      {}[(\"PostgreSQL container<br/>{}\")]",
@@ -85,18 +99,14 @@ pub fn mermaid(model: &Model) -> String {
         );
     }
     let _ = writeln!(out, "    end");
-    for database in model
-        .databases
-        .iter()
-        .filter(|d| d.kind == DatabaseKind::Rds)
-    {
+    for (database, rds) in model.rds_databases() {
         let _ = writeln!(
             out,
             "    {}[(\"RDS PostgreSQL {}<br/>{}{}\")]",
             node_id("db", &database.name),
             database.engine_version,
             database.db_name,
-            if database.multi_az { ", Multi-AZ" } else { "" }
+            if rds.multi_az { ", Multi-AZ" } else { "" }
         );
     }
     if let Some(broker) = model.amazon_mq() {
@@ -107,6 +117,10 @@ pub fn mermaid(model: &Model) -> String {
             broker.engine_version
         );
     }
+}
+
+/// NAT gateways or VPC endpoints, closing the VPC.
+fn egress(out: &mut String, model: &Model) {
     let egress = match model.network.egress {
         Egress::NatSingle => "NAT gateway (1)".to_string(),
         Egress::NatPerAz => format!("NAT gateways ({})", model.network.nat_gateways),
@@ -114,6 +128,11 @@ pub fn mermaid(model: &Model) -> String {
     };
     let _ = writeln!(out, "    egress[\"{egress}\"]");
     let _ = writeln!(out, "  end");
+}
+
+/// Arrows: the edge to the ALB, the ALB to services, services to their
+/// upstreams, database and broker.
+fn wires(out: &mut String, model: &Model) {
     let _ = writeln!(out, "  apigw --> vpclink --> alb");
     for service in &model.services {
         let id = node_id("svc", &service.name);
@@ -144,13 +163,4 @@ pub fn mermaid(model: &Model) -> String {
             );
         }
     }
-    let _ = writeln!(out, "  ecs -->|images, logs, secrets| egress");
-    let _ = writeln!(
-        out,
-        "  ops[\"CloudWatch dashboard, alarms → SNS, Budgets\"]"
-    );
-    let _ = writeln!(out, "  ecr[\"ECR + Inspector scanning\"]");
-    let _ = writeln!(out, "  ecs -.-> ops");
-    let _ = writeln!(out, "  ecr -.->|pull| ecs");
-    out
 }

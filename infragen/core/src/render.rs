@@ -1,5 +1,5 @@
-//! Rendering: views → handlebars templates → formatted Terraform files, and
-//! the writer that puts them on disk or checks them against what is there.
+//! Rendering: views → handlebars templates → formatted Terraform files
+//! ([`Rendered`], which [`crate::output`] writes or checks).
 //!
 //! Templates live in `templates/` at the repository root and are embedded in
 //! the binary; [`Renderer::with_overrides`] loads a directory on top of them
@@ -7,6 +7,8 @@
 //! error, not an empty string) with HTML escaping off: values reach HCL
 //! through the `hcl` helper, which quotes and escapes them for HCL.
 use crate::fmt::format_hcl;
+use crate::graph;
+use crate::hcl::{hcl_key, hcl_value};
 use crate::model::Model;
 use crate::views;
 use handlebars::{
@@ -16,6 +18,8 @@ use include_dir::{Dir, include_dir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub use crate::output::{CheckReport, Rendered, WriteReport};
 
 /// The embedded templates (`templates/` at the repository root).
 pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../templates");
@@ -151,7 +155,7 @@ impl Renderer {
     /// Renders every file of the model.
     pub fn render(&self, model: &Model) -> Result<Rendered, RenderError> {
         let mut files = BTreeMap::new();
-        for file in views::plan(model, "topology") {
+        for file in views::plan(model, "topology", graph::mermaid(model)) {
             if !self.registry.has_template(&file.template) {
                 return Err(RenderError::Missing(file.template));
             }
@@ -249,235 +253,6 @@ fn hcl_key_value(value: &Value) -> String {
     }
 }
 
-/// An HCL object key: bare identifier when possible, else a quoted string.
-pub fn hcl_key(key: &str) -> String {
-    let mut chars = key.chars();
-    let identifier = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if identifier {
-        key.to_string()
-    } else {
-        hcl_string(key)
-    }
-}
-
-/// A quoted HCL string literal: escapes quotes, backslashes, control
-/// characters and template sequences (`${`, `%{`).
-pub fn hcl_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A JSON value as a single-line HCL literal.
-pub fn hcl_value(value: &Value) -> String {
-    match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => hcl_string(s),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(hcl_value).collect();
-            format!("[{}]", inner.join(", "))
-        }
-        Value::Object(map) => {
-            if map.is_empty() {
-                return "{}".to_string();
-            }
-            let inner: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{} = {}", hcl_key(k), hcl_value(v)))
-                .collect();
-            format!("{{ {} }}", inner.join(", "))
-        }
-    }
-}
-
-// ------------------------------------------------------------------- writer
-
-/// The rendered files: path relative to the output directory → content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    pub files: BTreeMap<String, String>,
-}
-
-/// Differences between a rendering and a directory.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckReport {
-    /// Files whose content differs, with a unified diff (disk → rendered).
-    pub changed: Vec<(String, String)>,
-    /// Files the rendering has and the directory lacks.
-    pub missing: Vec<String>,
-    /// Generated-looking files (`*.tf`) on disk that the rendering does not produce.
-    pub extra: Vec<String>,
-}
-
-impl CheckReport {
-    /// True when the directory matches the rendering exactly.
-    pub fn is_clean(&self) -> bool {
-        self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
-    }
-
-    /// A human-readable report: every diff, then missing and extra files.
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for (_, diff) in &self.changed {
-            out.push_str(diff);
-        }
-        for path in &self.missing {
-            out.push_str(&format!(
-                "missing: {path} (not on disk; run `infragen render`)\n"
-            ));
-        }
-        for path in &self.extra {
-            out.push_str(&format!(
-                "extra: {path} (on disk but no longer generated)\n"
-            ));
-        }
-        out
-    }
-}
-
-/// What [`Rendered::write`] did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    pub written: Vec<String>,
-    pub unchanged: Vec<String>,
-    pub removed: Vec<String>,
-}
-
-impl Rendered {
-    /// All files concatenated under `# ===== path =====` headers (snapshots).
-    pub fn concatenated(&self) -> String {
-        let mut out = String::new();
-        for (path, content) in &self.files {
-            out.push_str(&format!("# ===== {path} =====\n"));
-            out.push_str(content);
-            out.push('\n');
-        }
-        out
-    }
-
-    /// Writes every file under `dir` (only those whose content changed) and
-    /// removes `*.tf` files under `dir` that are no longer generated. The
-    /// `.terraform` directory and every other file are left alone.
-    pub fn write(&self, dir: &Path) -> std::io::Result<WriteReport> {
-        let mut report = self.write_files(dir)?;
-        for path in existing_tf_files(dir)? {
-            if !self.files.contains_key(&path) {
-                std::fs::remove_file(dir.join(&path))?;
-                report.removed.push(path);
-            }
-        }
-        Ok(report)
-    }
-
-    /// Writes every file under `dir` (only those whose content changed),
-    /// removing nothing: for files that share their directory with others
-    /// (`docker-compose.yml` at the repository root).
-    pub fn write_files(&self, dir: &Path) -> std::io::Result<WriteReport> {
-        let mut report = WriteReport::default();
-        for (path, content) in &self.files {
-            let target = dir.join(path);
-            if std::fs::read_to_string(&target).is_ok_and(|existing| &existing == content) {
-                report.unchanged.push(path.clone());
-                continue;
-            }
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&target, content)?;
-            report.written.push(path.clone());
-        }
-        Ok(report)
-    }
-
-    /// Compares the rendering with `dir` without writing anything.
-    pub fn check(&self, dir: &Path) -> std::io::Result<CheckReport> {
-        let mut report = self.check_files(dir)?;
-        report.extra = existing_tf_files(dir)?
-            .into_iter()
-            .filter(|path| !self.files.contains_key(path))
-            .collect();
-        Ok(report)
-    }
-
-    /// Compares every file with `dir` without writing anything, ignoring
-    /// other files in `dir` (the counterpart of [`Rendered::write_files`]).
-    pub fn check_files(&self, dir: &Path) -> std::io::Result<CheckReport> {
-        let mut report = CheckReport::default();
-        for (path, content) in &self.files {
-            match std::fs::read_to_string(dir.join(path)) {
-                Ok(existing) if &existing == content => {}
-                Ok(existing) => {
-                    let diff = similar::TextDiff::from_lines(existing.as_str(), content.as_str())
-                        .unified_diff()
-                        .context_radius(3)
-                        .header(
-                            &format!("a/{path} (on disk)"),
-                            &format!("b/{path} (rendered)"),
-                        )
-                        .to_string();
-                    report.changed.push((path.clone(), diff));
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    report.missing.push(path.clone())
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(report)
-    }
-}
-
-/// `*.tf` files under `dir` (relative, `/`-separated, sorted), skipping
-/// `.terraform` and other hidden directories.
-fn existing_tf_files(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut found = Vec::new();
-    if !dir.exists() {
-        return Ok(found);
-    }
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current)? {
-            let path = entry?.path();
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "tf") {
-                let relative = path.strip_prefix(dir).unwrap_or(&path);
-                found.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,16 +271,5 @@ mod tests {
                 "partial {partial} is missing"
             );
         }
-    }
-
-    #[test]
-    fn hcl_literals_are_escaped() {
-        assert_eq!(hcl_string("a\"b\\c${d}%{e}"), "\"a\\\"b\\\\c$${d}%%{e}\"");
-        assert_eq!(
-            hcl_value(&serde_json::json!(["a", 1, null])),
-            "[\"a\", 1, null]"
-        );
-        assert_eq!(hcl_key("Owner"), "Owner");
-        assert_eq!(hcl_key("aws:tag"), "\"aws:tag\"");
     }
 }

@@ -11,10 +11,10 @@ use ipnet::Ipv4Net;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub mod raw;
-pub(crate) mod resolve;
+pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
 
-pub use raw::{Architecture, BrokerKind, DatabaseKind, DeploymentMode, Egress};
+/// Services reached through interface endpoints when egress is `vpc_endpoints`.
+pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
 
 /// A validated deployment topology.
 #[derive(Debug, Clone, Serialize)]
@@ -210,26 +210,46 @@ pub struct QueueBacklog {
 #[derive(Debug, Clone, Serialize)]
 pub struct Database {
     pub name: String,
-    pub kind: DatabaseKind,
     /// As given (major or major.minor).
     pub engine_version: String,
     /// Major version, e.g. `17` (for the parameter group family `postgres17`).
     pub engine_major: u32,
     pub db_name: String,
-    /// RDS only.
+    /// RDS identifier / container service name: `<prefix>-<name>` (≤ 63, checked).
+    pub identifier: String,
+    /// Services that use it (sorted).
+    pub used_by: Vec<String>,
+    pub port: u16,
+    /// Where it runs.
+    pub hosting: DatabaseHosting,
+}
+
+/// Where a database runs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseHosting {
+    /// Amazon RDS for PostgreSQL: backups, Multi-AZ, patching, TLS.
+    Rds(Rds),
+    /// The official image as a Fargate task (a dev stage: the data lives in
+    /// task storage and is lost when the task stops).
+    Container(Container),
+}
+
+/// An RDS instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rds {
     pub instance_class: String,
     pub storage_gb: u32,
     pub max_storage_gb: u32,
     pub multi_az: bool,
     pub backup_retention_days: u32,
     pub deletion_protection: bool,
-    /// Container only.
-    pub container_image: String,
-    /// RDS identifier / container service name: `<prefix>-<name>` (≤ 63, checked).
-    pub identifier: String,
-    /// Services that use it (sorted).
-    pub used_by: Vec<String>,
-    pub port: u16,
+}
+
+/// A dependency run as a Fargate container, reached through Cloud Map.
+#[derive(Debug, Clone, Serialize)]
+pub struct Container {
+    pub image: String,
 }
 
 /// The RabbitMQ broker.
@@ -282,7 +302,45 @@ impl Service {
     }
 }
 
+impl Project {
+    /// A production stage (`environment` starting with `prod`): deletion
+    /// protection on the ALB and the user pool.
+    pub fn is_production(&self) -> bool {
+        self.environment.starts_with("prod")
+    }
+}
+
+impl Database {
+    /// The RDS instance, when the database runs on RDS.
+    pub fn rds(&self) -> Option<&Rds> {
+        match &self.hosting {
+            DatabaseHosting::Rds(rds) => Some(rds),
+            DatabaseHosting::Container(_) => None,
+        }
+    }
+
+    /// The container, when the database runs as one.
+    pub fn container(&self) -> Option<&Container> {
+        match &self.hosting {
+            DatabaseHosting::Container(container) => Some(container),
+            DatabaseHosting::Rds(_) => None,
+        }
+    }
+}
+
 impl Model {
+    /// The databases on RDS, with their instance, in file order.
+    pub fn rds_databases(&self) -> impl Iterator<Item = (&Database, &Rds)> {
+        self.databases.iter().filter_map(|d| Some((d, d.rds()?)))
+    }
+
+    /// The databases run as containers, in file order.
+    pub fn container_databases(&self) -> impl Iterator<Item = (&Database, &Container)> {
+        self.databases
+            .iter()
+            .filter_map(|d| Some((d, d.container()?)))
+    }
+
     /// The broker, when it is Amazon MQ (not the container alternative).
     pub fn amazon_mq(&self) -> Option<&Broker> {
         self.broker

@@ -155,7 +155,7 @@ pub fn compose_view(model: &Model, source: &str) -> ComposeView {
                     key: "AMQP_PASSWORD".into(),
                     value: password.clone(),
                 },
-                var("AMQP_VHOST", "/"),
+                var("AMQP_VHOST", super::common::VHOST),
                 var("AMQP_TLS", "false"),
             ],
             user,
@@ -191,7 +191,10 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         var("HTTP_PORT", &service.port.to_string()),
         raw("LOG_FORMAT", "${LOG_FORMAT:-json}"),
         raw("RUST_LOG", "${RUST_LOG:-info}"),
-        var("SHUTDOWN_TIMEOUT_SECS", super::SHUTDOWN_TIMEOUT_SECS),
+        var(
+            "SHUTDOWN_TIMEOUT_SECS",
+            super::common::SHUTDOWN_TIMEOUT_SECS,
+        ),
     ];
     let mut depends_on = Vec::new();
     if let Some(database) = service
@@ -240,35 +243,10 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
     if broker {
         depends_on.push(healthy(BROKER_CONTAINER.to_string()));
         if public {
-            // The other broker users consume what a public service publishes:
-            // the durable queue holds messages while they are down.
-            for other in &model.services {
-                if other.name != service.name && other.broker && !other.public() {
-                    depends_on.push(Dependency {
-                        container: container_name(other),
-                        condition: "service_started",
-                        comment: Some(format!(
-                            "Not health-gated: messages wait in the durable queue while {} is down.",
-                            container_name(other)
-                        )),
-                    });
-                }
-            }
+            depends_on.extend(consumers(model, service));
         }
     }
-    let published = public.then(|| {
-        let port_var = if public_count == 1 {
-            "GATEWAY_PORT".to_string()
-        } else {
-            format!("{}_PORT", env_name(&service.name))
-        };
-        Published {
-            mapping: yaml_quoted(&format!(
-                "${{GATEWAY_BIND:-127.0.0.1}}:${{{port_var}:-{port}}}:{port}",
-                port = service.port
-            )),
-        }
-    });
+    let published = public.then(|| published(service, public_count));
     ComposeService {
         image: format!(
             "${{IMAGE_PREFIX:-{}}}/{container}:${{IMAGE_TAG:-dev}}",
@@ -285,6 +263,40 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         logs_path: public.then(|| logs_path(&service.name)),
         depends_on,
         container,
+    }
+}
+
+/// The other broker users, which consume what a public service publishes:
+/// started, not health-gated (the durable queue holds messages while they
+/// are down).
+fn consumers(model: &Model, service: &Service) -> Vec<Dependency> {
+    model
+        .services
+        .iter()
+        .filter(|other| other.name != service.name && other.broker && !other.public())
+        .map(|other| Dependency {
+            container: container_name(other),
+            condition: "service_started",
+            comment: Some(format!(
+                "Not health-gated: messages wait in the durable queue while {} is down.",
+                container_name(other)
+            )),
+        })
+        .collect()
+}
+
+/// The host port of a public service (`GATEWAY_PORT` when it is the only one).
+fn published(service: &Service, public_count: usize) -> Published {
+    let port_var = if public_count == 1 {
+        "GATEWAY_PORT".to_string()
+    } else {
+        format!("{}_PORT", env_name(&service.name))
+    };
+    Published {
+        mapping: yaml_quoted(&format!(
+            "${{GATEWAY_BIND:-127.0.0.1}}:${{{port_var}:-{port}}}:{port}",
+            port = service.port
+        )),
     }
 }
 

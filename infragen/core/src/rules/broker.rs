@@ -1,0 +1,118 @@
+//! `[broker]`: RabbitMQ on Amazon MQ or as a container, and who uses it.
+use super::fields::{container_image_reachable, dns_name};
+use crate::diagnostics::Problems;
+use crate::model::{Broker, Network, Project, Service};
+use crate::parse::raw::{BrokerKind, DeploymentMode, RawBroker};
+
+/// Amazon MQ broker names: at most 50 characters.
+pub const MQ_BROKER_NAME_MAX: usize = 50;
+
+pub(super) fn broker(
+    b: &RawBroker,
+    project: &Project,
+    network: &Network,
+    p: &mut Problems,
+) -> Broker {
+    let name = b.name.clone().unwrap_or_else(|| "rabbitmq".into());
+    dns_name(p, "broker.name", "broker name", &name, 32);
+    let kind = b.kind.unwrap_or(BrokerKind::AmazonMq);
+    let engine_version = b.engine_version.clone().unwrap_or_else(|| "3.13".into());
+    if !(engine_version == "3.13"
+        || engine_version.starts_with("3.13.")
+        || engine_version.starts_with("4."))
+    {
+        p.invalid(
+            "broker.engine_version",
+            format!("`{engine_version}` is not a RabbitMQ version Amazon MQ supports"),
+            "use \"3.13\" (or a 4.x release)",
+        );
+    }
+    let instance_type = b
+        .instance_type
+        .clone()
+        .unwrap_or_else(|| "mq.t3.micro".into());
+    if !(instance_type.starts_with("mq.") && instance_type.split('.').count() == 3) {
+        p.invalid(
+            "broker.instance_type",
+            format!("`{instance_type}` is not an Amazon MQ instance type"),
+            "e.g. mq.t3.micro, mq.m5.large, mq.m7g.large",
+        );
+    }
+    let deployment_mode = b.deployment_mode.unwrap_or(DeploymentMode::SingleInstance);
+    if deployment_mode == DeploymentMode::ClusterMultiAz {
+        check_cluster(&instance_type, kind, network, p);
+    }
+    let container_image = b
+        .container_image
+        .clone()
+        .unwrap_or_else(|| "public.ecr.aws/docker/library/rabbitmq:3.13-alpine".into());
+    if kind == BrokerKind::Container {
+        container_image_reachable(
+            p,
+            "broker.kind",
+            "broker",
+            &container_image,
+            project,
+            network,
+        );
+    }
+    let identifier = format!("{}-{}", project.prefix, name);
+    if identifier.len() > MQ_BROKER_NAME_MAX {
+        p.invalid(
+            "broker.name",
+            format!(
+                "the derived Amazon MQ broker name `{identifier}` is {} characters; AWS allows at most {MQ_BROKER_NAME_MAX}",
+                identifier.len()
+            ),
+            "shorten the broker name, project.name or project.environment",
+        );
+    }
+    let amazon = kind == BrokerKind::AmazonMq;
+    Broker {
+        name,
+        kind,
+        engine_version,
+        instance_type,
+        deployment_mode,
+        container_image,
+        identifier,
+        used_by: Vec::new(),
+        port: if amazon { 5671 } else { 5672 },
+        tls: amazon,
+    }
+}
+
+/// A `cluster_multi_az` deployment: Amazon MQ on a large enough instance, over several AZs.
+fn check_cluster(instance_type: &str, kind: BrokerKind, network: &Network, p: &mut Problems) {
+    if instance_type == "mq.t3.micro" {
+        p.invalid(
+            "broker.deployment_mode",
+            "mq.t3.micro runs SINGLE_INSTANCE only",
+            "use an mq.m5.large (or larger) instance type for a cluster, or `single_instance`",
+        );
+    }
+    if network.single_az {
+        p.invalid(
+            "broker.deployment_mode",
+            "a multi-AZ cluster in a single-AZ topology",
+            "use `single_instance`, or `network.single_az = false`",
+        );
+    }
+    if kind == BrokerKind::Container {
+        p.invalid(
+            "broker.deployment_mode",
+            "`cluster_multi_az` applies to Amazon MQ only",
+            "remove it or use `kind = \"amazon_mq\"`",
+        );
+    }
+}
+
+/// The broker's `used_by`: the services that use it (sorted).
+pub(super) fn link_users(broker: &mut Broker, services: &[Service]) {
+    broker.used_by = services
+        .iter()
+        .filter(|s| s.broker)
+        .map(|s| s.name.clone())
+        .collect();
+    broker.used_by.sort();
+}

@@ -1,0 +1,77 @@
+//! `modules/broker`: the root module's call of Amazon MQ (the module has no
+//! flags); the container alternative, as a `modules/service` call with its
+//! generated credentials.
+use super::common::strings;
+use super::names;
+use super::secret::CredentialsCall;
+use super::service::{InfraContainer, ServiceCall, infra_container_call};
+use crate::model::{Broker, BrokerKind, DeploymentMode, Model};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokerCall {
+    pub name: String,
+    pub amazon_mq: bool,
+    pub used_by: String,
+    pub identifier: String,
+    pub engine_version: String,
+    pub instance_type: String,
+    pub deployment_mode: &'static str,
+}
+
+pub(super) fn broker_call(broker: &Broker) -> BrokerCall {
+    BrokerCall {
+        name: broker.name.clone(),
+        amazon_mq: broker.kind == BrokerKind::AmazonMq,
+        used_by: broker.used_by.join(", "),
+        identifier: broker.identifier.clone(),
+        engine_version: broker.engine_version.clone(),
+        instance_type: broker.instance_type.clone(),
+        deployment_mode: match broker.deployment_mode {
+            DeploymentMode::SingleInstance => "SINGLE_INSTANCE",
+            DeploymentMode::ClusterMultiAz => "CLUSTER_MULTI_AZ",
+        },
+    }
+}
+
+/// The generated credentials of a container broker.
+pub(super) fn container_credentials(model: &Model, broker: &Broker) -> CredentialsCall {
+    CredentialsCall {
+        module: names::BROKER_CREDENTIALS_MODULE.into(),
+        name: names::broker_secret(&model.project.prefix, &broker.name),
+        description: format!("the RabbitMQ container \"{}\"", broker.name),
+        username: "app".into(),
+    }
+}
+
+/// Container alternative of the broker: RabbitMQ on Fargate.
+pub(super) fn container_call(model: &Model, broker: &Broker) -> ServiceCall {
+    let credentials = names::BROKER_CREDENTIALS_MODULE;
+    let mut environment = BTreeMap::new();
+    environment.insert(
+        "RABBITMQ_DEFAULT_USER".into(),
+        format!("module.{credentials}.username"),
+    );
+    infra_container_call(
+        model,
+        InfraContainer {
+            module: names::BROKER_MODULE.into(),
+            comment: format!(
+                "RabbitMQ \"{}\" as a Fargate container (dev stage: queues live in task storage and are lost when the task stops), used by {}.",
+                broker.name,
+                broker.used_by.join(", ")
+            ),
+            identifier: broker.identifier.clone(),
+            container_name: names::RABBITMQ_CONTAINER,
+            image: broker.container_image.clone(),
+            port: broker.port,
+            hostname: broker.name.clone(),
+            health_check_command: strings(&["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
+            writable_paths: &["/tmp", "/var/lib/rabbitmq", "/var/log/rabbitmq"],
+            environment,
+            credentials: credentials.into(),
+            password_variable: "RABBITMQ_DEFAULT_PASS",
+        },
+    )
+}

@@ -1,0 +1,148 @@
+//! `modules/database`: one call per RDS database and the module's flags;
+//! the container alternative of a database, as a `modules/service` call with
+//! its generated credentials.
+use super::common::{retention_skip, strings};
+use super::names;
+use super::secret::CredentialsCall;
+use super::service::{InfraContainer, ServiceCall, infra_container_call};
+use crate::hcl::hcl_string;
+use crate::model::{Container, Database, Model, Rds};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseCall {
+    pub module: String,
+    pub name: String,
+    pub used_by: String,
+    pub identifier: String,
+    pub engine_version: String,
+    pub engine_major_version: u32,
+    pub instance_class: String,
+    pub db_name: String,
+    pub allocated_storage: u32,
+    pub max_allocated_storage: u32,
+    pub multi_az: bool,
+    pub backup_retention_days: u32,
+    pub deletion_protection: bool,
+    pub log_retention_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseFlags {
+    pub log_retention_skip: Option<String>,
+    pub multi_az_skip: Option<String>,
+    pub deletion_protection_skip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseModule {
+    pub database: DatabaseFlags,
+}
+
+/// The calls of the RDS databases, in file order.
+pub(super) fn database_calls(model: &Model) -> Vec<DatabaseCall> {
+    model
+        .rds_databases()
+        .map(|(database, rds)| DatabaseCall {
+            module: names::database_module(&database.name),
+            name: database.name.clone(),
+            used_by: database.used_by.join(", "),
+            identifier: database.identifier.clone(),
+            engine_version: database.engine_version.clone(),
+            engine_major_version: database.engine_major,
+            instance_class: rds.instance_class.clone(),
+            db_name: database.db_name.clone(),
+            allocated_storage: rds.storage_gb,
+            max_allocated_storage: rds.max_storage_gb,
+            multi_az: rds.multi_az,
+            backup_retention_days: rds.backup_retention_days,
+            deletion_protection: rds.deletion_protection,
+            log_retention_days: model.operations.log_retention_days,
+        })
+        .collect()
+}
+
+/// The generated credentials of a container database.
+pub(super) fn container_credentials(model: &Model, database: &Database) -> CredentialsCall {
+    CredentialsCall {
+        module: names::database_credentials_module(&database.name),
+        name: names::database_secret(&model.project.prefix, &database.name),
+        description: format!("the PostgreSQL container \"{}\"", database.name),
+        username: "postgres".into(),
+    }
+}
+
+/// Container alternative of a database: PostgreSQL on Fargate.
+pub(super) fn container_call(
+    model: &Model,
+    database: &Database,
+    container: &Container,
+) -> ServiceCall {
+    let credentials = names::database_credentials_module(&database.name);
+    let mut environment = BTreeMap::new();
+    environment.insert("POSTGRES_DB".into(), hcl_string(&database.db_name));
+    environment.insert(
+        "POSTGRES_USER".into(),
+        format!("module.{credentials}.username"),
+    );
+    environment.insert(
+        "PGDATA".into(),
+        hcl_string("/var/lib/postgresql/data/pgdata"),
+    );
+    let mut health_check_command = strings(&["CMD", "pg_isready", "-U", "postgres", "-d"]);
+    health_check_command.push(database.db_name.clone());
+    infra_container_call(
+        model,
+        InfraContainer {
+            module: names::database_module(&database.name),
+            comment: format!(
+                "PostgreSQL \"{}\" as a Fargate container (dev stage: data lives in task storage and is lost when the task stops), used by {}.",
+                database.name,
+                database.used_by.join(", ")
+            ),
+            identifier: database.identifier.clone(),
+            container_name: names::POSTGRES_CONTAINER,
+            image: container.image.clone(),
+            port: database.port,
+            hostname: names::database_hostname(&database.name),
+            health_check_command,
+            writable_paths: &["/tmp", "/var/lib/postgresql/data", "/var/run/postgresql"],
+            environment,
+            credentials,
+            password_variable: "POSTGRES_PASSWORD",
+        },
+    )
+}
+
+/// The module's flags, when any database runs on RDS. One module serves
+/// every RDS database, and every RDS database of a topology shares the
+/// stage's settings.
+pub(super) fn database_module(model: &Model) -> Option<DatabaseModule> {
+    let rds: Vec<&Rds> = model.rds_databases().map(|(_, rds)| rds).collect();
+    if rds.is_empty() {
+        return None;
+    }
+    let any_single_az = rds.iter().any(|d| !d.multi_az);
+    let any_unprotected = rds.iter().any(|d| !d.deletion_protection);
+    let environment = &model.project.environment;
+    Some(DatabaseModule {
+        database: DatabaseFlags {
+            log_retention_skip: retention_skip(
+                model.operations.log_retention_days,
+                "PostgreSQL logs",
+                model,
+            ),
+            multi_az_skip: any_single_az.then(|| {
+                format!(
+                    "multi_az is a topology choice; the {environment} stage runs a single-AZ instance to halve its cost, recovering from automated backups"
+                )
+            }),
+            deletion_protection_skip: any_unprotected.then(|| {
+                format!(
+                    "deletion_protection is a topology choice; the {environment} stage turns it off so the environment can be torn down, and a final snapshot is still taken"
+                )
+            }),
+        },
+    })
+}

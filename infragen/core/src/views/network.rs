@@ -1,0 +1,78 @@
+//! `modules/network`: the root module's call and the module's own flags.
+use super::common::retention_skip;
+use crate::model::{Egress, INTERFACE_ENDPOINTS, Model};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkCall {
+    pub cidr_block: String,
+    pub azs: Vec<String>,
+    pub public_subnet_cidrs: Vec<String>,
+    pub private_subnet_cidrs: Vec<String>,
+    pub isolated_subnet_cidrs: Vec<String>,
+    pub nat_gateway_count: usize,
+    pub interface_endpoints: Vec<String>,
+    pub flow_logs_retention_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkFlags {
+    pub zones: Vec<String>,
+    pub nat: bool,
+    pub vpc_endpoints: bool,
+    pub egress_description: &'static str,
+    pub flow_logs_retention_skip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkModule {
+    pub network: NetworkFlags,
+}
+
+pub(super) fn network_call(model: &Model) -> NetworkCall {
+    let network = &model.network;
+    NetworkCall {
+        cidr_block: network.vpc_cidr.to_string(),
+        azs: network.zones.iter().map(|z| z.name.clone()).collect(),
+        public_subnet_cidrs: network.zones.iter().map(|z| z.public.to_string()).collect(),
+        private_subnet_cidrs: network
+            .zones
+            .iter()
+            .map(|z| z.private.to_string())
+            .collect(),
+        isolated_subnet_cidrs: network
+            .zones
+            .iter()
+            .map(|z| z.isolated.to_string())
+            .collect(),
+        nat_gateway_count: network.nat_gateways,
+        interface_endpoints: if network.egress == Egress::VpcEndpoints {
+            INTERFACE_ENDPOINTS.iter().map(|s| s.to_string()).collect()
+        } else {
+            Vec::new()
+        },
+        flow_logs_retention_days: network.flow_logs_retention_days,
+    }
+}
+
+pub(super) fn network_module(model: &Model) -> NetworkModule {
+    NetworkModule {
+        network: NetworkFlags {
+            zones: model.network.zones.iter().map(|z| z.name.clone()).collect(),
+            nat: model.network.nat_gateways > 0,
+            vpc_endpoints: model.network.egress == Egress::VpcEndpoints,
+            egress_description: match model.network.egress {
+                Egress::NatSingle => "one NAT gateway shared by every AZ",
+                Egress::NatPerAz => "one NAT gateway per AZ",
+                Egress::VpcEndpoints => {
+                    "no internet route; VPC endpoints for ECR, CloudWatch Logs, Secrets Manager and S3"
+                }
+            },
+            flow_logs_retention_skip: retention_skip(
+                model.network.flow_logs_retention_days,
+                "VPC flow logs",
+                model,
+            ),
+        },
+    }
+}

@@ -1,0 +1,101 @@
+//! `modules/observability`: what the alarms and the dashboard watch (every
+//! ECS service, the queues that drive scaling, the RDS databases), and the
+//! module's flags.
+use super::common::VHOST;
+use super::names;
+use super::service::ServiceCall;
+use crate::model::Model;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchedService {
+    pub key: String,
+    pub service_name_expr: String,
+    pub load_balanced: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchedQueue {
+    pub key: String,
+    pub virtual_host: String,
+    pub queue: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchedDatabase {
+    pub key: String,
+    pub identifier_expr: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservabilityCall {
+    pub services: Vec<WatchedService>,
+    pub queues: Vec<WatchedQueue>,
+    pub databases: Vec<WatchedDatabase>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservabilityFlags {
+    pub dashboard: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservabilityModule {
+    pub observability: ObservabilityFlags,
+}
+
+/// `services`: every `modules/service` call of the root module.
+pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> ObservabilityCall {
+    let mut watched_services: Vec<WatchedService> = services
+        .iter()
+        .map(|call| WatchedService {
+            key: call.container_name_key(),
+            service_name_expr: format!("module.{}.service_name", call.module),
+            load_balanced: call.load_balancer.is_some(),
+        })
+        .collect();
+    watched_services.sort_by(|a, b| a.key.cmp(&b.key));
+    ObservabilityCall {
+        services: watched_services,
+        queues: watched_queues(model),
+        databases: model
+            .rds_databases()
+            .map(|(database, _)| WatchedDatabase {
+                key: database.name.clone(),
+                identifier_expr: format!(
+                    "module.{}.identifier",
+                    names::database_module(&database.name)
+                ),
+            })
+            .collect(),
+    }
+}
+
+/// The queues that drive scaling, on Amazon MQ (a container broker has no metrics).
+fn watched_queues(model: &Model) -> Vec<WatchedQueue> {
+    if model.amazon_mq().is_none() {
+        return Vec::new();
+    }
+    let mut queues: Vec<WatchedQueue> = model
+        .services
+        .iter()
+        .filter(|s| s.broker)
+        .filter_map(|s| s.scaling.queue_backlog.as_ref())
+        .map(|q| WatchedQueue {
+            key: q.queue.replace('_', "-"),
+            virtual_host: VHOST.into(),
+            queue: q.queue.clone(),
+        })
+        .collect();
+    queues.sort_by(|a, b| a.key.cmp(&b.key));
+    queues.dedup_by(|a, b| a.key == b.key);
+    queues
+}
+
+pub(super) fn observability_module(model: &Model) -> ObservabilityModule {
+    ObservabilityModule {
+        observability: ObservabilityFlags {
+            dashboard: model.operations.dashboard,
+        },
+    }
+}

@@ -1,0 +1,62 @@
+//! `modules/registry`: the root module's call (one repository per image,
+//! and each image's tag) and the module's flags.
+use super::common::Literal;
+use crate::model::Model;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryCall {
+    pub repositories: Vec<String>,
+    pub immutable_tags: bool,
+    pub scan_on_push: bool,
+    pub keep_last_images: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryFlags {
+    pub enhanced_scanning: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryModule {
+    pub registry: RegistryFlags,
+}
+
+pub(super) fn registry_call(model: &Model) -> RegistryCall {
+    let mut repositories: Vec<String> = model
+        .services
+        .iter()
+        .map(|s| s.names.ecr_repository.clone())
+        .collect();
+    repositories.sort();
+    repositories.dedup();
+    RegistryCall {
+        repositories,
+        immutable_tags: model.operations.ecr.immutable_tags,
+        scan_on_push: model.operations.ecr.scan_on_push,
+        keep_last_images: model.operations.ecr.keep_last_images,
+    }
+}
+
+/// The tag of each repository: the first service's that uses it.
+pub(super) fn image_tags(model: &Model) -> Vec<Literal> {
+    let mut image_tags: BTreeMap<String, String> = BTreeMap::new();
+    for service in &model.services {
+        image_tags
+            .entry(service.names.ecr_repository.clone())
+            .or_insert_with(|| service.image_tag.clone());
+    }
+    image_tags
+        .into_iter()
+        .map(|(key, value)| Literal { key, value })
+        .collect()
+}
+
+pub(super) fn registry_module(model: &Model) -> RegistryModule {
+    RegistryModule {
+        registry: RegistryFlags {
+            enhanced_scanning: model.operations.ecr.enhanced_scanning,
+        },
+    }
+}

@@ -1,0 +1,133 @@
+//! The root module: one call per module, wired by Terraform expressions, and
+//! the root outputs.
+use super::auth::{AuthCall, auth_call};
+use super::broker::{self, BrokerCall, broker_call};
+use super::cluster::{ClusterCall, cluster_call};
+use super::common::{Header, Literal, literals};
+use super::database::{self, DatabaseCall, database_calls};
+use super::edge::{EdgeCall, edge_call, listener_ports};
+use super::network::{NetworkCall, network_call};
+use super::observability::{ObservabilityCall, observability_call};
+use super::registry::{RegistryCall, image_tags, registry_call};
+use super::secret::CredentialsCall;
+use super::service::{ServiceCall, app_service_call};
+use crate::model::{BrokerKind, Model};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputService {
+    pub key: String,
+    pub module: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputRepository {
+    pub key: String,
+    pub repository: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RootOutputs {
+    pub services: Vec<OutputService>,
+    pub repositories: Vec<OutputRepository>,
+}
+
+/// The root module: module calls only.
+#[derive(Debug, Clone, Serialize)]
+pub struct RootView {
+    pub header: Header,
+    pub name: String,
+    pub region: String,
+    pub alarm_email: Option<String>,
+    pub monthly_budget_usd: u32,
+    /// Project tags, sorted by key.
+    pub tags: Vec<Literal>,
+    pub image_tags: Vec<Literal>,
+    pub network: NetworkCall,
+    pub auth: AuthCall,
+    pub edge: EdgeCall,
+    pub cluster: ClusterCall,
+    pub registry: RegistryCall,
+    /// RDS databases.
+    pub databases: Vec<DatabaseCall>,
+    pub broker: Option<BrokerCall>,
+    pub credentials: Vec<CredentialsCall>,
+    pub services: Vec<ServiceCall>,
+    pub observability: ObservabilityCall,
+    pub outputs: RootOutputs,
+}
+
+/// The root module's view.
+pub fn root_view(model: &Model, header: &Header) -> RootView {
+    let (credentials, mut services) = dependency_containers(model);
+    let ports = listener_ports(model);
+    services.extend(
+        model
+            .services
+            .iter()
+            .map(|service| app_service_call(model, service, &ports)),
+    );
+    let service_discovery = services.iter().any(|s| s.service_discovery.is_some());
+    RootView {
+        header: header.clone(),
+        name: model.project.prefix.clone(),
+        region: model.project.region.clone(),
+        alarm_email: model.operations.alarm_email.clone(),
+        monthly_budget_usd: model.operations.monthly_budget_usd,
+        tags: literals(&model.project.tags),
+        image_tags: image_tags(model),
+        network: network_call(model),
+        auth: auth_call(model),
+        edge: edge_call(model),
+        cluster: cluster_call(model, service_discovery),
+        registry: registry_call(model),
+        databases: database_calls(model),
+        broker: model.broker.as_ref().map(broker_call),
+        credentials,
+        observability: observability_call(model, &services),
+        outputs: outputs(model, &services),
+        services,
+    }
+}
+
+/// The container alternatives of the databases and the broker: their
+/// generated credentials and their `modules/service` calls.
+fn dependency_containers(model: &Model) -> (Vec<CredentialsCall>, Vec<ServiceCall>) {
+    let mut credentials = Vec::new();
+    let mut services = Vec::new();
+    for (db, container) in model.container_databases() {
+        credentials.push(database::container_credentials(model, db));
+        services.push(database::container_call(model, db, container));
+    }
+    if let Some(b) = model
+        .broker
+        .as_ref()
+        .filter(|b| b.kind == BrokerKind::Container)
+    {
+        credentials.push(broker::container_credentials(model, b));
+        services.push(broker::container_call(model, b));
+    }
+    (credentials, services)
+}
+
+fn outputs(model: &Model, services: &[ServiceCall]) -> RootOutputs {
+    let mut output_services: Vec<OutputService> = services
+        .iter()
+        .map(|call| OutputService {
+            key: call.container_name_key(),
+            module: call.module.clone(),
+        })
+        .collect();
+    output_services.sort_by(|a, b| a.key.cmp(&b.key));
+    RootOutputs {
+        services: output_services,
+        repositories: model
+            .services
+            .iter()
+            .map(|s| OutputRepository {
+                key: s.name.clone(),
+                repository: s.names.ecr_repository.clone(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,293 @@
+//! `modules/service`: one call per application, and per container
+//! alternative of a database or the broker; and the module's flags.
+use super::common::{
+    CapacityProvider, Entry, PeerCall, VHOST, capacity, endpoint_peers, entries,
+    password_value_from, retention_skip, strings, subnets_expr,
+};
+use super::names;
+use super::wiring::Wiring;
+use crate::hcl::hcl_string;
+use crate::model::{Architecture, Egress, Exposure, Model, Service};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadBalancerCall {
+    pub target_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscoveryCall {
+    pub hostname: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueBacklogCall {
+    pub queue: String,
+    pub virtual_host: String,
+    pub target: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScalingCall {
+    pub min: u32,
+    pub max: u32,
+    pub cpu_target: Option<u32>,
+    pub requests_per_target: Option<u32>,
+    pub queue_backlog: Option<QueueBacklogCall>,
+}
+
+/// One instance of `modules/service` (an application, or the container
+/// alternative of a database or the broker).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceCall {
+    pub module: String,
+    pub comment: String,
+    pub name: String,
+    pub container_name: String,
+    pub image_expr: String,
+    pub subnets_expr: String,
+    pub cpu: u32,
+    pub memory: u32,
+    pub cpu_architecture: &'static str,
+    pub port: u16,
+    pub user: Option<String>,
+    pub health_check_command: Vec<String>,
+    pub writable_paths: Vec<String>,
+    pub log_group_name: String,
+    pub log_retention_days: u32,
+    pub desired_count: u32,
+    pub internet_egress: bool,
+    pub capacity_provider_strategy: Vec<CapacityProvider>,
+    pub environment: Vec<Entry>,
+    pub secrets: Vec<Entry>,
+    pub secret_arns: Vec<String>,
+    pub load_balancer: Option<LoadBalancerCall>,
+    pub peers: Vec<PeerCall>,
+    pub service_discovery: Option<DiscoveryCall>,
+    pub scaling: Option<ScalingCall>,
+    pub request_count_target_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionFlags {
+    pub log_retention_skip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceModule {
+    pub service: RetentionFlags,
+}
+
+impl ServiceCall {
+    /// Key of the service in root maps (outputs, observability): the
+    /// topology name for applications, the container role for dependencies.
+    pub(super) fn container_name_key(&self) -> String {
+        self.module
+            .strip_prefix("service_")
+            .unwrap_or(&self.module)
+            .replace('_', "-")
+    }
+}
+
+/// The call of an application; `ports` are the service-to-service listener ports.
+pub(super) fn app_service_call(
+    model: &Model,
+    service: &Service,
+    ports: &BTreeMap<String, u16>,
+) -> ServiceCall {
+    let internet_egress = model.network.egress != Egress::VpcEndpoints;
+    let mut wiring = Wiring::new(service.port);
+    if let Some(database) = service
+        .database
+        .as_deref()
+        .and_then(|name| model.database(name))
+    {
+        wiring.database(database);
+    }
+    if let (true, Some(broker)) = (service.broker, model.broker.as_ref()) {
+        wiring.broker(broker);
+    }
+    wiring.upstreams(service, ports);
+    if service.public() {
+        wiring.auth(internet_egress);
+    }
+    wiring.own(service, &model.project.region);
+    let Wiring {
+        env,
+        secrets,
+        mut secret_arns,
+        mut peers,
+    } = wiring;
+    secret_arns.sort();
+    secret_arns.dedup();
+    peers.extend(endpoint_peers(model));
+    peers.sort_by(|a, b| a.key.cmp(&b.key));
+
+    let balanced = service.load_balanced();
+    let scaling = scaling_call(model, service);
+    let repository = &service.names.ecr_repository;
+    ServiceCall {
+        module: names::service_module(&service.name),
+        comment: service_comment(service),
+        name: service.names.ecs_service.clone(),
+        container_name: service.name.clone(),
+        image_expr: format!(
+            "\"${{module.registry.repository_urls[{repo}]}}:${{var.image_tags[{repo}]}}\"",
+            repo = hcl_string(repository)
+        ),
+        subnets_expr: subnets_expr(model),
+        cpu: service.cpu,
+        memory: service.memory,
+        cpu_architecture: architecture(service.architecture),
+        port: service.port,
+        user: Some("65532:65532".into()),
+        health_check_command: vec![
+            "CMD".into(),
+            format!("/usr/local/bin/{}", binary_name(service)),
+            "healthcheck".into(),
+        ],
+        writable_paths: vec!["/tmp".into()],
+        log_group_name: service.names.log_group.clone(),
+        log_retention_days: model.operations.log_retention_days,
+        desired_count: service.desired,
+        internet_egress,
+        capacity_provider_strategy: capacity(model, service.architecture == Architecture::Arm64),
+        environment: entries(env),
+        secrets: entries(secrets),
+        secret_arns,
+        load_balancer: balanced.then(|| LoadBalancerCall {
+            target_key: service.name.clone(),
+        }),
+        peers,
+        service_discovery: None,
+        request_count_target_key: scaling
+            .as_ref()
+            .and_then(|s| s.requests_per_target)
+            .map(|_| service.name.clone()),
+        scaling,
+    }
+}
+
+/// Autoscaling, when the count may change or a policy is set. Request-count
+/// scaling needs the ALB, queue-backlog scaling Amazon MQ's metrics.
+fn scaling_call(model: &Model, service: &Service) -> Option<ScalingCall> {
+    let scaling = &service.scaling;
+    let queue_backlog = scaling
+        .queue_backlog
+        .as_ref()
+        .filter(|_| service.broker && model.amazon_mq().is_some())
+        .map(|q| QueueBacklogCall {
+            queue: q.queue.clone(),
+            virtual_host: VHOST.into(),
+            target: q.target,
+        });
+    let requests_per_target = scaling
+        .requests_per_target
+        .filter(|_| service.load_balanced());
+    let has_policy =
+        scaling.cpu_target.is_some() || requests_per_target.is_some() || queue_backlog.is_some();
+    (scaling.min != scaling.max || has_policy).then_some(ScalingCall {
+        min: scaling.min,
+        max: scaling.max,
+        cpu_target: scaling.cpu_target,
+        requests_per_target,
+        queue_backlog,
+    })
+}
+
+fn architecture(service_arch: Architecture) -> &'static str {
+    match service_arch {
+        Architecture::X86_64 => "X86_64",
+        Architecture::Arm64 => "ARM64",
+    }
+}
+
+/// The binary in the image: the image (ECR repository) name, e.g. `inventory-app`.
+fn binary_name(service: &Service) -> String {
+    service
+        .image
+        .rsplit('/')
+        .next()
+        .unwrap_or(&service.image)
+        .to_string()
+}
+
+fn service_comment(service: &Service) -> String {
+    let reach = match service.exposure {
+        Exposure::Public => format!("public through API Gateway ({})", service.routes.join(", ")),
+        Exposure::Internal => format!("internal, called by {}", service.called_by.join(", ")),
+        Exposure::None => "worker, no load balancer".to_string(),
+    };
+    format!("Service \"{}\": {reach}.", service.name)
+}
+
+/// What sets the container alternative of a database apart from the
+/// broker's; the rest of its [`ServiceCall`] is shared.
+pub(super) struct InfraContainer {
+    pub module: String,
+    pub comment: String,
+    pub identifier: String,
+    pub container_name: &'static str,
+    pub image: String,
+    pub port: u16,
+    /// Cloud Map hostname, also the last part of the log group.
+    pub hostname: String,
+    pub health_check_command: Vec<String>,
+    pub writable_paths: &'static [&'static str],
+    pub environment: BTreeMap<String, String>,
+    /// Root module label of the generated credentials.
+    pub credentials: String,
+    /// Variable that receives the generated password.
+    pub password_variable: &'static str,
+}
+
+/// A dev-stage dependency as a Fargate container, reached through Cloud Map.
+/// Its official image starts as root and drops privileges itself, so no `user`.
+pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceCall {
+    let secret = format!("module.{}.secret_arn", c.credentials);
+    let mut secrets = BTreeMap::new();
+    secrets.insert(c.password_variable.into(), password_value_from(&secret));
+    ServiceCall {
+        module: c.module,
+        comment: c.comment,
+        name: c.identifier,
+        container_name: c.container_name.into(),
+        image_expr: hcl_string(&c.image),
+        subnets_expr: subnets_expr(model),
+        cpu: 512,
+        memory: 1024,
+        cpu_architecture: "X86_64",
+        port: c.port,
+        user: None,
+        health_check_command: c.health_check_command,
+        writable_paths: strings(c.writable_paths),
+        log_group_name: names::infra_log_group(&model.project.prefix, &c.hostname),
+        log_retention_days: model.operations.log_retention_days,
+        desired_count: 1,
+        internet_egress: model.network.egress != Egress::VpcEndpoints,
+        capacity_provider_strategy: capacity(model, false),
+        environment: entries(c.environment),
+        secrets: entries(secrets),
+        secret_arns: vec![secret],
+        load_balancer: None,
+        peers: endpoint_peers(model),
+        service_discovery: Some(DiscoveryCall {
+            hostname: c.hostname,
+        }),
+        scaling: None,
+        request_count_target_key: None,
+    }
+}
+
+pub(super) fn service_module(model: &Model) -> ServiceModule {
+    ServiceModule {
+        service: RetentionFlags {
+            log_retention_skip: retention_skip(
+                model.operations.log_retention_days,
+                "container logs",
+                model,
+            ),
+        },
+    }
+}

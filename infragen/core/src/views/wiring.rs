@@ -1,0 +1,173 @@
+//! What an application's container is given: its environment (the runtime
+//! contract of docs/contracts.md), its secrets, the secret ARNs its task may
+//! read, and the security groups it may reach (database, broker, the ALB
+//! listeners of its upstreams).
+use super::common::{PeerCall, SHUTDOWN_TIMEOUT_SECS, VHOST, password_value_from};
+use super::names;
+use crate::hcl::hcl_string;
+use crate::model::{Broker, BrokerKind, Database, DatabaseHosting, Service};
+use std::collections::BTreeMap;
+
+/// Terraform expressions to reach a database or the broker.
+struct Connection {
+    host: String,
+    user: String,
+    /// ARN of the secret whose `password` key holds the password.
+    secret: String,
+}
+
+/// The managed module's outputs (`Some((host_output, secret_output))`), or
+/// for the container alternative its Cloud Map hostname and the generated
+/// `credentials` module.
+fn connection(module: &str, managed: Option<(&str, &str)>, credentials: &str) -> Connection {
+    match managed {
+        Some((host_output, secret_output)) => Connection {
+            host: format!("module.{module}.{host_output}"),
+            user: format!("module.{module}.username"),
+            secret: format!("module.{module}.{secret_output}"),
+        },
+        None => Connection {
+            host: format!("module.{module}.hostname"),
+            user: format!("module.{credentials}.username"),
+            secret: format!("module.{credentials}.secret_arn"),
+        },
+    }
+}
+
+/// Ingress from the service to a database or the broker (its module's security group).
+fn dependency_peer(key: String, module: &str, port: u16) -> PeerCall {
+    PeerCall {
+        key,
+        security_group_expr: format!("module.{module}.security_group_id"),
+        port_expr: port.to_string(),
+    }
+}
+
+/// An application's environment, secrets, readable secret ARNs and peers,
+/// built up from its dependencies.
+pub(super) struct Wiring {
+    /// Variable → Terraform expression.
+    pub env: BTreeMap<String, String>,
+    /// Variable → `valueFrom` expression.
+    pub secrets: BTreeMap<String, String>,
+    pub secret_arns: Vec<String>,
+    pub peers: Vec<PeerCall>,
+}
+
+impl Wiring {
+    /// What every application gets: where to listen, how to log, how long to drain.
+    pub fn new(port: u16) -> Self {
+        let mut env = BTreeMap::new();
+        env.insert("HTTP_HOST".into(), hcl_string("0.0.0.0"));
+        env.insert("HTTP_PORT".into(), hcl_string(&port.to_string()));
+        env.insert("LOG_FORMAT".into(), hcl_string("json"));
+        env.insert("RUST_LOG".into(), hcl_string("info"));
+        env.insert(
+            "SHUTDOWN_TIMEOUT_SECS".into(),
+            hcl_string(SHUTDOWN_TIMEOUT_SECS),
+        );
+        Wiring {
+            env,
+            secrets: BTreeMap::new(),
+            secret_arns: Vec::new(),
+            peers: Vec::new(),
+        }
+    }
+
+    /// `PG*` for the service's database (RDS, or its container alternative).
+    pub fn database(&mut self, database: &Database) {
+        let module = names::database_module(&database.name);
+        let (managed, sslmode) = match database.hosting {
+            DatabaseHosting::Rds(_) => (Some(("address", "password_secret_arn")), "require"),
+            DatabaseHosting::Container(_) => (None, "disable"),
+        };
+        let credentials = names::database_credentials_module(&database.name);
+        let Connection { host, user, secret } = connection(&module, managed, &credentials);
+        let env = &mut self.env;
+        env.insert("PGHOST".into(), host);
+        env.insert("PGPORT".into(), hcl_string(&database.port.to_string()));
+        env.insert("PGUSER".into(), user);
+        env.insert("PGDATABASE".into(), hcl_string(&database.db_name));
+        env.insert("PGSSLMODE".into(), hcl_string(sslmode));
+        self.secrets
+            .insert("PGPASSWORD".into(), password_value_from(&secret));
+        self.secret_arns.push(secret);
+        self.peers.push(dependency_peer(
+            format!("database-{}", database.name),
+            &module,
+            database.port,
+        ));
+    }
+
+    /// `AMQP_*` for the broker (Amazon MQ, or its container alternative).
+    pub fn broker(&mut self, broker: &Broker) {
+        let module = names::BROKER_MODULE;
+        let managed = match broker.kind {
+            BrokerKind::AmazonMq => Some(("host", "credentials_secret_arn")),
+            BrokerKind::Container => None,
+        };
+        let Connection { host, user, secret } =
+            connection(module, managed, names::BROKER_CREDENTIALS_MODULE);
+        let env = &mut self.env;
+        env.insert("AMQP_HOST".into(), host);
+        env.insert("AMQP_PORT".into(), hcl_string(&broker.port.to_string()));
+        env.insert("AMQP_USER".into(), user);
+        env.insert("AMQP_VHOST".into(), hcl_string(VHOST));
+        env.insert(
+            "AMQP_TLS".into(),
+            hcl_string(if broker.tls { "true" } else { "false" }),
+        );
+        self.secrets
+            .insert("AMQP_PASSWORD".into(), password_value_from(&secret));
+        self.secret_arns.push(secret);
+        self.peers.push(dependency_peer(
+            format!("broker-{}", broker.name),
+            module,
+            broker.port,
+        ));
+    }
+
+    /// Each upstream variable: the URL of the upstream's ALB listener.
+    pub fn upstreams(&mut self, service: &Service, ports: &BTreeMap<String, u16>) {
+        for (variable, upstream) in &service.upstreams {
+            if let Some(port) = ports.get(upstream) {
+                self.env.insert(
+                    variable.clone(),
+                    format!("\"http://${{module.edge.alb_dns_name}}:{port}\""),
+                );
+                self.peers.push(PeerCall {
+                    key: format!("alb-{upstream}"),
+                    security_group_expr: "module.edge.alb_security_group_id".into(),
+                    port_expr: port.to_string(),
+                });
+            }
+        }
+    }
+
+    /// `AUTH_*` of a public service. Defence in depth: the service verifies
+    /// the tokens API Gateway already checked. It fetches the pool's JWKS over
+    /// the internet, so without NAT egress (VPC endpoints only) it relies on
+    /// the JWT authorizer alone.
+    pub fn auth(&mut self, internet_egress: bool) {
+        let env = &mut self.env;
+        env.insert(
+            "AUTH_ENABLED".into(),
+            hcl_string(if internet_egress { "true" } else { "false" }),
+        );
+        env.insert("AUTH_JWKS_URL".into(), "module.auth.jwks_url".into());
+        env.insert("AUTH_ISSUER".into(), "module.auth.issuer".into());
+        env.insert("AUTH_AUDIENCE".into(), "module.auth.client_id".into());
+    }
+
+    /// The topology's own variables and secrets, which win over the derived ones.
+    pub fn own(&mut self, service: &Service, region: &str) {
+        for (key, value) in &service.env {
+            self.env.insert(key.clone(), hcl_string(value));
+        }
+        for (key, reference) in &service.secrets {
+            self.secrets.insert(key.clone(), hcl_string(reference));
+            self.secret_arns
+                .push(hcl_string(&names::secret_arn_pattern(reference, region)));
+        }
+    }
+}
