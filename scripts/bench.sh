@@ -3,7 +3,10 @@
 # the test command. Bounded: every wrk run lasts BENCH_DURATION seconds.
 #
 # Measures, with Debian's wrk (installed if missing) and a release build:
-#   - GET /api/movies/:id directly on inventory-app and through the gateway
+#   - GET /api/movies/:id directly on inventory-app, through the gateway and
+#     through nginx (Debian package, installed if missing; 2 workers, a
+#     keep-alive upstream pool of 64, access log on) as the reference proxy,
+#     in BENCH_REPS alternating rounds, with each hop's ratio to direct
 #   - GET /api/movies with 1 000 rows, POST /api/movies
 #   - POST /api/billing through the gateway (publisher confirms)
 #   - billing-app drain rate for BENCH_PUBLISH (5 000) queued orders
@@ -13,9 +16,13 @@
 # (127.0.0.1:5672, guest/guest). Services that fail to build or start are
 # reported as missing and their rows skipped.
 #
+# The services log at RUST_LOG=info (the default: one access-log line per
+# request) into files, as nginx writes its access log.
+#
 # Knobs: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
-# BENCH_PUBLISH (5000), BENCH_PORT_BASE (18100), CARGO_TARGET_DIR,
-# BENCH_SKIP_BUILD=1 (use the release binaries already built).
+# BENCH_REPS (3), BENCH_PUBLISH (5000), BENCH_PORT_BASE (18100),
+# BENCH_RUST_LOG (info), CARGO_TARGET_DIR, BENCH_SKIP_BUILD=1 (use the
+# release binaries already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,6 +35,8 @@ PORT_BASE=${BENCH_PORT_BASE:-18100}
 INV_PORT=$PORT_BASE
 BILL_PORT=$((PORT_BASE + 1))
 GW_PORT=$((PORT_BASE + 2))
+NGINX_PORT=$((PORT_BASE + 3))
+REPS=${BENCH_REPS:-3}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 TAG=bench_$$
 INV_DB=${TAG}_movies
@@ -40,9 +49,12 @@ WORK=$(mktemp -d)
 log() { printf '==> %s\n' "$*" >&2; }
 
 # --- tools -----------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-    log "installing wrk (Debian package)"
-    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || missing+=(nginx)
+if ((${#missing[@]})); then
+    log "installing ${missing[*]} (Debian packages)"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 for tool in pgbench psql curl; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
@@ -96,7 +108,7 @@ declare -A PID=() IDLE=()
 start() { # app port env...
     local app=$1 port=$2; shift 2
     [[ -n ${BIN[$app]:-} ]] || return 1
-    env HTTP_HOST=127.0.0.1 HTTP_PORT="$port" RUST_LOG=warn LOG_FORMAT=json \
+    env HTTP_HOST=127.0.0.1 HTTP_PORT="$port" RUST_LOG="${BENCH_RUST_LOG:-info}" LOG_FORMAT=json \
         BILLING_QUEUE="$QUEUE" "$@" "${BIN[$app]}" >"$WORK/$app.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
@@ -130,26 +142,59 @@ LAST_RPS=0
 
 NOTES=()
 
-# --- inventory -------------------------------------------------------------
+# nginx as the reference reverse proxy in front of inventory-app
+start_nginx() {
+    cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $WORK/nginx-access.log;
+    upstream inventory { server 127.0.0.1:$INV_PORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            proxy_pass http://inventory;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+NGINX
+    nginx -c "$WORK/nginx.conf" -g 'daemon off;' >"$WORK/nginx.out" 2>&1 &
+    PIDS+=("$!")
+    wait_ready "http://127.0.0.1:$NGINX_PORT/readyz" 10
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : 0)}'; }
+
+# --- inventory, gateway, nginx: GET :id in alternating rounds --------------
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE \"$INV_DB\""
+DIRECT=0 GATEWAY=0 NGINX=0
 if start inventory-app "$INV_PORT" PGDATABASE="$INV_DB"; then
     "${PSQL[@]}" -d "$INV_DB" -c \
         "INSERT INTO movies (title, description) SELECT 'Movie ' || g, repeat('description ', 5) FROM generate_series(1, 1000) g"
     ID=$("${PSQL[@]}" -d "$INV_DB" -Atc "SELECT id FROM movies ORDER BY id LIMIT 1 OFFSET 499")
-    run_wrk "GET /api/movies/:id (inventory direct)" "http://127.0.0.1:$INV_PORT/api/movies/$ID"
-    DIRECT=$LAST_RPS
+    start api-gateway-app "$GW_PORT" INVENTORY_URL="http://127.0.0.1:$INV_PORT" ||
+        NOTES+=("api-gateway-app missing or not ready: no gateway rows")
+    start_nginx || NOTES+=("nginx did not start: no reference row (see $WORK/nginx-error.log)")
+    declare -a R_DIRECT=() R_GATEWAY=() R_NGINX=()
+    for round in $(seq "$REPS"); do
+        run_wrk "GET /api/movies/:id direct (round $round)" "http://127.0.0.1:$INV_PORT/api/movies/$ID"
+        R_DIRECT+=("$LAST_RPS")
+        if [[ -n ${PID[api-gateway-app]:-} ]]; then
+            run_wrk "GET /api/movies/:id via gateway (round $round)" "http://127.0.0.1:$GW_PORT/api/movies/$ID"
+            R_GATEWAY+=("$LAST_RPS")
+        fi
+        run_wrk "GET /api/movies/:id via nginx (round $round)" "http://127.0.0.1:$NGINX_PORT/api/movies/$ID"
+        R_NGINX+=("$LAST_RPS")
+    done
+    DIRECT=$(median "${R_DIRECT[@]}")
+    GATEWAY=$(median "${R_GATEWAY[@]:-0}")
+    NGINX=$(median "${R_NGINX[@]}")
 else
     NOTES+=("inventory-app missing: no inventory rows")
-    DIRECT=0
-fi
-
-# --- gateway ---------------------------------------------------------------
-GATEWAY=0
-if [[ -n ${PID[inventory-app]:-} ]] && start api-gateway-app "$GW_PORT" INVENTORY_URL="http://127.0.0.1:$INV_PORT"; then
-    run_wrk "GET /api/movies/:id (through gateway)" "http://127.0.0.1:$GW_PORT/api/movies/$ID"
-    GATEWAY=$LAST_RPS
-else
-    NOTES+=("api-gateway-app missing or not ready: no gateway rows")
 fi
 
 if [[ -n ${PID[inventory-app]:-} ]]; then
@@ -192,6 +237,19 @@ if [[ -n ${PID[api-gateway-app]:-} ]]; then
     run_wrk "POST /api/billing (gateway, confirms)" "http://127.0.0.1:$GW_PORT/api/billing" post_billing.lua
 fi
 
+# --- a list of 100 000 movies through the gateway (streamed) ----------------
+if [[ -n ${PID[api-gateway-app]:-} ]]; then
+    "${PSQL[@]}" -d "$INV_DB" -c \
+        "INSERT INTO movies (title, description) SELECT 'Movie ' || g, repeat('description ', 5) FROM generate_series(1, 100000 - (SELECT count(*) FROM movies)) g"
+    before_gw=$(hwm_kb "${PID[api-gateway-app]}") before_inv=$(hwm_kb "${PID[inventory-app]}")
+    rows=$("${PSQL[@]}" -d "$INV_DB" -Atc "SELECT count(*) FROM movies")
+    log "GET /api/movies with $rows rows through the gateway"
+    read -r code ttfb total size < <(curl -s -o /dev/null -w '%{http_code} %{time_starttransfer} %{time_total} %{size_download}\n' \
+        "http://127.0.0.1:$GW_PORT/api/movies")
+    LIST_ROW="GET /api/movies, $rows rows via gateway: $code, $(mb $((size / 1024))) MB, first byte $(awk -v t="$ttfb" 'BEGIN { printf "%.1f", t * 1000 }') ms, total $(awk -v t="$total" 'BEGIN { printf "%.0f", t * 1000 }') ms"
+    LIST_RSS="peak RSS before/after that list: gateway $(mb "$before_gw")/$(mb "$(hwm_kb "${PID[api-gateway-app]}")") MB, inventory $(mb "$before_inv")/$(mb "$(hwm_kb "${PID[inventory-app]}")") MB"
+fi
+
 # --- pgbench ceiling -------------------------------------------------------
 log "pgbench -S -c $CONN"
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE \"$PGB_DB\""
@@ -216,6 +274,9 @@ for app in inventory-app api-gateway-app billing-app; do
 done
 echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }'; }
-echo "gateway / direct (target >= 80%):           $(ratio "$GATEWAY" "$DIRECT")"
+echo "GET :id medians of $REPS rounds: direct $DIRECT, gateway $GATEWAY, nginx $NGINX req/s"
+echo "gateway / direct (target >= 80% and >= nginx): $(ratio "$GATEWAY" "$DIRECT")"
+echo "nginx / direct (the reference hop):           $(ratio "$NGINX" "$DIRECT")"
 echo "GET :id direct / pgbench -S (target >= 50%): $(ratio "$DIRECT" "${PGB:-0}")"
+[[ -n ${LIST_ROW:-} ]] && printf '%s\n%s\n' "$LIST_ROW" "$LIST_RSS"
 for n in "${NOTES[@]}"; do echo "note: $n"; done
