@@ -20,6 +20,7 @@ async fn processor(db: &TestDb) -> (Processor, BillingMetrics) {
         Arc::new(ConsumerState::default()),
         Duration::from_millis(20),
         Duration::from_millis(100),
+        CancellationToken::new(),
     );
     (p, metrics)
 }
