@@ -7,7 +7,8 @@
 //!
 //! 1. declare the topology; `PRECONDITION_FAILED` (the queue exists with other
 //!    arguments) means an old queue, go on with 2, else skip to 5;
-//! 2. declare the durable quorum queue `<queue>.migration`;
+//! 2. declare the durable queue `<queue>.migration` (classic: quorum queues
+//!    refuse the `if_empty` delete of step 5);
 //! 3. move every message of the old queue into it ([`move_messages`]:
 //!    `basic.get`, publish with confirms and the original properties, ack
 //!    the original only after the broker confirmed the copy);

@@ -247,7 +247,7 @@ impl QueueTopology {
         }
     }
 
-    /// `<queue>.migration`: the durable quorum queue that holds the messages
+    /// `<queue>.migration`: the durable queue that holds the messages
     /// of an old classic work queue while billing-app replaces it
     /// (apps/billing-app/src/queue_migration.rs).
     pub fn migration_queue(&self) -> String {
@@ -290,16 +290,14 @@ impl QueueTopology {
         args
     }
 
-    /// The arguments of `<queue>.migration`: a plain durable quorum queue
-    /// (no delivery limit: nothing consumes from it, messages only pass
-    /// through with `basic.get`).
+    /// The arguments of `<queue>.migration`: none, a plain durable classic
+    /// queue. Not a quorum queue: the migration deletes it with `if_empty`
+    /// (so that a message arriving meanwhile is never deleted with it), which
+    /// RabbitMQ refuses on quorum queues (`NOT_IMPLEMENTED`, a connection
+    /// error). Durable queue and persistent messages survive a broker
+    /// restart like the work queue's.
     pub fn migration_queue_arguments() -> FieldTable {
-        let mut args = FieldTable::default();
-        args.insert(
-            "x-queue-type".into(),
-            AMQPValue::LongString("quorum".into()),
-        );
-        args
+        FieldTable::default()
     }
 
     /// Declares (idempotently) the DLX, the DLQ and its binding, then the
