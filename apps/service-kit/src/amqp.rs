@@ -15,8 +15,8 @@
 //! queue declared by an older version (classic, without these arguments)
 //! makes [`QueueTopology::declare`] fail with
 //! [`AmqpError::QueueArgumentsDiffer`]; billing-app migrates it
-//! (apps/billing-app/src/queue_migration.rs), a publisher keeps publishing
-//! to it ([`QueueTopology::declare_for_publisher`]).
+//! (apps/billing-app/src/queue_migration.rs); a publisher holds its
+//! messages meanwhile ([`QueueTopology::declare_for_publisher`]).
 //!
 //! The message contract lives here for the same reason: the gateway refuses
 //! with 400 exactly the bodies the consumer would dead-letter.
@@ -213,11 +213,17 @@ pub const DELIVERY_LIMIT: i64 = 10;
 /// What [`QueueTopology::declare_for_publisher`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublisherDeclare {
-    /// the topology is declared with this version's arguments
+    /// the topology is declared with this version's arguments: publish
     Declared,
     /// the work queue exists with other arguments (a classic queue of an
-    /// older version that billing-app has not migrated yet): publish to it
-    /// anyway, billing-app moves its messages when it migrates it
+    /// older version that billing-app has not migrated yet): **do not
+    /// publish** — answer 503 + `Retry-After` and declare again before the
+    /// next publish (e.g. at most every second). billing-app deletes that
+    /// queue during the migration, and RabbitMQ confirms (`basic.ack`) a
+    /// message that reaches a queue while it is being deleted although the
+    /// message is gone: a publisher that keeps publishing to the old queue
+    /// can get a confirm for a lost message at that instant (seen in
+    /// billing-app's migration tests).
     ExistsWithOtherArguments,
 }
 
@@ -356,7 +362,7 @@ impl QueueTopology {
     /// `connection` and closed again, so the publisher's channels survive a
     /// `PRECONDITION_FAILED`): a work queue that exists with other arguments
     /// is not an error but [`PublisherDeclare::ExistsWithOtherArguments`] —
-    /// the publisher keeps publishing to it while billing-app migrates it.
+    /// the publisher holds its messages (503) until billing-app migrated it.
     pub async fn declare_for_publisher(
         &self,
         connection: &Connection,
@@ -370,7 +376,7 @@ impl QueueTopology {
             Ok(()) => Ok(PublisherDeclare::Declared),
             Err(AmqpError::QueueArgumentsDiffer { queue, source }) => {
                 tracing::warn!(%queue, error = %source,
-                    "the queue exists with the arguments of an older version; publishing to it until billing-app migrates it");
+                    "the queue exists with the arguments of an older version; not publishing until billing-app migrated it");
                 Ok(PublisherDeclare::ExistsWithOtherArguments)
             }
             Err(e) => Err(e),
