@@ -433,11 +433,12 @@ impl Session {
         })
     }
 
-    /// Sets `gauge` to the depth of `<queue>.dlq` now and every `every`
-    /// until `stop` is cancelled or the session's connection is gone.
+    /// Sets `billing_dead_letter_queue_messages` to the depth of
+    /// `<queue>.dlq` now and every `every` until `stop` is cancelled or the
+    /// session's connection is gone.
     pub fn poll_dead_letter_depth(
         &self,
-        gauge: BillingMetrics,
+        metrics: BillingMetrics,
         every: Duration,
         stop: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
@@ -456,7 +457,7 @@ impl Session {
                     )
                     .await;
                 match declared {
-                    Ok(q) => gauge.dead_letter_depth.set(i64::from(q.message_count())),
+                    Ok(q) => metrics.dead_letter_depth.set(i64::from(q.message_count())),
                     Err(e) => {
                         tracing::warn!(error = %e, %queue, "cannot poll the dead-letter queue");
                         return;
@@ -604,7 +605,8 @@ pub async fn run(
         };
         processor.state.consuming.store(false, Ordering::Relaxed);
         session_over.cancel();
-        let _ = poller.await;
+        // not awaited: its passive declare may hang on a half-dead connection
+        poller.abort();
         session.close().await;
         if !lost {
             continue 'outer;
