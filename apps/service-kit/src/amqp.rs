@@ -208,6 +208,11 @@ impl Backoff {
 /// connection because it cannot parse the message) is dead-lettered into
 /// `<queue>.dlq`. billing-app never requeues on purpose (it holds a batch
 /// while PostgreSQL is down), so only crashes and lost connections count.
+///
+/// Changing it changes the queue's arguments: RabbitMQ then refuses the
+/// declaration, and billing-app's migration (written for the classic queue
+/// of older versions) cannot replace a quorum queue, which refuses the
+/// `if_empty` delete it relies on.
 pub const DELIVERY_LIMIT: i64 = 10;
 
 /// What [`QueueTopology::declare_for_publisher`] found.
