@@ -23,6 +23,9 @@ pub struct ConsumerSettings {
     pub retry_base: Duration,
     /// `BILLING_RETRY_MAX_MS`, default 10000: backoff ceiling
     pub retry_max: Duration,
+    /// `BILLING_DLQ_POLL_MS`, default 10000: how often the depth of
+    /// `<queue>.dlq` is read for `billing_dead_letter_queue_messages`
+    pub dead_letter_poll: Duration,
 }
 
 impl Default for ConsumerSettings {
@@ -33,6 +36,7 @@ impl Default for ConsumerSettings {
             batch_wait: Duration::from_millis(5),
             retry_base: Duration::from_millis(200),
             retry_max: Duration::from_secs(10),
+            dead_letter_poll: Duration::from_secs(10),
         }
     }
 }
@@ -76,6 +80,7 @@ impl ConsumerSettings {
             batch_wait: ms("BILLING_BATCH_WAIT_MS", d.batch_wait, 0)?,
             retry_base,
             retry_max,
+            dead_letter_poll: ms("BILLING_DLQ_POLL_MS", d.dead_letter_poll, 100)?,
         })
     }
 
@@ -84,6 +89,7 @@ impl ConsumerSettings {
         Self {
             retry_base: Duration::from_millis(50),
             retry_max: Duration::from_millis(500),
+            dead_letter_poll: Duration::from_millis(100),
             ..Self::default()
         }
     }

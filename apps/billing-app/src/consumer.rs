@@ -7,22 +7,32 @@
 //! - the valid ones are inserted in one statement
 //!   (`INSERT … SELECT FROM unnest(…) ON CONFLICT (message_id) DO NOTHING`)
 //!   and acknowledged with one `basic.ack(multiple)` **after** it committed;
-//! - when PostgreSQL is unavailable they are nacked with requeue after a
-//!   backoff — never acknowledged and dropped.
+//! - when PostgreSQL is unavailable the batch stays in hand, unacknowledged,
+//!   and the insert is retried with backoff until it commits; only a lost
+//!   channel or shutdown gives the messages back to the queue. They are
+//!   never nacked with requeue on purpose: the work queue is a quorum queue
+//!   with a delivery limit (`service_kit::amqp::DELIVERY_LIMIT`), and every
+//!   return counts towards it, so requeueing through a database outage
+//!   would dead-letter valid orders.
 //!
 //! [`run`] is the thin loop around it: connect with backoff and jitter,
-//! declare the topology, consume, batch, process, and on SIGTERM stop taking
-//! deliveries, finish the batch in hand and close.
+//! migrate and declare the topology (`crate::queue_migration`), consume,
+//! batch, process, and on SIGTERM stop taking deliveries, finish the batch in
+//! hand and close. After a session ended abruptly (e.g. lapin dropped the
+//! connection because it could not parse a delivery) the next session takes
+//! one message at a time until it settled as many as the prefetch window
+//! held, so only the message that breaks the connection keeps coming back
+//! and reaches the delivery limit — not the valid ones prefetched with it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use prometheus::{IntCounterVec, Opts};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
 use service_kit::amqp::lapin::message::Delivery;
 use service_kit::amqp::lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, BasicRejectOptions, QueueDeclareOptions,
 };
 use service_kit::amqp::lapin::types::FieldTable;
 use service_kit::amqp::lapin::{self, Channel, Connection};
@@ -33,12 +43,16 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ConsumerSettings;
+use crate::queue_migration;
 use crate::store::{NewOrder, Store, StoreError};
 
-/// `billing_messages_total{outcome}`.
+/// `billing_messages_total{outcome}`, `billing_dead_letter_queue_messages`,
+/// `billing_consumer_sessions_lost_total`.
 #[derive(Clone)]
 pub struct BillingMetrics {
     messages: IntCounterVec,
+    dead_letter_depth: IntGauge,
+    sessions_lost: IntCounter,
 }
 
 impl BillingMetrics {
@@ -57,7 +71,30 @@ impl BillingMetrics {
         for outcome in ["stored", "duplicate", "dead_lettered", "retried"] {
             messages.with_label_values(&[outcome]);
         }
-        Self { messages }
+        // Messages that never reach this code (the client library drops the
+        // connection on them) are dead-lettered by the broker after
+        // DELIVERY_LIMIT returns: the DLQ depth counts them with ours.
+        let dead_letter_depth = IntGauge::new(
+            "billing_dead_letter_queue_messages",
+            "Messages waiting in <queue>.dlq (polled with a passive declare)",
+        )
+        .expect("valid metric");
+        let dead_letter_depth = metrics
+            .register(dead_letter_depth.clone())
+            .unwrap_or(dead_letter_depth);
+        let sessions_lost = IntCounter::new(
+            "billing_consumer_sessions_lost_total",
+            "Consuming sessions that ended without shutdown (broker gone, or a delivery the client could not parse)",
+        )
+        .expect("valid metric");
+        let sessions_lost = metrics
+            .register(sessions_lost.clone())
+            .unwrap_or(sessions_lost);
+        Self {
+            messages,
+            dead_letter_depth,
+            sessions_lost,
+        }
     }
 
     fn add(&self, outcome: &str, n: u64) {
@@ -70,6 +107,16 @@ impl BillingMetrics {
     pub fn get(&self, outcome: &str) -> u64 {
         self.messages.with_label_values(&[outcome]).get()
     }
+
+    /// Last polled depth of `<queue>.dlq` (tests).
+    pub fn dead_letter_depth(&self) -> i64 {
+        self.dead_letter_depth.get()
+    }
+
+    /// Sessions lost so far (tests).
+    pub fn sessions_lost(&self) -> u64 {
+        self.sessions_lost.get()
+    }
 }
 
 /// What one batch became.
@@ -81,14 +128,16 @@ pub struct BatchReport {
     pub duplicate: u64,
     /// rejected into the dead-letter queue
     pub dead_lettered: u64,
-    /// nacked with requeue because PostgreSQL was unavailable
+    /// failed insert attempts × messages, while PostgreSQL was unavailable
+    /// and the batch was held for another attempt
     pub retried: u64,
 }
 
 /// A batch that could not be settled completely.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    /// PostgreSQL unavailable: the valid messages were requeued.
+    /// PostgreSQL unavailable until shutdown: the valid messages were left
+    /// unacknowledged and return to the queue when the channel closes.
     #[error("database unavailable ({report:?}): {cause}")]
     DatabaseUnavailable {
         /// what did happen
@@ -155,6 +204,7 @@ pub struct Processor {
     metrics: BillingMetrics,
     state: Arc<ConsumerState>,
     backoff: Arc<tokio::sync::Mutex<Backoff>>,
+    shutdown: CancellationToken,
 }
 
 fn ok_or_closed(settled: bool) -> Result<(), BatchError> {
@@ -167,19 +217,22 @@ fn ok_or_closed(settled: bool) -> Result<(), BatchError> {
 
 impl Processor {
     /// A processor writing to `store`; `retry_base`/`retry_max` bound the
-    /// backoff before requeueing when PostgreSQL is down.
+    /// backoff between insert attempts while PostgreSQL is down; `shutdown`
+    /// ends those attempts (the held messages then go back to the queue).
     pub fn new(
         store: Store,
         metrics: BillingMetrics,
         state: Arc<ConsumerState>,
         retry_base: Duration,
         retry_max: Duration,
+        shutdown: CancellationToken,
     ) -> Self {
         Self {
             store,
             metrics,
             state,
             backoff: Arc::new(tokio::sync::Mutex::new(Backoff::new(retry_base, retry_max))),
+            shutdown,
         }
     }
 
@@ -222,26 +275,28 @@ impl Processor {
             return Ok(report);
         }
         let orders: Vec<NewOrder> = valid.iter().map(|(_, o)| o.clone()).collect();
-        match self.store.insert_orders(&orders).await {
-            Ok(stored) => {
-                self.on_db_success().await;
-                let (last, _) = valid.last().expect("non-empty");
-                let settled = last.acker.ack(BasicAckOptions { multiple: true }).await?;
-                // the rows are committed; if the ack is lost the messages come
-                // back and are counted as duplicates
-                ok_or_closed(settled)?;
-                report.stored = stored;
-                report.duplicate = valid.len() as u64 - stored;
-                self.metrics.add("stored", report.stored);
-                self.metrics.add("duplicate", report.duplicate);
-                Ok(report)
-            }
-            Err(StoreError::Rejected(cause)) => {
-                tracing::warn!(%cause, "batch refused by the database, retrying one by one");
-                self.one_by_one(valid, report).await
-            }
-            Err(cause @ StoreError::Unavailable(_)) => {
-                self.requeue_after_backoff(valid, report, cause).await
+        loop {
+            match self.store.insert_orders(&orders).await {
+                Ok(stored) => {
+                    self.on_db_success().await;
+                    let (last, _) = valid.last().expect("non-empty");
+                    let settled = last.acker.ack(BasicAckOptions { multiple: true }).await?;
+                    // the rows are committed; if the ack is lost the messages come
+                    // back and are counted as duplicates
+                    ok_or_closed(settled)?;
+                    report.stored = stored;
+                    report.duplicate = valid.len() as u64 - stored;
+                    self.metrics.add("stored", report.stored);
+                    self.metrics.add("duplicate", report.duplicate);
+                    return Ok(report);
+                }
+                Err(StoreError::Rejected(cause)) => {
+                    tracing::warn!(%cause, "batch refused by the database, retrying one by one");
+                    return self.one_by_one(valid, report).await;
+                }
+                Err(cause @ StoreError::Unavailable(_)) => {
+                    report = self.hold_and_wait(&valid, report, cause).await?;
+                }
             }
         }
     }
@@ -251,29 +306,34 @@ impl Processor {
         self.backoff.lock().await.reset();
     }
 
-    async fn requeue_after_backoff(
+    /// After a failed insert of `held` (PostgreSQL unavailable): counts the
+    /// retry, waits one backoff step with the messages still unacknowledged,
+    /// and returns `Ok` when another attempt should be made — `Err` on
+    /// shutdown or when the channel was lost (the broker then gives the
+    /// messages back to the queue; that return counts towards the delivery
+    /// limit, once per lost channel, not once per attempt).
+    async fn hold_and_wait(
         &self,
-        valid: Vec<(Delivery, NewOrder)>,
+        held: &[(Delivery, NewOrder)],
         mut report: BatchReport,
         cause: StoreError,
     ) -> Result<BatchReport, BatchError> {
         self.state.database_down.store(true, Ordering::Relaxed);
+        report.retried += held.len() as u64;
+        self.metrics.add("retried", held.len() as u64);
         let delay = self.backoff.lock().await.next_delay();
-        tracing::error!(%cause, retry_in_ms = delay.as_millis() as u64, messages = valid.len(),
-            "PostgreSQL unavailable: requeueing the batch after a backoff");
-        tokio::time::sleep(delay).await;
-        let (last, _) = valid.last().expect("non-empty");
-        let settled = last
-            .acker
-            .nack(BasicNackOptions {
-                multiple: true,
-                requeue: true,
-            })
-            .await?;
-        ok_or_closed(settled)?;
-        report.retried = valid.len() as u64;
-        self.metrics.add("retried", report.retried);
-        Err(BatchError::DatabaseUnavailable { report, cause })
+        tracing::error!(%cause, retry_in_ms = delay.as_millis() as u64, messages = held.len(),
+            "PostgreSQL unavailable: holding the batch unacknowledged and retrying the insert");
+        tokio::select! {
+            _ = self.shutdown.cancelled() => {
+                return Err(BatchError::DatabaseUnavailable { report, cause });
+            }
+            _ = tokio::time::sleep(delay) => {}
+        }
+        if !held.iter().all(|(d, _)| d.acker.usable()) {
+            return Err(BatchError::ChannelClosed);
+        }
+        Ok(report)
     }
 
     async fn one_by_one(
@@ -283,7 +343,8 @@ impl Processor {
     ) -> Result<BatchReport, BatchError> {
         let mut rest = valid.into_iter();
         while let Some((delivery, order)) = rest.next() {
-            match self.store.insert_orders(std::slice::from_ref(&order)).await {
+            let inserted = self.store.insert_orders(std::slice::from_ref(&order)).await;
+            match inserted {
                 Ok(n) => {
                     ok_or_closed(delivery.acker.ack(BasicAckOptions::default()).await?)?;
                     report.stored += n;
@@ -305,7 +366,8 @@ impl Processor {
                 Err(cause @ StoreError::Unavailable(_)) => {
                     let mut remaining = vec![(delivery, order)];
                     remaining.extend(rest);
-                    return self.requeue_after_backoff(remaining, report, cause).await;
+                    report = self.hold_and_wait(&remaining, report, cause).await?;
+                    rest = remaining.into_iter();
                 }
             }
         }
@@ -314,11 +376,14 @@ impl Processor {
     }
 }
 
-/// One consuming session: a connection, a channel with prefetch, a consumer.
+/// One consuming session: a connection, a channel with prefetch, a consumer,
+/// and a second channel that polls the dead-letter queue's depth.
 pub struct Session {
     connection: Connection,
     channel: Channel,
     consumer: lapin::Consumer,
+    monitor: Channel,
+    dead_letter_queue: String,
 }
 
 /// Why a session ended.
@@ -333,18 +398,20 @@ pub enum NextBatch {
 }
 
 impl Session {
-    /// Connects, declares the topology, sets the prefetch and starts consuming.
+    /// Connects, declares the topology (migrating an old classic work queue
+    /// first, `crate::queue_migration`), sets the prefetch and starts consuming.
     pub async fn open(
         amqp: &AmqpSettings,
         topology: &QueueTopology,
         prefetch: u16,
-    ) -> Result<Self, service_kit::amqp::AmqpError> {
+    ) -> Result<Self, queue_migration::MigrationError> {
         // the queue in the name tells replicas and tests apart in the management UI
         let name = format!("billing-app consumer ({})", topology.queue);
         let connection =
             service_kit::amqp::connect(amqp, &ConnectOptions::default(), &name).await?;
+        queue_migration::ensure_topology(&connection, topology).await?;
+        let monitor = connection.create_channel().await?;
         let channel = connection.create_channel().await?;
-        topology.declare(&channel).await?;
         channel
             .basic_qos(prefetch, BasicQosOptions::default())
             .await?;
@@ -361,6 +428,46 @@ impl Session {
             connection,
             channel,
             consumer,
+            monitor,
+            dead_letter_queue: topology.dead_letter_queue.clone(),
+        })
+    }
+
+    /// Sets `billing_dead_letter_queue_messages` to the depth of
+    /// `<queue>.dlq` now and every `every` until `stop` is cancelled or the
+    /// session's connection is gone.
+    pub fn poll_dead_letter_depth(
+        &self,
+        metrics: BillingMetrics,
+        every: Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let channel = self.monitor.clone();
+        let queue = self.dead_letter_queue.clone();
+        tokio::spawn(async move {
+            loop {
+                let declared = channel
+                    .queue_declare(
+                        queue.as_str().into(),
+                        QueueDeclareOptions {
+                            passive: true,
+                            ..Default::default()
+                        },
+                        FieldTable::default(),
+                    )
+                    .await;
+                match declared {
+                    Ok(q) => metrics.dead_letter_depth.set(i64::from(q.message_count())),
+                    Err(e) => {
+                        tracing::warn!(error = %e, %queue, "cannot poll the dead-letter queue");
+                        return;
+                    }
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
         })
     }
 
@@ -427,10 +534,18 @@ pub async fn run(
         settings.retry_max.max(settings.retry_base),
     );
     let mut batch = Vec::with_capacity(settings.batch_size);
+    // messages still to settle one at a time after an abrupt session end
+    let mut careful_for = 0usize;
     'outer: while !shutdown.is_cancelled() {
+        let careful = careful_for > 0;
+        let (prefetch, batch_size) = if careful {
+            (1, 1)
+        } else {
+            (settings.prefetch, settings.batch_size)
+        };
         let opened = tokio::select! {
             _ = shutdown.cancelled() => break 'outer,
-            s = Session::open(&amqp, &topology, settings.prefetch) => s,
+            s = Session::open(&amqp, &topology, prefetch) => s,
         };
         let mut session = match opened {
             Ok(s) => s,
@@ -445,45 +560,63 @@ pub async fn run(
             }
         };
         reconnect.reset();
+        let session_over = shutdown.child_token();
+        let poller = session.poll_dead_letter_depth(
+            processor.metrics.clone(),
+            settings.dead_letter_poll,
+            session_over.clone(),
+        );
         processor.state.consuming.store(true, Ordering::Relaxed);
-        tracing::info!(queue = %topology.queue, prefetch = settings.prefetch, "consuming");
-        loop {
+        tracing::info!(queue = %topology.queue, prefetch, careful, "consuming");
+        let lost = loop {
             match session
-                .next_batch(
-                    settings.batch_size,
-                    settings.batch_wait,
-                    &shutdown,
-                    &mut batch,
-                )
+                .next_batch(batch_size, settings.batch_wait, &shutdown, &mut batch)
                 .await
             {
                 NextBatch::Shutdown => {
                     processor.state.consuming.store(false, Ordering::Relaxed);
+                    session_over.cancel();
                     session.close().await;
                     break 'outer;
                 }
-                NextBatch::Lost => break,
+                NextBatch::Lost => break true,
                 NextBatch::Batch => {}
             }
             let n = batch.len();
             match processor.process_batch(std::mem::take(&mut batch)).await {
                 Ok(report) => tracing::debug!(messages = n, ?report, "batch settled"),
-                Err(BatchError::DatabaseUnavailable { .. }) => {}
+                // only on shutdown: the next next_batch returns Shutdown
+                Err(BatchError::DatabaseUnavailable { .. }) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "batch not settled, reconnecting");
-                    break;
+                    break true;
                 }
             }
             if !session.is_connected() {
-                break;
+                break true;
             }
-        }
+            if careful {
+                careful_for = careful_for.saturating_sub(n);
+                if careful_for == 0 {
+                    tracing::info!("settled the prefetch window one by one: back to full prefetch");
+                    break false;
+                }
+            }
+        };
         processor.state.consuming.store(false, Ordering::Relaxed);
+        session_over.cancel();
+        // not awaited: its passive declare may hang on a half-dead connection
+        poller.abort();
         session.close().await;
+        if !lost {
+            continue 'outer;
+        }
+        processor.metrics.sessions_lost.inc();
+        careful_for = usize::from(settings.prefetch);
         let delay = reconnect.next_delay();
         tracing::warn!(
             retry_in_ms = delay.as_millis() as u64,
-            "RabbitMQ session lost, reconnecting"
+            "RabbitMQ session lost, reconnecting (one message at a time until the prefetch window is settled)"
         );
         tokio::select! {
             _ = shutdown.cancelled() => break 'outer,

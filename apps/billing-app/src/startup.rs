@@ -43,6 +43,7 @@ impl BillingApp {
             state.clone(),
             settings.consumer.retry_base,
             settings.consumer.retry_max,
+            ctx.shutdown.clone(),
         );
 
         db::add_readiness_check(&ctx.health, store.pool().clone());

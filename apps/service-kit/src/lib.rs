@@ -12,7 +12,7 @@
 //! | [`errors`] | `ApiError` (`bad_request/not_found/unavailable/internal`, JSON body, `Retry-After` on 503), `ErrorBody`, `error_response`, `json_config(limit)` (400/413/415), `path_config`, `query_config`, `not_found`, `json_error_body` |
 //! | [`healthcheck`] | `from_args(binary, default_port)`: the `<binary> healthcheck` probe (std TCP, 2 s) |
 //! | [`entry`] | `run(name, default_port, Runtime, settings_fn, log_fn, serve)`: a service's whole `main` (healthcheck arg, config error → exit 2, telemetry, runtime, exit 0/1) |
-//! | `testing` (feature `testing`, dev-dependencies only) | `unique`, `empty_env`, `TestDatabase` (own database, dropped), `TestQueue` (random queue/DLX/DLQ, deleted), `CutProxy` (TCP proxy to cut/restore/slow down), `postgres_addr`, `eventually`, `assert_json_error` |
+//! | `testing` (feature `testing`, dev-dependencies only) | `unique`, `empty_env`, `TestDatabase` (own database, dropped), `TestQueue` (random queue/DLX/DLQ, deleted), `CutProxy` (TCP proxy to cut/restore/slow down), `raw_amqp` (a publisher of messages lapin cannot parse), `postgres_addr`, `eventually`, `assert_json_error` |
 //! | [`server`] | `ServiceContext` (name, metrics, health, shutdown token, json limit), `Application::build(&HttpSettings, ctx, configure)`, `port()`, `spawn_worker()`, `shutdown_handle()`, `run_until_stopped()` (graceful drain) |
 //!
 //! A thin `main.rs`:

@@ -90,8 +90,13 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A raw AMQP 0-9-1 publisher that sends what lapin refuses to parse.
+#[cfg(feature = "amqp")]
+pub mod raw_amqp;
+
 /// Random queue names (queue, its dead-letter exchange and queue) on the
-/// local RabbitMQ; all three are deleted when this value drops.
+/// local RabbitMQ; all three (and `<queue>.migration`) are deleted when this
+/// value drops.
 #[cfg(feature = "amqp")]
 pub struct TestQueue {
     pub amqp: crate::config::AmqpSettings,
@@ -129,7 +134,7 @@ impl Drop for TestQueue {
                 return;
             };
             if let Ok(ch) = conn.create_channel().await {
-                for q in [&t.queue, &t.dead_letter_queue] {
+                for q in [&t.queue, &t.dead_letter_queue, &t.migration_queue()] {
                     let _ = ch
                         .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
                         .await;

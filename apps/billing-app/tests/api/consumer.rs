@@ -20,6 +20,7 @@ async fn processor(db: &TestDb) -> (Processor, BillingMetrics) {
         Arc::new(ConsumerState::default()),
         Duration::from_millis(20),
         Duration::from_millis(100),
+        CancellationToken::new(),
     );
     (p, metrics)
 }
@@ -224,7 +225,9 @@ async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_retu
     let mut pg = db.settings.clone();
     pg.port = proxy.port;
     pg.connect_timeout = Duration::from_secs(1);
-    let app = RunningApp::start(settings(&pg, &q)).await;
+    let s = settings(&pg, &q);
+    let retry_max = s.consumer.retry_max;
+    let app = RunningApp::start(s).await;
     let client = reqwest::Client::new();
     assert!(app.becomes_ready(Duration::from_secs(15)).await, "ready");
 
@@ -238,14 +241,25 @@ async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_retu
             app.metrics.get("retried") >= 20
         })
         .await,
-        "messages nacked for retry"
+        "inserts retried"
     );
+    // The outage lasts longer than DELIVERY_LIMIT + 2 backoff steps (each at
+    // most retry_max): had every failed attempt given the batch back to the
+    // queue (nack with requeue), the quorum queue would have dead-lettered it.
+    tokio::time::sleep(retry_max * (service_kit::amqp::DELIVERY_LIMIT as u32 + 2)).await;
     assert_eq!(
         db.count_orders().await,
         0,
         "nothing stored while PostgreSQL is away"
     );
     assert_eq!(app.metrics.get("stored"), 0);
+    assert_eq!(
+        q.depth(&q.topology.dead_letter_queue).await,
+        0,
+        "no valid order dead-lettered"
+    );
+    // held by the consumer, unacknowledged: none ready in the queue
+    assert_eq!(q.depth(&q.topology.queue).await, 0);
     let ready = client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 503);
     assert!(ready.headers().contains_key("retry-after"));
@@ -259,12 +273,15 @@ async fn postgres_unreachable_keeps_messages_queued_and_stores_them_when_it_retu
         "stored after PostgreSQL returned"
     );
     assert_eq!(db.duplicated_message_ids().await, 0);
+    // stored from the held batch, not from redeliveries
+    assert_eq!(app.metrics.get("duplicate"), 0);
     assert!(
         app.becomes_ready(Duration::from_secs(10)).await,
         "ready again"
     );
     app.stop().await;
     assert_eq!(q.depth(&q.topology.queue).await, 0);
+    assert_eq!(q.depth(&q.topology.dead_letter_queue).await, 0);
 }
 
 /// An `orders` table from before message ids (the shape of other crud-master

@@ -8,10 +8,10 @@ use billing_app::config::{ConsumerSettings, Settings};
 use billing_app::startup::BillingApp;
 use service_kit::amqp::ConnectOptions;
 use service_kit::amqp::lapin::options::{
-    BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
+    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions,
 };
-use service_kit::amqp::lapin::types::FieldTable;
-use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
+use service_kit::amqp::lapin::types::{AMQPValue, FieldTable};
+use service_kit::amqp::lapin::{BasicProperties, Channel, Connection, ExchangeKind};
 use service_kit::config::{AmqpSettings, HttpSettings, LogSettings, PgSettings};
 use service_kit::testing::{self, TestDatabase};
 
@@ -31,6 +31,18 @@ impl std::ops::Deref for TestDb {
 impl TestDb {
     pub async fn new() -> Self {
         Self(TestDatabase::create("billing_test").await)
+    }
+
+    /// The stored message ids, sorted.
+    pub async fn message_ids(&self) -> Vec<String> {
+        self.client()
+            .await
+            .query("SELECT message_id FROM orders ORDER BY message_id", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     }
 
     pub async fn count_orders(&self) -> i64 {
@@ -98,29 +110,141 @@ impl TestQueue {
     /// Publishes persistent messages and waits for every confirm.
     pub async fn publish_all(&self, messages: &[(Option<String>, Vec<u8>)]) {
         let (conn, ch) = self.publisher().await;
-        for (id, body) in messages {
-            let mut props = BasicProperties::default()
-                .with_delivery_mode(2)
-                .with_content_type("application/json".into());
-            if let Some(id) = id {
-                props = props.with_message_id(id.as_str().into());
-            }
-            let _confirm = ch
-                .basic_publish(
-                    "".into(),
-                    self.topology.queue.as_str().into(),
-                    BasicPublishOptions::default(),
-                    body,
-                    props,
-                )
-                .await
-                .unwrap();
-        }
-        let returned = ch.wait_for_confirms().await.unwrap();
-        assert!(returned.is_empty());
+        publish_on(&ch, &self.topology.queue, messages).await;
         let _ = conn.close(200, "bye".into()).await;
     }
 
+    /// Publishes to `queue` as it is (no declare), waiting for every confirm.
+    pub async fn publish_to(&self, queue: &str, messages: &[(Option<String>, Vec<u8>)]) {
+        let conn = connect(&self.amqp).await;
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        publish_on(&ch, queue, messages).await;
+        let _ = conn.close(200, "bye".into()).await;
+    }
+
+    /// The work queue as a version before the quorum queue declared it: a
+    /// durable classic queue with only the dead-letter arguments (and its
+    /// DLX/DLQ, unchanged since).
+    pub async fn declare_as_older_version(&self) {
+        let conn = connect(&self.amqp).await;
+        let ch = conn.create_channel().await.unwrap();
+        let t = &self.topology;
+        ch.exchange_declare(
+            t.dead_letter_exchange.as_str().into(),
+            ExchangeKind::Direct,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        ch.queue_declare(
+            t.dead_letter_queue.as_str().into(),
+            QueueDeclareOptions::durable(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(t.dead_letter_exchange.as_str().into()),
+        );
+        args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(t.dead_letter_queue.as_str().into()),
+        );
+        ch.queue_declare(
+            t.queue.as_str().into(),
+            QueueDeclareOptions::durable(),
+            args,
+        )
+        .await
+        .unwrap();
+        let _ = conn.close(200, "bye".into()).await;
+    }
+
+    /// `<queue>.migration` as a crashed migration leaves it.
+    pub async fn declare_migration_queue(&self) {
+        let conn = connect(&self.amqp).await;
+        let ch = conn.create_channel().await.unwrap();
+        ch.queue_declare(
+            self.topology.migration_queue().as_str().into(),
+            QueueDeclareOptions::durable(),
+            service_kit::amqp::QueueTopology::migration_queue_arguments(),
+        )
+        .await
+        .unwrap();
+        let _ = conn.close(200, "bye".into()).await;
+    }
+
+    /// Whether `queue` exists (passive declare; NOT_FOUND means no).
+    pub async fn exists(&self, queue: &str) -> bool {
+        let conn = connect(&self.amqp).await;
+        let ch = conn.create_channel().await.unwrap();
+        let r = ch
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await;
+        let _ = conn.close(200, "bye".into()).await;
+        match r {
+            Ok(_) => true,
+            Err(e) if service_kit::amqp::is_not_found(&e) => false,
+            Err(e) => panic!("passive declare of {queue}: {e}"),
+        }
+    }
+
+    /// Declares this version's topology; `Err(QueueArgumentsDiffer)` while
+    /// the queue has other arguments. RabbitMQ accepts a re-declaration only
+    /// with identical arguments, so `Ok` proves the queue is the quorum queue
+    /// with the delivery limit.
+    pub async fn declare_current(&self) -> Result<(), service_kit::amqp::AmqpError> {
+        let conn = connect(&self.amqp).await;
+        let ch = conn.create_channel().await.unwrap();
+        let r = self.topology.declare(&ch).await;
+        let _ = conn.close(200, "bye".into()).await;
+        r
+    }
+}
+
+async fn publish_on(ch: &Channel, queue: &str, messages: &[(Option<String>, Vec<u8>)]) {
+    for (id, body) in messages {
+        let mut props = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type("application/json".into());
+        if let Some(id) = id {
+            props = props.with_message_id(id.as_str().into());
+        }
+        let _confirm = ch
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    immediate: false,
+                },
+                body,
+                props,
+            )
+            .await
+            .unwrap();
+    }
+    let returned = ch.wait_for_confirms().await.unwrap();
+    assert!(returned.is_empty(), "unroutable: {returned:?}");
+}
+
+impl TestQueue {
     /// Ready messages in `queue` (passive declare).
     pub async fn depth(&self, queue: &str) -> u32 {
         let conn = connect(&self.amqp).await;

@@ -1,4 +1,6 @@
 //! billing-app against the real PostgreSQL and RabbitMQ of the machine.
 mod consumer;
 mod helpers;
+mod migration;
+mod poison;
 mod service;
