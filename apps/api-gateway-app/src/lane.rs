@@ -55,14 +55,24 @@ pub struct Job {
 /// What a job's confirm resolved to: the broker's answer, or why none came.
 type Settled = (Job, Result<Confirmation, PublishError>);
 
-/// Runs until `jobs` is closed and every published job is settled. Calls
-/// `broken` when the channel fails (the connection task then reconnects).
+/// What a lane tells the connection task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneEvent {
+    /// the channel failed: reconnect
+    Broken,
+    /// the broker returned a message as unroutable: the queue is missing or
+    /// was replaced, declare it again
+    Returned,
+}
+
+/// Runs until `jobs` is closed and every published job is settled, telling
+/// `notify` what the connection task must know.
 pub async fn run(
     channel: Channel,
     queue: String,
     confirm_timeout: Duration,
     mut jobs: mpsc::Receiver<Job>,
-    broken: impl Fn(),
+    notify: impl Fn(LaneEvent),
 ) {
     let mut pending = FuturesUnordered::new();
     // message ids that came back unroutable and whose job is still pending
@@ -81,7 +91,7 @@ pub async fn run(
                         (job, outcome)
                     }),
                     Err(e) => {
-                        broken();
+                        notify(LaneEvent::Broken);
                         let _ = job.reply.send(Err(PublishError::Broker(e.to_string())));
                     }
                 },
@@ -92,7 +102,7 @@ pub async fn run(
                 while let Some(Some(more)) = pending.next().now_or_never() {
                     batch.push(more);
                 }
-                settle(batch, &mut returned, &queue, &broken);
+                settle(batch, &mut returned, &queue, &notify);
             }
             else => break,
         }
@@ -120,7 +130,12 @@ async fn publish(
 
 /// Answers every job of `batch`: first records every returned message id
 /// the batch carries, then decides each job by its own id.
-fn settle(batch: Vec<Settled>, returned: &mut HashSet<String>, queue: &str, broken: &impl Fn()) {
+fn settle(
+    batch: Vec<Settled>,
+    returned: &mut HashSet<String>,
+    queue: &str,
+    notify: &impl Fn(LaneEvent),
+) {
     let mut decided = Vec::with_capacity(batch.len());
     for (job, outcome) in batch {
         let outcome = match outcome {
@@ -134,11 +149,11 @@ fn settle(batch: Vec<Settled>, returned: &mut HashSet<String>, queue: &str, brok
             }
             Ok(Confirmation::NotRequested) => {
                 // cannot happen on a confirm_select channel; never claim success
-                broken();
+                notify(LaneEvent::Broken);
                 Err(PublishError::Broker("channel not in confirm mode".into()))
             }
             Err(e @ PublishError::Broker(_)) => {
-                broken();
+                notify(LaneEvent::Broken);
                 Err(e)
             }
             Err(e) => Err(e),
@@ -147,6 +162,7 @@ fn settle(batch: Vec<Settled>, returned: &mut HashSet<String>, queue: &str, brok
     }
     for (job, outcome) in decided {
         let outcome = if returned.remove(&job.message_id) {
+            notify(LaneEvent::Returned);
             tracing::error!(
                 queue,
                 message_id = %job.message_id,
@@ -213,7 +229,7 @@ mod tests {
             (y, Ok(Confirmation::Ack(returned_message("x")))),
         ];
         let mut returned = HashSet::new();
-        settle(batch, &mut returned, "q", &|| {});
+        settle(batch, &mut returned, "q", &|_| {});
         assert!(
             answer(&mut x_rx)
                 .unwrap_err()
@@ -231,7 +247,7 @@ mod tests {
             vec![(w, Ok(Confirmation::Ack(returned_message("x"))))],
             &mut returned,
             "q",
-            &|| {},
+            &|_| {},
         );
         assert_eq!(answer(&mut w_rx), Ok(()));
         let (x, mut x_rx) = job("x");
@@ -239,7 +255,7 @@ mod tests {
             vec![(x, Ok(Confirmation::Ack(None)))],
             &mut returned,
             "q",
-            &|| {},
+            &|_| {},
         );
         assert!(answer(&mut x_rx).is_err());
         assert!(returned.is_empty());
@@ -258,8 +274,10 @@ mod tests {
             (c, Err(PublishError::Broker("gone".into()))),
             (d, Ok(Confirmation::NotRequested)),
         ];
-        settle(batch, &mut HashSet::new(), "q", &|| {
-            broke.set(broke.get() + 1)
+        settle(batch, &mut HashSet::new(), "q", &|e| {
+            if e == LaneEvent::Broken {
+                broke.set(broke.get() + 1)
+            }
         });
         for rx in [&mut a_rx, &mut b_rx, &mut c_rx, &mut d_rx] {
             assert!(answer(rx).is_err());

@@ -17,12 +17,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use prometheus::{IntCounterVec, IntGauge, Opts};
 use service_kit::amqp::lapin::options::ConfirmSelectOptions;
 use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
-use service_kit::amqp::{AmqpSettings, Backoff, ConnectOptions, QueueTopology};
+use service_kit::amqp::{AmqpSettings, Backoff, ConnectOptions, PublisherDeclare, QueueTopology};
 use tokio::sync::{Notify, RwLock, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 pub use crate::lane::PublishError;
-use crate::lane::{self, Job};
+use crate::lane::{self, Job, LaneEvent};
 
 /// `billing_publish_total{outcome="confirmed|nacked|unavailable"}` and
 /// `billing_broker_connected` (1 while the publisher has an open channel).
@@ -69,6 +69,7 @@ struct Inner {
     channels: usize,
     connected: AtomicBool,
     broken: Notify,
+    returned: Notify,
     topology: QueueTopology,
     confirm_timeout: Duration,
     metrics: PublishMetrics,
@@ -85,6 +86,10 @@ impl Inner {
         self.broken.notify_one();
     }
 }
+
+/// How often the publisher looks again at a queue billing-app has not
+/// migrated yet.
+const QUEUE_NOT_MIGRATED_RETRY: Duration = Duration::from_secs(1);
 
 /// Jobs a lane holds before a publish waits for room (back-pressure).
 const LANE_CAPACITY: usize = 1024;
@@ -114,6 +119,7 @@ impl Publisher {
             channels: channels.max(1),
             connected: AtomicBool::new(false),
             broken: Notify::new(),
+            returned: Notify::new(),
             topology: QueueTopology::from_settings(&settings),
             confirm_timeout,
             metrics,
@@ -185,37 +191,43 @@ impl Publisher {
     }
 }
 
+/// Why the publisher could not open.
+enum OpenError {
+    /// no connection, or the broker refused a step
+    Broker(String),
+    /// `billing_queue` still has an older version's arguments: billing-app
+    /// migrates it on start; publishing meanwhile could lose confirmed
+    /// messages (see [`PublisherDeclare::ExistsWithOtherArguments`])
+    QueueNotMigrated,
+}
+
 async fn open(
     inner: &Inner,
     settings: &AmqpSettings,
-) -> Result<(Connection, Vec<Channel>), String> {
+) -> Result<(Connection, Vec<Channel>), OpenError> {
     let name = format!("api-gateway-app publisher ({})", inner.topology.queue);
     let conn = service_kit::amqp::connect(settings, &ConnectOptions::default(), &name)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| OpenError::Broker(e.to_string()))?;
     let setup = async {
+        // declare the queue (same arguments as billing-app): messages
+        // accepted while billing-app is down wait in the durable queue
+        let declared = inner.topology.declare_for_publisher(&conn).await?;
         let mut chs = Vec::with_capacity(inner.channels);
         for _ in 0..inner.channels {
             let ch = conn.create_channel().await?;
             ch.confirm_select(ConfirmSelectOptions::default()).await?;
             chs.push(ch);
         }
-        Ok::<_, service_kit::amqp::AmqpError>(chs)
+        Ok::<_, service_kit::amqp::AmqpError>((declared, chs))
     };
-    let chs = match setup.await {
-        Ok(chs) => chs,
-        Err(e) => {
-            let _ = conn.close(200, "setup failed".into()).await;
-            return Err(e.to_string());
-        }
+    let failed = match setup.await {
+        Ok((PublisherDeclare::Declared, chs)) => return Ok((conn, chs)),
+        Ok((PublisherDeclare::ExistsWithOtherArguments, _)) => OpenError::QueueNotMigrated,
+        Err(e) => OpenError::Broker(e.to_string()),
     };
-    // declare the queue (same arguments as billing-app): messages accepted
-    // while billing-app is down wait in the durable queue
-    if let Err(e) = inner.topology.declare(&chs[0]).await {
-        let _ = conn.close(200, "setup failed".into()).await;
-        return Err(e.to_string());
-    }
-    Ok((conn, chs))
+    let _ = conn.close(200, "setup failed".into()).await;
+    Err(failed)
 }
 
 /// Starts one lane per channel and publishes them; returns the lane tasks.
@@ -230,7 +242,10 @@ async fn start_lanes(inner: &Arc<Inner>, chs: &[Channel]) -> Vec<tokio::task::Jo
             inner.topology.queue.clone(),
             inner.confirm_timeout,
             rx,
-            move || owner.mark_broken(),
+            move |event| match event {
+                LaneEvent::Broken => owner.mark_broken(),
+                LaneEvent::Returned => owner.returned.notify_one(),
+            },
         )));
         senders.push(tx);
     }
@@ -240,12 +255,21 @@ async fn start_lanes(inner: &Arc<Inner>, chs: &[Channel]) -> Vec<tokio::task::Jo
 }
 
 /// Waits until the connection breaks (a lane reports it, or polling sees a
-/// closed connection or channel) or `shutdown` is cancelled.
+/// closed connection or channel), the queue cannot be declared again after a
+/// message came back unroutable, or `shutdown` is cancelled.
 async fn watch(inner: &Inner, conn: &Connection, chs: &[Channel], shutdown: &CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = inner.broken.notified() => return,
+            _ = inner.returned.notified() => {
+                // the queue is missing (deleted) or was replaced: declare it
+                // again; if it now has other arguments, stop publishing
+                match inner.topology.declare_for_publisher(conn).await {
+                    Ok(PublisherDeclare::Declared) => {}
+                    Ok(PublisherDeclare::ExistsWithOtherArguments) | Err(_) => return,
+                }
+            }
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
         let healthy = conn.status().connected() && chs.iter().all(|ch| ch.status().connected());
@@ -286,7 +310,17 @@ async fn connection_loop(
                 }
                 tracing::warn!("publisher connection lost, reconnecting");
             }
-            Err(e) => {
+            Err(OpenError::QueueNotMigrated) => {
+                // a broker that answers is not backed off: look again every
+                // second, so publishing resumes soon after billing-app migrated
+                tracing::warn!(queue = %inner.topology.queue,
+                    "billing queue not migrated by billing-app yet; answering 503 meanwhile");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(QUEUE_NOT_MIGRATED_RETRY) => {}
+                }
+            }
+            Err(OpenError::Broker(e)) => {
                 let delay = backoff.next_delay();
                 tracing::error!(error = %e, broker = %service_kit::amqp::redacted(&settings),
                     retry_in_ms = delay.as_millis() as u64, "cannot connect the publisher, retrying");

@@ -120,6 +120,52 @@ impl TestQueue {
             .await
             .expect("connect to RabbitMQ")
     }
+
+    /// The work queue as a version before the quorum queue declared it: a
+    /// durable classic queue with only the dead-letter arguments (and its
+    /// DLX/DLQ, unchanged since).
+    pub async fn declare_as_older_version(&self) {
+        use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
+        use lapin::types::{AMQPValue, FieldTable};
+        let conn = self.connect("older version").await;
+        let ch = conn.create_channel().await.unwrap();
+        let t = &self.topology;
+        ch.exchange_declare(
+            t.dead_letter_exchange.as_str().into(),
+            lapin::ExchangeKind::Direct,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        ch.queue_declare(
+            t.dead_letter_queue.as_str().into(),
+            QueueDeclareOptions::durable(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(t.dead_letter_exchange.as_str().into()),
+        );
+        args.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(t.dead_letter_queue.as_str().into()),
+        );
+        ch.queue_declare(
+            t.queue.as_str().into(),
+            QueueDeclareOptions::durable(),
+            args,
+        )
+        .await
+        .unwrap();
+        let _ = conn.close(200, "bye".into()).await;
+    }
 }
 
 #[cfg(feature = "amqp")]

@@ -261,3 +261,41 @@ async fn a_list_of_thirty_thousand_movies_streams_through_the_gateway() {
     inventory_stop.shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(30), inventory_task).await;
 }
+
+/// Upgrading from a version with a classic `billing_queue`: the gateway does
+/// not publish into the old queue (billing-app deletes it while migrating,
+/// and RabbitMQ may confirm a message lost in that delete) — it answers 503
+/// and stays ready — then publishes as soon as billing-app has migrated it.
+/// Every order answered 200 is stored, the old queue's included.
+#[tokio::test]
+async fn the_gateway_holds_billing_until_billing_app_migrated_an_older_queue() {
+    let orders = TestDb::new("upgrade_orders").await;
+    let q = TestQueue::new();
+    q.declare_as_older_version().await;
+    let gw = Gateway::start(settings("http://127.0.0.1:9", &q.amqp)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let body = r#"{"user_id":"41","number_of_items":"1","total_amount":"5"}"#;
+    let r = gw.post_billing("/api/billing", body).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_json_error(r, 503).await;
+    assert_eq!(gw.get("/readyz").await.status(), 200, "still ready");
+    let billing = start_billing(&orders.settings, &q);
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            gw.post_billing("/api/billing", body).await.status() == 200
+        })
+        .await,
+        "publishing resumes once the queue is migrated"
+    );
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            orders
+                .query_i64("SELECT count(*) FROM orders WHERE user_id = '41'")
+                .await
+                == 1
+        })
+        .await
+    );
+    billing.stop().await;
+    gw.stop().await;
+}

@@ -8,10 +8,10 @@ use billing_app::config::{ConsumerSettings, Settings};
 use billing_app::startup::BillingApp;
 use service_kit::amqp::ConnectOptions;
 use service_kit::amqp::lapin::options::{
-    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions,
+    BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
 };
-use service_kit::amqp::lapin::types::{AMQPValue, FieldTable};
-use service_kit::amqp::lapin::{BasicProperties, Channel, Connection, ExchangeKind};
+use service_kit::amqp::lapin::types::FieldTable;
+use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
 use service_kit::config::{AmqpSettings, HttpSettings, LogSettings, PgSettings};
 use service_kit::testing::{self, TestDatabase};
 
@@ -122,50 +122,6 @@ impl TestQueue {
             .await
             .unwrap();
         publish_on(&ch, queue, messages).await;
-        let _ = conn.close(200, "bye".into()).await;
-    }
-
-    /// The work queue as a version before the quorum queue declared it: a
-    /// durable classic queue with only the dead-letter arguments (and its
-    /// DLX/DLQ, unchanged since).
-    pub async fn declare_as_older_version(&self) {
-        let conn = connect(&self.amqp).await;
-        let ch = conn.create_channel().await.unwrap();
-        let t = &self.topology;
-        ch.exchange_declare(
-            t.dead_letter_exchange.as_str().into(),
-            ExchangeKind::Direct,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-        ch.queue_declare(
-            t.dead_letter_queue.as_str().into(),
-            QueueDeclareOptions::durable(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-        let mut args = FieldTable::default();
-        args.insert(
-            "x-dead-letter-exchange".into(),
-            AMQPValue::LongString(t.dead_letter_exchange.as_str().into()),
-        );
-        args.insert(
-            "x-dead-letter-routing-key".into(),
-            AMQPValue::LongString(t.dead_letter_queue.as_str().into()),
-        );
-        ch.queue_declare(
-            t.queue.as_str().into(),
-            QueueDeclareOptions::durable(),
-            args,
-        )
-        .await
-        .unwrap();
         let _ = conn.close(200, "bye".into()).await;
     }
 
