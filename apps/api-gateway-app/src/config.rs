@@ -5,6 +5,12 @@ use std::time::Duration;
 use service_kit::ConfigError;
 use service_kit::config::{AmqpSettings, Env, HttpSettings, LogSettings, Source};
 
+/// The service name in metrics and logs.
+pub const SERVICE: &str = "api-gateway-app";
+
+/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
+pub const DEFAULT_PORT: u16 = 3000;
+
 /// Where inventory-app is and how patient the proxy is with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventorySettings {
@@ -221,7 +227,7 @@ impl Settings {
             AuthSettings::default()
         };
         Ok(Self {
-            http: HttpSettings::from_source(env, crate::startup::DEFAULT_PORT)?,
+            http: HttpSettings::from_source(env, DEFAULT_PORT)?,
             log: LogSettings::from_source(env)?,
             amqp: AmqpSettings::from_source(env)?,
             inventory,

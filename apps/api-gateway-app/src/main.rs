@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
-use api_gateway_app::config::Settings;
-use api_gateway_app::startup::{self, DEFAULT_PORT, SERVICE};
+use api_gateway_app::config::{DEFAULT_PORT, SERVICE, Settings};
+use api_gateway_app::startup;
 use service_kit::entry::Runtime;
 
 fn main() -> ExitCode {

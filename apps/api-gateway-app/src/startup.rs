@@ -9,15 +9,9 @@ use service_kit::server::ShutdownHandle;
 use crate::auth::{JwtVerifier, require_jwt};
 use crate::billing;
 use crate::breaker::CircuitBreaker;
-use crate::config::Settings;
+use crate::config::{SERVICE, Settings};
 use crate::proxy::{self, Proxy};
 use crate::publisher::{PublishMetrics, Publisher};
-
-/// The service name in metrics and logs.
-pub const SERVICE: &str = "api-gateway-app";
-
-/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
-pub const DEFAULT_PORT: u16 = 3000;
 
 /// The OpenAPI document, served at `GET /openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");

@@ -9,6 +9,12 @@ use std::time::Duration;
 use service_kit::ConfigError;
 use service_kit::config::{AmqpSettings, Env, HttpSettings, LogSettings, PgSettings, Source};
 
+/// The service name in metrics and logs.
+pub const SERVICE: &str = "billing-app";
+
+/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// How the consumer batches and retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerSettings {
@@ -118,7 +124,7 @@ impl Settings {
 
     /// Reads every variable from `env`.
     pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
-        let mut http = HttpSettings::from_source(env, crate::startup::DEFAULT_PORT)?;
+        let mut http = HttpSettings::from_source(env, DEFAULT_PORT)?;
         // The HTTP surface is /healthz, /readyz and /metrics only: one worker
         // thread is plenty (each one costs a thread and its buffers).
         http.workers = http.workers.or(Some(1));

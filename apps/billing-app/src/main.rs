@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
-use billing_app::config::Settings;
-use billing_app::startup::{self, DEFAULT_PORT, SERVICE};
+use billing_app::config::{DEFAULT_PORT, SERVICE, Settings};
+use billing_app::startup;
 use service_kit::entry::Runtime;
 
 fn main() -> ExitCode {

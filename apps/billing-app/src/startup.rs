@@ -10,15 +10,9 @@ use service_kit::server::ShutdownHandle;
 use service_kit::{ServiceContext, db};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Settings;
+use crate::config::{SERVICE, Settings};
 use crate::consumer::{self, BillingMetrics, ConsumerState, Processor};
 use crate::store::Store;
-
-/// The service name in metrics and logs.
-pub const SERVICE: &str = "billing-app";
-
-/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
-pub const DEFAULT_PORT: u16 = 8080;
 
 /// A built billing-app: listening, consumer started.
 pub struct BillingApp {
@@ -49,29 +43,17 @@ impl BillingApp {
         db::add_readiness_check(&ctx.health, store.pool().clone());
         {
             let migrated = migrated.clone();
-            ctx.health.add_check_fn("migrations", move || {
-                let ok = migrated.load(Ordering::Relaxed);
-                async move {
-                    if ok {
-                        Ok(())
-                    } else {
-                        Err("migrations not applied yet".to_string())
-                    }
-                }
-            });
+            ctx.health
+                .add_flag_check("migrations", "migrations not applied yet", move || {
+                    migrated.load(Ordering::Relaxed)
+                });
         }
         {
             let state = state.clone();
-            ctx.health.add_check_fn("rabbitmq", move || {
-                let ok = state.consuming.load(Ordering::Relaxed);
-                async move {
-                    if ok {
-                        Ok(())
-                    } else {
-                        Err("not consuming".to_string())
-                    }
-                }
-            });
+            ctx.health
+                .add_flag_check("rabbitmq", "not consuming", move || {
+                    state.consuming.load(Ordering::Relaxed)
+                });
         }
 
         let shutdown = ctx.shutdown.clone();

@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::web;
-use service_kit::config::HttpSettings;
 use service_kit::db::{self, Pool};
+use service_kit::server::ShutdownHandle;
 use service_kit::{Application, ServiceContext, retry};
 
-use crate::configuration::{SERVICE_NAME, Settings};
+use crate::config::{SERVICE, Settings};
 use crate::routes;
 use crate::store::MovieStore;
 
@@ -31,27 +31,73 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     db::migrate(pool, migrations()).await
 }
 
-/// Binds the listener and wires the routes around `pool`. Readiness checks
-/// PostgreSQL; migrations are the caller's business (see [`run`]).
-pub fn build(http: &HttpSettings, pool: Pool) -> std::io::Result<Application> {
-    let mut ctx = ServiceContext::new(SERVICE_NAME);
-    ctx.json_limit = JSON_BODY_LIMIT;
-    db::add_readiness_check(&ctx.health, pool.clone());
-    let store = web::Data::new(MovieStore::new(pool));
-    Application::build(http, ctx, move |cfg| {
-        cfg.app_data(store.clone());
-        routes::configure(cfg);
-    })
+/// A built inventory-app: listening, migrations running in the background.
+pub struct InventoryApp {
+    app: Application,
 }
 
-/// Runs the service until SIGTERM/SIGINT.
-///
-/// The listener opens at once, even if PostgreSQL is down: `/healthz` answers,
-/// `/readyz` fails until the database is reachable and migrated, API calls
-/// answer 503. Migrations are retried with backoff in the background.
+impl InventoryApp {
+    /// Binds the listener (port 0 = any free port) and wires the routes.
+    ///
+    /// The listener opens at once, even if PostgreSQL is down: `/healthz`
+    /// answers, `/readyz` fails until the database is reachable and
+    /// migrated, API calls answer 503. Migrations are retried with backoff
+    /// in the background.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::pool(&settings.database)?;
+        let mut ctx = ServiceContext::new(SERVICE);
+        ctx.json_limit = JSON_BODY_LIMIT;
+        db::add_readiness_check(&ctx.health, pool.clone());
+        let migrated = Arc::new(AtomicBool::new(false));
+        {
+            let migrated = migrated.clone();
+            ctx.health
+                .add_flag_check("migrations", "migrations not applied yet", move || {
+                    migrated.load(Ordering::SeqCst)
+                });
+        }
+        let store = web::Data::new(MovieStore::new(pool.clone()));
+        let mut app = Application::build(&settings.http, ctx, move |cfg| {
+            cfg.app_data(store.clone());
+            routes::configure(cfg);
+        })?;
+        let token = app.context().shutdown.clone();
+        app.spawn_worker("migrations", async move {
+            let done = retry::retry_until_cancelled(
+                "database migrations",
+                retry::reconnect_backoff(),
+                &token,
+                || async { migrate(&pool).await.map_err(|e| format!("{e:#}")) },
+            )
+            .await;
+            if done.is_some() {
+                migrated.store(true, Ordering::SeqCst);
+                tracing::info!("database schema up to date");
+            }
+        });
+        Ok(Self { app })
+    }
+
+    /// The bound HTTP port.
+    pub fn port(&self) -> u16 {
+        self.app.port()
+    }
+
+    /// Triggers the same graceful stop as SIGTERM.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.app.shutdown_handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT or the shutdown handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.app.run_until_stopped().await
+    }
+}
+
+/// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
+/// binary's whole job; see `main.rs`).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    let pool = db::pool(&settings.database)?;
-    let mut app = build(&settings.http, pool.clone())?;
+    let app = InventoryApp::build(settings.clone())?;
     tracing::info!(
         port = app.port(),
         host = %settings.http.host,
@@ -59,32 +105,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         db_host = %settings.database.host,
         "inventory-app listening"
     );
-    let migrated = Arc::new(AtomicBool::new(false));
-    let flag = migrated.clone();
-    app.context().health.add_check_fn("migrations", move || {
-        let done = flag.load(Ordering::SeqCst);
-        async move {
-            if done {
-                Ok(())
-            } else {
-                Err("migrations not applied yet".to_string())
-            }
-        }
-    });
-    let token = app.context().shutdown.clone();
-    app.spawn_worker("migrations", async move {
-        let done = retry::retry_until_cancelled(
-            "database migrations",
-            retry::reconnect_backoff(),
-            &token,
-            || async { migrate(&pool).await.map_err(|e| format!("{e:#}")) },
-        )
-        .await;
-        if done.is_some() {
-            migrated.store(true, Ordering::SeqCst);
-            tracing::info!("database schema up to date");
-        }
-    });
     app.run_until_stopped().await?;
     Ok(())
 }

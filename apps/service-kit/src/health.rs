@@ -92,6 +92,19 @@ impl Health {
         })
     }
 
+    /// Adds a check that passes while `is_ok()` answers true and fails with
+    /// `reason` otherwise: the one way to turn a boolean (migrations
+    /// applied, consumer running) into readiness.
+    pub fn add_flag_check<F>(&self, name: &str, reason: &str, is_ok: F) -> &Self
+    where
+        F: Fn() -> bool + Send + Sync + 'static,
+    {
+        let reason = reason.to_string();
+        self.add_check_fn(name, move || {
+            std::future::ready(if is_ok() { Ok(()) } else { Err(reason.clone()) })
+        })
+    }
+
     /// Marks the service as draining: `/readyz` fails from now on.
     pub fn set_draining(&self) {
         self.0.draining.store(true, Ordering::SeqCst);

@@ -5,7 +5,7 @@
 //! | [`config`] | `Env` typed env-var reader (`string/parse/bool/secs/port/required`), `Secret<T>` (never printed), `ConfigError` naming the variable; `HttpSettings`, `LogSettings`, `PgSettings`, `AmqpSettings` with the defaults of `docs/contracts.md` (`from_env()`, `from_source()` for tests) |
 //! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`), `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
 //! | [`metrics`] | `Metrics::new(service)` per-service Prometheus registry with `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight`; `register(collector)` for service metrics; `render()`; `metrics_handler` |
-//! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`, `set_draining`; `healthz`, `readyz` handlers |
+//! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`/`add_flag_check`, `set_draining`; `healthz`, `readyz` handlers |
 //! | [`shutdown`] | `signal()` (SIGTERM/SIGINT), `CancellationToken` |
 //! | [`retry`] | `exponential(min,max)`, `reconnect_backoff()` (jittered, unlimited), `retry_until_cancelled(what, policy, &token, op)`; `backon` re-exported |
 //! | [`db`] | `pool(&PgSettings)` deadpool-postgres with timeouts + TLS per `PGSSLMODE`, `client`, `ping`, `add_readiness_check`, `timed`, `DbError` (`is_unavailable()` → 503 via `From<DbError> for ApiError`), `migrate(pool, refinery runner)`, `create_database`/`drop_database` |

@@ -1,7 +1,7 @@
-//! The SDK-free moto helper (testing/moto.rs) that other crates' tests use to
-//! get a moto-signed Cognito token, checked against the SDK code paths.
-#[path = "../testing/moto.rs"]
-mod moto;
+//! The SDK-free moto helper (the dev-only crate infragen/moto-harness) that
+//! other crates' tests use to get a moto-signed Cognito token, checked
+//! against the SDK code paths.
+use moto_harness as moto;
 
 use infragen_aws::{AwsSettings, ErrorKind};
 

@@ -195,3 +195,28 @@ fn help_teaches() {
     assert!(s.contains("Examples:"));
     assert!(s.contains("Exit codes"));
 }
+
+#[test]
+fn one_exit_code_table_in_help_and_readme() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = infragen(&["--help"], dir.path());
+    let help = text(&out.stdout);
+    let start = help
+        .find("Exit codes (every command):")
+        .expect("--help shows the exit codes");
+    let table = help[start..].trim_end();
+    for command in ["render", "validate", "deploy", "token"] {
+        let out = infragen(&[command, "--help"], dir.path());
+        assert!(
+            text(&out.stdout).contains(table),
+            "`infragen {command} --help` shows the same table"
+        );
+    }
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{table}\n```")),
+        "README.md carries the table of `infragen --help`:\n{table}"
+    );
+}

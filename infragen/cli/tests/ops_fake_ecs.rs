@@ -1,5 +1,5 @@
 //! `infragen deploy --wait` outcomes that moto cannot produce (it never starts
-//! tasks): a circuit-breaker rollback (exit 3) and a steady state (exit 0),
+//! tasks): a circuit-breaker rollback (exit 4) and a steady state (exit 0),
 //! against a scripted ECS endpoint on a loopback port.
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -244,11 +244,11 @@ fn deploy_wait(endpoint: &str) -> std::process::Output {
 }
 
 #[test]
-fn circuit_breaker_rollback_fails_with_exit_code_3() {
+fn circuit_breaker_rollback_fails_with_exit_code_4() {
     let (endpoint, calls) = fake_ecs(Outcome::RolledBack);
     let out = deploy_wait(&endpoint);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "stderr:\n{stderr}");
+    assert_eq!(out.status.code(), Some(4), "stderr:\n{stderr}");
     assert!(
         stderr.contains(
             "error: deployment of shop-inventory:2 to `shop-inventory` was rolled back by the deployment circuit breaker"

@@ -1,8 +1,7 @@
 //! `infragen status|deploy|users|token` end to end against moto (the local
 //! AWS emulator), through the real binary. moto must be installed
 //! (scripts/install-tools.sh); these tests fail, never skip, without it.
-#[path = "../../aws/testing/moto.rs"]
-mod moto;
+use moto_harness as moto;
 
 use infragen_aws::cognito_sdk::types::{ExplicitAuthFlowsType, UsernameAttributeType};
 use infragen_aws::ecs_sdk::types::{
@@ -596,7 +595,7 @@ fn ecs_status_and_deploy() {
     .ok()
     .stdout_has("shop-inventory:2");
 
-    // moto never starts tasks: --wait must time out, clearly, with exit code 4.
+    // moto never starts tasks: --wait must time out, clearly, with exit code 5.
     let started = std::time::Instant::now();
     deploy_with(
         &moto,
@@ -606,7 +605,7 @@ fn ecs_status_and_deploy() {
         out,
         &["--wait", "--timeout", "3", "--poll-interval", "1"],
     )
-    .failed(4)
+    .failed(5)
     .stderr_has("timed out after 3s waiting for `shop-inventory` to reach a steady state")
     .stderr_has("running 0/2")
     .stderr_has("hint: ");

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use billing_app::config::{ConsumerSettings, Settings as BillingSettings};
 use billing_app::startup::BillingApp;
+use inventory_app::config::Settings as InventorySettings;
+use inventory_app::startup::InventoryApp;
 use service_kit::config::{HttpSettings, LogSettings, PgSettings};
 use service_kit::db;
 
@@ -42,6 +44,19 @@ struct Billing {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// inventory-app on `movies` (already migrated: its own migrations find
+/// nothing to do), listening on a random port.
+fn start_inventory(movies: &PgSettings) -> InventoryApp {
+    let mut http = HttpSettings::for_tests();
+    http.port = 0;
+    InventoryApp::build(InventorySettings {
+        http,
+        log: LogSettings::from_source(&empty_env()).unwrap(),
+        database: movies.clone(),
+    })
+    .unwrap()
+}
+
 fn start_billing(orders: &PgSettings, q: &TestQueue) -> Billing {
     let mut http = HttpSettings::for_tests();
     http.port = 0;
@@ -75,9 +90,7 @@ async fn crud_master_audit_scenario() {
     let movies = TestDb::new("audit_movies").await;
     let pool = db::pool(&movies.settings).unwrap();
     inventory_app::startup::migrate(&pool).await.unwrap();
-    let mut http = HttpSettings::for_tests();
-    http.port = 0;
-    let inventory = inventory_app::startup::build(&http, pool).unwrap();
+    let inventory = start_inventory(&movies.settings);
     let inventory_url = format!("http://127.0.0.1:{}", inventory.port());
     let inventory_stop = inventory.shutdown_handle();
     let inventory_task = tokio::spawn(inventory.run_until_stopped());
@@ -234,9 +247,7 @@ async fn a_list_of_thirty_thousand_movies_streams_through_the_gateway() {
         )
         .await
         .unwrap();
-    let mut http = HttpSettings::for_tests();
-    http.port = 0;
-    let inventory = inventory_app::startup::build(&http, pool).unwrap();
+    let inventory = start_inventory(&movies.settings);
     let inventory_url = format!("http://127.0.0.1:{}", inventory.port());
     let inventory_stop = inventory.shutdown_handle();
     let inventory_task = tokio::spawn(inventory.run_until_stopped());

@@ -4,8 +4,6 @@ mod auth;
 mod billing;
 mod helpers;
 mod moto;
-#[path = "../../../../infragen/aws/testing/moto.rs"]
-mod moto_harness;
 mod openapi;
 mod postman;
 mod proxy;

@@ -1,5 +1,5 @@
 //! Tokens issued by a Cognito emulator (moto server, started by the shared
-//! harness in infragen/aws/testing/moto.rs) are accepted; tampered ones are not.
+//! dev-only crate infragen/moto-harness) are accepted; tampered ones are not.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use api_gateway_app::config::AuthSettings;
 use base64::Engine;
 
 use crate::helpers::*;
-use crate::moto_harness as moto;
+use moto_harness as moto;
 
 #[tokio::test]
 async fn moto_issued_cognito_tokens_pass_and_tampered_ones_do_not() {

@@ -1,14 +1,15 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use inventory_app::startup;
+use inventory_app::config::Settings;
+use inventory_app::startup::{self, InventoryApp};
 use inventory_app::store::Movie;
 use serde_json::{Value, json};
-use service_kit::config::{HttpSettings, PgSettings};
+use service_kit::config::{HttpSettings, LogSettings, PgSettings};
 use service_kit::db;
 use service_kit::server::ShutdownHandle;
-use service_kit::testing::TestDatabase;
 pub use service_kit::testing::{CutProxy, assert_json_error, postgres_addr};
+use service_kit::testing::{TestDatabase, empty_env};
 
 static TRACING: LazyLock<()> = LazyLock::new(service_kit::telemetry::init_for_tests);
 
@@ -76,12 +77,16 @@ async fn spawn(behind_proxy: bool) -> TestApp {
     } else {
         None
     };
-    let pool = db::pool(&pg).unwrap();
-    let app = startup::build(&HttpSettings::for_tests(), pool).expect("build app");
+    let settings = Settings {
+        http: HttpSettings::for_tests(),
+        log: LogSettings::from_source(&empty_env()).unwrap(),
+        database: pg,
+    };
+    let app = InventoryApp::build(settings).expect("build app");
     let port = app.port();
     let shutdown = app.shutdown_handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         api: reqwest::Client::builder()
@@ -92,10 +97,24 @@ async fn spawn(behind_proxy: bool) -> TestApp {
         proxy,
         shutdown,
         db,
-    }
+    };
+    app.wait_ready().await;
+    app
 }
 
 impl TestApp {
+    /// Waits until `/readyz` answers 200: the app's own migration worker
+    /// (nothing left to apply on the migrated database) has reported in.
+    async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if self.get("/readyz").await.status() == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("inventory-app not ready after 5 s");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -1,12 +1,12 @@
 //! Command-line surface. Model commands live in `model.rs`, AWS operations in `ops.rs`.
+use crate::error::{CliError, EXIT_CODES};
 use clap::{Parser, Subcommand};
-use std::process::ExitCode;
 
 pub mod model;
 pub mod ops;
 
 #[derive(Debug, Parser)]
-#[command(name = "infragen", version, about, long_about = None)]
+#[command(name = "infragen", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,7 +20,7 @@ pub enum Command {
     Ops(ops::OpsCommand),
 }
 
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Model(cmd) => model::run(cmd),
         Command::Ops(cmd) => ops::run(cmd),

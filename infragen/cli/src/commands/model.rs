@@ -1,21 +1,12 @@
-//! render, validate, schema, graph: the commands that work on the topology model.
-//!
-//! Exit codes (all model commands): 0 success, 1 runtime error (I/O,
-//! templates), 2 the topology is invalid, 3 `render --check` found a
-//! difference.
-use clap::{Args, Subcommand, ValueEnum};
+//! render, compose, validate, schema, graph: the commands that work on the
+//! topology model. Their failures are [`CliError`]s (exit codes in
+//! `crate::error::EXIT_CODES`).
+use crate::error::{CliError, ProblemFormat};
+use clap::{Args, Subcommand};
+use infragen_core::Model;
 use infragen_core::render::{Rendered, Renderer};
-use infragen_core::{Model, TopologyError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
-/// Runtime error (I/O, templates).
-pub const EXIT_ERROR: u8 = 1;
-/// The topology is invalid.
-pub const EXIT_INVALID: u8 = 2;
-/// `render --check`: the output directory differs from the rendering.
-pub const EXIT_DIFF: u8 = 3;
 
 /// Environment variable naming the topology file (same as `--topology`).
 pub const TOPOLOGY_ENV: &str = "INFRAGEN_TOPOLOGY";
@@ -45,7 +36,6 @@ directory (not to the topology file).\n\n\
 With --check nothing is written: the rendering is compared with --out, every \
 difference is printed as a unified diff, and the exit code is 3 when they \
 differ (CI uses this to keep generated-tf/ in step with topology.toml).\n\n\
-Exit codes: 0 ok, 1 I/O or template error, 2 invalid topology, 3 --check found a difference.\n\n\
 Examples:\n  \
 infragen render && terraform -chdir=generated-tf init && terraform -chdir=generated-tf apply\n  \
 infragen render --topology stages/dev.toml --out dev-tf\n  \
@@ -71,7 +61,6 @@ written; nothing else is touched.\n\n\
 With --check nothing is written: the rendering is compared with --out, the \
 difference is printed as a unified diff, and the exit code is 3 when they \
 differ (CI uses this to keep docker-compose.yml in step with topology.toml).\n\n\
-Exit codes: 0 ok, 1 I/O or template error, 2 invalid topology, 3 --check found a difference.\n\n\
 Examples:\n  \
 infragen compose                              # writes ./docker-compose.yml\n  \
 infragen compose --check                      # CI: is docker-compose.yml up to date?\n  \
@@ -89,7 +78,6 @@ inside the VPC CIDR, not overlapping and large enough, at least 2 AZs, ports, \
 CloudWatch retention values, egress and container combinations, and more. \
 Each problem comes with its file:line:column, its field path (such as \
 `service[2].scaling.max`) and a hint.\n\n\
-Exit codes: 0 valid, 1 the file cannot be read, 2 invalid.\n\n\
 Examples:\n  \
 infragen validate                           # the embedded default\n  \
 infragen validate -t stages/prod.toml\n  \
@@ -126,7 +114,6 @@ the one of the default topology.\n\n\
 With --legend, a whole Markdown document: a title, the fenced diagram after \
 a `<!-- infragen graph -->` line, and a legend of the shapes and arrows \
 (docs/architecture.md is this output for the default topology).\n\n\
-Exit codes: 0 ok, 1 I/O error, 2 invalid topology.\n\n\
 Examples:\n  \
 infragen graph\n  \
 infragen graph -t stages/dev.toml --markdown > docs/dev-architecture.md\n  \
@@ -168,18 +155,6 @@ pub struct ComposeArgs {
     /// Write nothing; print a diff and exit 3 if --out differs from the rendering.
     #[arg(long)]
     pub check: bool,
-}
-
-/// How `validate` prints problems.
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-pub enum ProblemFormat {
-    /// Source snippets, labels and hints (colour when the terminal supports it; NO_COLOR honoured).
-    #[default]
-    Graphical,
-    /// One `file:line:column: path: message` line per problem.
-    Short,
-    /// A JSON array of problems (file, line, column, path, kind, message, help).
-    Json,
 }
 
 #[derive(Debug, Args)]
@@ -243,110 +218,44 @@ Cognito, calls between services through the internal ALB, metrics and alarms, \
 image pulls from ECR.
 ";
 
-pub fn run(cmd: ModelCommand) -> ExitCode {
-    let result = match cmd {
+pub fn run(cmd: ModelCommand) -> Result<(), CliError> {
+    match cmd {
         ModelCommand::Render(args) => render(&args),
         ModelCommand::Compose(args) => compose(&args),
         ModelCommand::Validate(args) => validate(&args),
         ModelCommand::Schema(args) => schema(&args),
         ModelCommand::Graph(args) => graph(&args),
-    };
-    match result {
-        Ok(code) => code,
-        Err(Failure::Invalid(error, format)) => {
-            report_problems(&error, format);
-            ExitCode::from(EXIT_INVALID)
-        }
-        Err(Failure::Runtime(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(EXIT_ERROR)
-        }
     }
-}
-
-/// Why a model command failed.
-pub enum Failure {
-    /// The topology has problems (exit 2).
-    Invalid(Box<TopologyError>, ProblemFormat),
-    /// Anything else (exit 1).
-    Runtime(String),
 }
 
 /// Read and load the topology named by `arg` (or the embedded default).
-pub fn load_topology(arg: &TopologyArg) -> Result<Model, Failure> {
+pub fn load_topology(arg: &TopologyArg) -> Result<Model, CliError> {
     load_with(arg, ProblemFormat::Graphical)
 }
 
-fn load_with(arg: &TopologyArg, format: ProblemFormat) -> Result<Model, Failure> {
+fn load_with(arg: &TopologyArg, format: ProblemFormat) -> Result<Model, CliError> {
     match &arg.topology {
         None => infragen_core::load_default(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::Runtime(format!("cannot read topology {}: {e}", path.display()))
-            })?;
+            let text = std::fs::read_to_string(path).map_err(CliError::io(format!(
+                "cannot read topology {}",
+                path.display()
+            )))?;
             infragen_core::load(&text, &path.display().to_string())
         }
     }
-    .map_err(|e| Failure::Invalid(Box::new(e), format))
+    .map_err(|error| CliError::Topology {
+        error: Box::new(error),
+        format,
+    })
 }
 
-fn report_problems(error: &TopologyError, format: ProblemFormat) {
-    let text = match format {
-        ProblemFormat::Graphical => {
-            let handler =
-                miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::default())
-                    .with_links(false);
-            let mut out = String::new();
-            match handler.render_report(&mut out, error) {
-                Ok(()) => out,
-                Err(_) => error.to_plain(),
-            }
-        }
-        ProblemFormat::Short => {
-            let mut s = error.to_plain();
-            s.push_str(&format!("{error}\n"));
-            s
-        }
-        ProblemFormat::Json => {
-            let problems: Vec<serde_json::Value> = error
-                .problems
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "file": error.file_name,
-                        "line": p.line,
-                        "column": p.column,
-                        "path": p.path,
-                        "kind": format!("{:?}", p.kind),
-                        "message": p.message,
-                        "help": p.help,
-                    })
-                })
-                .collect();
-            // JSON goes to stdout (it is the command's output).
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&problems).unwrap_or_default()
-            );
-            return;
-        }
-    };
-    eprint!("{text}");
-    if !text.ends_with('\n') {
-        eprintln!();
-    }
-}
-
-fn runtime<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> Failure + '_ {
-    move |e| Failure::Runtime(format!("{context}: {e}"))
-}
-
-fn renderer(templates: &Option<PathBuf>) -> Result<Renderer, Failure> {
+fn renderer(templates: &Option<PathBuf>) -> Result<Renderer, CliError> {
     match templates {
         None => Renderer::embedded(),
         Some(dir) => {
             if !dir.is_dir() {
-                return Err(Failure::Runtime(format!(
+                return Err(CliError::Input(format!(
                     "--templates {}: not a directory",
                     dir.display()
                 )));
@@ -354,43 +263,47 @@ fn renderer(templates: &Option<PathBuf>) -> Result<Renderer, Failure> {
             Renderer::with_overrides(dir)
         }
     }
-    .map_err(runtime("templates"))
+    .map_err(CliError::render("templates"))
 }
 
-fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
+fn render(args: &RenderArgs) -> Result<(), CliError> {
     let model = load_topology(&args.topology)?;
     let renderer = renderer(&args.templates)?;
     let rendered = renderer
         .render(&model)
-        .map_err(runtime("rendering failed"))?;
+        .map_err(CliError::render("rendering failed"))?;
     let out = &args.out;
     if args.check {
         let report = rendered
             .check(out)
-            .map_err(runtime(&format!("cannot read {}", out.display())))?;
+            .map_err(CliError::io(format!("cannot read {}", out.display())))?;
         if report.is_clean() {
             println!(
                 "{}: up to date ({} files)",
                 out.display(),
                 rendered.files.len()
             );
-            return Ok(ExitCode::SUCCESS);
+            return Ok(());
         }
         print!("{}", report.to_text());
-        eprintln!(
-            "{} differs from the rendering of {}: {} changed, {} missing, {} extra; run `infragen render{}` and commit the result",
-            out.display(),
-            topology_label(&args.topology),
-            report.changed.len(),
-            report.missing.len(),
-            report.extra.len(),
-            render_flags(args),
-        );
-        return Ok(ExitCode::from(EXIT_DIFF));
+        return Err(CliError::OutOfDate {
+            message: format!(
+                "{} differs from the rendering of {}: {} changed, {} missing, {} extra",
+                out.display(),
+                topology_label(&args.topology),
+                report.changed.len(),
+                report.missing.len(),
+                report.extra.len(),
+            ),
+            hint: format!(
+                "run `infragen render{}` and commit the result",
+                render_flags(args)
+            ),
+        });
     }
     let report = rendered
         .write(out)
-        .map_err(runtime(&format!("cannot write {}", out.display())))?;
+        .map_err(CliError::io(format!("cannot write {}", out.display())))?;
     println!(
         "rendered {} into {}: {} written, {} unchanged, {} removed",
         topology_label(&args.topology),
@@ -399,10 +312,10 @@ fn render(args: &RenderArgs) -> Result<ExitCode, Failure> {
         report.unchanged.len(),
         report.removed.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn compose(args: &ComposeArgs) -> Result<ExitCode, Failure> {
+fn compose(args: &ComposeArgs) -> Result<(), CliError> {
     let model = load_topology(&args.topology)?;
     let source = match &args.topology.topology {
         Some(path) => path
@@ -413,11 +326,11 @@ fn compose(args: &ComposeArgs) -> Result<ExitCode, Failure> {
     };
     let text = renderer(&args.templates)?
         .render_compose(&model, &source)
-        .map_err(runtime("rendering failed"))?;
+        .map_err(CliError::render("rendering failed"))?;
     let out = &args.out;
     let file_name = out
         .file_name()
-        .ok_or_else(|| Failure::Runtime(format!("--out {}: not a file name", out.display())))?
+        .ok_or_else(|| CliError::Input(format!("--out {}: not a file name", out.display())))?
         .to_string_lossy()
         .into_owned();
     let dir = match out.parent() {
@@ -440,22 +353,24 @@ fn compose(args: &ComposeArgs) -> Result<ExitCode, Failure> {
     if args.check {
         let report = rendered
             .check_files(&dir)
-            .map_err(runtime(&format!("cannot read {}", out.display())))?;
+            .map_err(CliError::io(format!("cannot read {}", out.display())))?;
         if report.is_clean() {
             println!("{}: up to date", out.display());
-            return Ok(ExitCode::SUCCESS);
+            return Ok(());
         }
         print!("{}", report.to_text());
-        eprintln!(
-            "{} differs from the rendering of {}; run `infragen compose{flags}` and commit the result",
-            out.display(),
-            topology_label(&args.topology),
-        );
-        return Ok(ExitCode::from(EXIT_DIFF));
+        return Err(CliError::OutOfDate {
+            message: format!(
+                "{} differs from the rendering of {}",
+                out.display(),
+                topology_label(&args.topology),
+            ),
+            hint: format!("run `infragen compose{flags}` and commit the result"),
+        });
     }
     let report = rendered
         .write_files(&dir)
-        .map_err(runtime(&format!("cannot write {}", out.display())))?;
+        .map_err(CliError::io(format!("cannot write {}", out.display())))?;
     println!(
         "rendered {} into {}: {}",
         topology_label(&args.topology),
@@ -466,7 +381,7 @@ fn compose(args: &ComposeArgs) -> Result<ExitCode, Failure> {
             "written"
         }
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn render_flags(args: &RenderArgs) -> String {
@@ -490,16 +405,16 @@ fn topology_label(arg: &TopologyArg) -> String {
     }
 }
 
-fn validate(args: &ValidateArgs) -> Result<ExitCode, Failure> {
+fn validate(args: &ValidateArgs) -> Result<(), CliError> {
     let model = load_with(&args.topology, args.format)?;
     if args.print_model {
-        let json = serde_json::to_string_pretty(&model).map_err(runtime("model"))?;
+        let json = serde_json::to_string_pretty(&model)?;
         println!("{json}");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     if let ProblemFormat::Json = args.format {
         println!("[]");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     let broker = match &model.broker {
         Some(b) => format!(", broker {} ({})", b.name, snake(&b.kind)),
@@ -515,7 +430,7 @@ fn validate(args: &ValidateArgs) -> Result<ExitCode, Failure> {
         model.network.zones.len(),
         snake(&model.network.egress),
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// An enum as it is written in the topology (`nat_per_az`).
@@ -526,7 +441,7 @@ fn snake<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-fn schema(args: &SchemaArgs) -> Result<ExitCode, Failure> {
+fn schema(args: &SchemaArgs) -> Result<(), CliError> {
     let text = if args.markdown {
         infragen_core::schema::reference_markdown()
     } else {
@@ -534,17 +449,17 @@ fn schema(args: &SchemaArgs) -> Result<ExitCode, Failure> {
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)
-            .map_err(runtime(&format!("cannot write {}", path.display())))?,
+            .map_err(CliError::io(format!("cannot write {}", path.display())))?,
         None => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
             let _ = stdout.write_all(text.as_bytes());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-fn graph(args: &GraphArgs) -> Result<ExitCode, Failure> {
+fn graph(args: &GraphArgs) -> Result<(), CliError> {
     let model = load_topology(&args.topology)?;
     let diagram = infragen_core::graph::mermaid(&model);
     let mut stdout = std::io::stdout().lock();
@@ -571,5 +486,5 @@ fn graph(args: &GraphArgs) -> Result<ExitCode, Failure> {
         diagram
     };
     let _ = stdout.write_all(text.as_bytes());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -5,15 +5,11 @@
 use clap::{Args, Subcommand, ValueEnum};
 use infragen_aws::ecs::{ClusterStatus, DeployStarted, ServiceStatus};
 use infragen_aws::{Aws, AwsSettings, ErrorKind, OpsError, StackOutputs};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
-/// Exit code when a deployment failed or was rolled back.
-pub const EXIT_DEPLOY_FAILED: u8 = 3;
-/// Exit code when waiting for a steady state timed out.
-pub const EXIT_WAIT_TIMEOUT: u8 = 4;
+use crate::error::CliError;
 
 const PASSWORD_ENV: &str = "INFRAGEN_USER_PASSWORD";
 
@@ -42,9 +38,6 @@ ECS then rolls the tasks over; with the deployment circuit breaker enabled it \
 rolls back by itself if the new tasks do not become healthy.\n\n\
 With --wait, polls the service until the new deployment is COMPLETED and all \
 desired tasks run, showing progress and new service events.\n\n\
-Exit codes: 0 deployed (and steady with --wait), 1 error, \
-3 the deployment failed or was rolled back by the circuit breaker, \
-4 --timeout ran out (ECS keeps deploying).\n\n\
 Examples:\n  infragen deploy --service inventory --image-tag 1.4.0 --wait\n  \
 infragen deploy --service billing --image-tag \"$(git rev-parse --short HEAD)\" --wait --timeout 600")]
     Deploy(DeployArgs),
@@ -194,7 +187,7 @@ pub struct DeployArgs {
     /// Wait until the deployment reaches a steady state (or fails, or times out).
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this many seconds (exit code 4).
+    /// With --wait: give up after this many seconds (exit code 5).
     #[arg(long, value_name = "SECS", default_value_t = 900, requires = "wait")]
     pub timeout: u64,
     /// With --wait: seconds between two polls of the service.
@@ -280,55 +273,44 @@ pub struct TokenArgs {
     pub pool: PoolArgs,
 }
 
-pub fn run(cmd: OpsCommand) -> ExitCode {
-    if let OpsCommand::Cost(args) = cmd {
-        return match cost(&args) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        };
-    }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+pub fn run(cmd: OpsCommand) -> Result<(), CliError> {
+    let cmd = match cmd {
+        // Pure arithmetic on the model: no AWS, no async runtime.
+        OpsCommand::Cost(args) => {
+            print!("{}", cost(&args)?);
+            return Ok(());
+        }
+        OpsCommand::Status(args) => AwsCommand::Status(args),
+        OpsCommand::Deploy(args) => AwsCommand::Deploy(args),
+        OpsCommand::Users(cmd) => AwsCommand::Users(cmd),
+        OpsCommand::Token(args) => AwsCommand::Token(args),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            return fail(&OpsError::new(
+        .map_err(|e| {
+            OpsError::new(
                 ErrorKind::Service,
                 format!("cannot start the async runtime: {e}"),
-            ));
-        }
-    };
-    let result = runtime.block_on(async {
+            )
+        })?;
+    runtime.block_on(async {
         match cmd {
-            OpsCommand::Status(args) => status(args).await,
-            OpsCommand::Deploy(args) => deploy(args).await,
-            OpsCommand::Users(cmd) => users(cmd).await,
-            OpsCommand::Token(args) => token(args).await,
-            OpsCommand::Cost(_) => unreachable!("handled above"),
+            AwsCommand::Status(args) => status(args).await,
+            AwsCommand::Deploy(args) => deploy(args).await,
+            AwsCommand::Users(cmd) => users(cmd).await,
+            AwsCommand::Token(args) => token(args).await,
         }
-    });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    })?;
+    Ok(())
 }
 
-/// Prints an error as `error: …` plus `hint: …` and picks the exit code.
-fn fail(e: &OpsError) -> ExitCode {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", e.message);
-    if let Some(hint) = &e.hint {
-        let _ = writeln!(err, "hint: {hint}");
-    }
-    match e.kind {
-        ErrorKind::DeploymentFailed => ExitCode::from(EXIT_DEPLOY_FAILED),
-        ErrorKind::WaitTimeout => ExitCode::from(EXIT_WAIT_TIMEOUT),
-        _ => ExitCode::FAILURE,
-    }
+/// The commands that call AWS (all but `cost`).
+enum AwsCommand {
+    Status(StatusArgs),
+    Deploy(DeployArgs),
+    Users(UsersCommand),
+    Token(TokenArgs),
 }
 
 /// Terraform outputs, read at most once and only when a flag does not give the value.

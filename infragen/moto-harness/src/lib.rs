@@ -2,19 +2,18 @@
 //! in scripts/requirements-aws.txt, installed into .cache/venv by
 //! scripts/install-tools.sh).
 //!
-//! Self-contained (std + serde_json, no AWS SDK) so that any crate's tests can
-//! include it without pulling the SDK in:
+//! A dev-only crate (std + serde_json, no AWS SDK) so that any crate's tests
+//! can use it without pulling the SDK in: `moto-harness = { path = … }` under
+//! `[dev-dependencies]`, then
 //!
 //! ```ignore
-//! #[path = "../../../infragen/aws/testing/moto.rs"]
-//! mod moto;
+//! use moto_harness as moto;
 //! let server = moto::Moto::start();                     // free loopback port, killed on drop
 //! let cognito = moto::cognito_user(&server.endpoint, "alice", "Passw0rd!long");
 //! // cognito.id_token, cognito.jwks_url, cognito.issuer, cognito.client_id (the audience)
 //! ```
 //!
 //! A missing `moto_server` is a test failure with instructions, never a skip.
-#![allow(dead_code)]
 
 use serde_json::{Value, json};
 use std::io::{Read, Write};

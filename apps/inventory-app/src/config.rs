@@ -8,8 +8,13 @@
 use service_kit::ConfigError;
 use service_kit::config::{Env, HttpSettings, LogSettings, PgSettings, Source};
 
-pub const SERVICE_NAME: &str = "inventory-app";
+/// The service name in metrics and logs.
+pub const SERVICE: &str = "inventory-app";
+
+/// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
 pub const DEFAULT_PORT: u16 = 8080;
+
+/// `PGDATABASE` when unset.
 pub const DEFAULT_DATABASE: &str = "movies";
 
 #[derive(Debug, Clone)]
