@@ -14,7 +14,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use service_kit::ApiError;
-use service_kit::amqp::billing::BillingOrder;
+use service_kit::billing::BillingOrder;
 
 use crate::publisher::{PublishError, Publisher};
 

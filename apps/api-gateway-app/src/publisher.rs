@@ -17,7 +17,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use prometheus::{IntCounterVec, IntGauge, Opts};
 use service_kit::amqp::lapin::options::ConfirmSelectOptions;
 use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
-use service_kit::amqp::{AmqpSettings, Backoff, ConnectOptions, PublisherDeclare, QueueTopology};
+use service_kit::amqp::{AmqpSettings, ConnectOptions, PublisherDeclare, QueueTopology};
+use service_kit::retry::Backoff;
 use tokio::sync::{Notify, RwLock, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 

@@ -36,9 +36,9 @@ use service_kit::amqp::lapin::options::{
 };
 use service_kit::amqp::lapin::types::FieldTable;
 use service_kit::amqp::lapin::{self, Channel, Connection};
-use service_kit::amqp::{
-    AmqpSettings, Backoff, ConnectOptions, QueueTopology, billing::BillingOrder,
-};
+use service_kit::amqp::{AmqpSettings, ConnectOptions, QueueTopology};
+use service_kit::billing::BillingOrder;
+use service_kit::retry::Backoff;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 

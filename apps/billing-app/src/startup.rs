@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use service_kit::amqp::Backoff;
+use service_kit::retry::Backoff;
 use service_kit::server::ShutdownHandle;
 use service_kit::{ServiceContext, db};
 use tokio_util::sync::CancellationToken;

@@ -111,9 +111,20 @@ mod tests {
         let addr = l.local_addr().unwrap();
         std::thread::spawn(move || {
             if let Ok((mut s, _)) = l.accept() {
+                // read the whole request head, answer, then drain until the
+                // client closes: closing with unread bytes would reset the
+                // connection before the client read the answer
+                let mut seen = Vec::new();
                 let mut b = [0u8; 512];
-                let _ = s.read(&mut b);
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => seen.extend_from_slice(&b[..n]),
+                    }
+                }
                 let _ = s.write_all(answer.as_bytes());
+                let _ = s.shutdown(std::net::Shutdown::Write);
+                while matches!(s.read(&mut b), Ok(n) if n > 0) {}
             }
         });
         addr

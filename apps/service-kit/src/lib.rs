@@ -7,7 +7,7 @@
 //! | [`metrics`] | `Metrics::new(service)` per-service Prometheus registry with `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight`; `register(collector)` for service metrics; `render()`; `metrics_handler` |
 //! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`/`add_flag_check`, `set_draining`; `healthz`, `readyz` handlers |
 //! | [`shutdown`] | `signal()` (SIGTERM/SIGINT), `CancellationToken` |
-//! | [`retry`] | `exponential(min,max)`, `reconnect_backoff()` (jittered, unlimited), `retry_until_cancelled(what, policy, &token, op)`; `backon` re-exported |
+//! | [`retry`] | the one backoff: `Backoff` (exponential, full jitter, reset after a success), `reconnect_backoff()` (100 ms → 10 s), `retry_until_cancelled(what, policy, &token, op)` |
 //! | [`db`] | `pool(&PgSettings)` deadpool-postgres with timeouts + TLS per `PGSSLMODE`, `client`, `ping`, `add_readiness_check`, `timed`, `DbError` (`is_unavailable()` → 503 via `From<DbError> for ApiError`), `migrate(pool, refinery runner)`, `create_database`/`drop_database` |
 //! | [`errors`] | `ApiError` (`bad_request/not_found/unavailable/internal`, JSON body, `Retry-After` on 503), `ErrorBody`, `error_response`, `json_config(limit)` (400/413/415), `path_config`, `query_config`, `not_found`, `json_error_body` |
 //! | [`healthcheck`] | `from_args(binary, default_port)`: the `<binary> healthcheck` probe (std TCP, 2 s) |
@@ -42,6 +42,10 @@ pub use server::{Application, ServiceContext};
 
 #[cfg(feature = "amqp")]
 pub mod amqp;
+/// The billing message contract, shared by the gateway (which refuses with
+/// 400 exactly the bodies billing-app would dead-letter) and billing-app.
+#[cfg(feature = "amqp")]
+pub mod billing;
 
 /// Shared test utilities (feature `testing`, for the apps' test suites only).
 #[cfg(feature = "testing")]

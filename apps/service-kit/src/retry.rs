@@ -1,32 +1,61 @@
-//! Exponential backoff with jitter, on top of the `backon` crate.
-//!
-//! [`reconnect_backoff`] is the policy for reconnecting to PostgreSQL or
-//! RabbitMQ (100 ms doubling to 10 s, full jitter, no attempt limit);
-//! [`retry_until_cancelled`] loops an async operation with such a policy,
-//! logging each failure, until it succeeds or shutdown is requested.
-//! `backon` itself is re-exported for anything more specific
-//! (`op.retry(builder).when(..).notify(..)`).
+//! The one backoff of the services: exponential with full jitter
+//! ([`Backoff`]), reset after a success, used by every reconnect loop
+//! (PostgreSQL, the RabbitMQ publisher and consumer) and by
+//! [`retry_until_cancelled`], which loops an async operation, logging each
+//! failure, until it succeeds or shutdown is requested. [`reconnect_backoff`]
+//! is the default policy: 100 ms doubling to 10 s, no attempt limit.
 
 use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
 
-pub use backon::{self, Backoff, BackoffBuilder, ExponentialBuilder, Retryable};
 use tokio_util::sync::CancellationToken;
 
-/// Exponential backoff from `min` to `max`, with jitter, without attempt limit.
-pub fn exponential(min: Duration, max: Duration) -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(min)
-        .with_max_delay(max)
-        .with_factor(2.0)
-        .with_jitter()
-        .without_max_times()
+/// Exponential backoff with full jitter (AWS architecture blog, "Exponential
+/// Backoff And Jitter"): the n-th delay is uniform in `[base, min(max, base·2ⁿ)]`.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    max: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    /// A backoff starting at `base`, capped at `max`.
+    pub fn new(base: Duration, max: Duration) -> Self {
+        Self {
+            base,
+            max: max.max(base),
+            attempt: 0,
+        }
+    }
+
+    /// The delay before the next attempt; each call doubles the ceiling.
+    pub fn next_delay(&mut self) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << self.attempt.min(20))
+            .min(self.max);
+        self.attempt = self.attempt.saturating_add(1);
+        let lo = self.base.as_millis() as u64;
+        let hi = (ceiling.as_millis() as u64).max(lo);
+        Duration::from_millis(rand::random_range(lo..=hi))
+    }
+
+    /// Back to the first step (after a success).
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    /// How many delays were handed out since the last reset.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
 }
 
 /// The reconnect policy: 100 ms → 10 s, jittered, unlimited.
-pub fn reconnect_backoff() -> ExponentialBuilder {
-    exponential(Duration::from_millis(100), Duration::from_secs(10))
+pub fn reconnect_backoff() -> Backoff {
+    Backoff::new(Duration::from_millis(100), Duration::from_secs(10))
 }
 
 /// Calls `op` until it succeeds, sleeping per `policy` between failures
@@ -34,7 +63,7 @@ pub fn reconnect_backoff() -> ExponentialBuilder {
 /// fires first.
 pub async fn retry_until_cancelled<T, E, F, Fut>(
     what: &str,
-    policy: ExponentialBuilder,
+    mut policy: Backoff,
     cancel: &CancellationToken,
     mut op: F,
 ) -> Option<T>
@@ -43,7 +72,6 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: Display,
 {
-    let mut delays = policy.build();
     let mut attempt: u64 = 0;
     loop {
         attempt += 1;
@@ -59,7 +87,7 @@ where
                 return Some(v);
             }
             Err(e) => {
-                let delay = delays.next().unwrap_or(Duration::from_secs(10));
+                let delay = policy.next_delay();
                 tracing::warn!(what, attempt, error = %e, retry_in_ms = delay.as_millis() as u64, "failed; retrying");
                 tokio::select! {
                     _ = cancel.cancelled() => return None,
@@ -75,12 +103,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn delays_grow_and_stay_bounded() {
-        let mut b = exponential(Duration::from_millis(10), Duration::from_millis(100)).build();
-        let delays: Vec<_> = (0..20).map(|_| b.next().unwrap()).collect();
-        // jitter adds up to one more delay on top
-        assert!(delays.iter().all(|d| *d <= Duration::from_millis(200)));
-        assert!(delays[10] >= Duration::from_millis(100));
+    fn delays_stay_between_base_and_max_and_reset() {
+        let mut b = Backoff::new(Duration::from_millis(10), Duration::from_millis(100));
+        let delays: Vec<_> = (0..20).map(|_| b.next_delay()).collect();
+        assert!(delays.iter().all(|d| *d >= Duration::from_millis(10)));
+        assert!(delays.iter().all(|d| *d <= Duration::from_millis(100)));
+        // the first ceiling is the base itself
+        assert_eq!(delays[0], Duration::from_millis(10));
+        assert_eq!(b.attempts(), 20);
+        b.reset();
+        assert_eq!(b.attempts(), 0);
+        assert_eq!(b.next_delay(), Duration::from_millis(10));
     }
 
     #[tokio::test]
@@ -89,7 +122,7 @@ mod tests {
         let mut n = 0;
         let v = retry_until_cancelled(
             "test",
-            exponential(Duration::from_millis(1), Duration::from_millis(2)),
+            Backoff::new(Duration::from_millis(1), Duration::from_millis(2)),
             &cancel,
             || {
                 n += 1;
