@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Offline checks of the container setup (no Docker engine needed):
 #   1. hadolint on every Dockerfile (.hadolint.yaml; warnings fail)
-#   2. Dockerfile policy: final stage non-root 65532, contract HEALTHCHECK and
+#   2. Dockerfile policy (scripts/containers/policy.py, tested by
+#      test_policy.py next to it): final stage non-root 65532, contract HEALTHCHECK and
 #      ENTRYPOINT, EXPOSE, OCI labels, no `latest`, shared build stages identical
 #   3. `docker-compose config -q` with .env.example, with and without the
 #      observability profile
@@ -29,298 +30,15 @@ done
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-failures=0
-checks=0
-fail() { echo "30-containers: FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect_pass NAME CMD...: the command must succeed; its output is shown only on failure.
-expect_pass() {
-    local name="$1"; shift
-    checks=$((checks + 1))
-    if ! "$@" >"$TMP/out" 2>&1; then
-        fail "$name"
-        sed 's/^/    /' "$TMP/out" >&2
-    fi
-}
-# expect_fail NAME PATTERN CMD...: the command must fail, and its output must
-# match PATTERN (so a fixture fails for the reason it was written for).
-expect_fail() {
-    local name="$1" pattern="$2"; shift 2
-    checks=$((checks + 1))
-    if "$@" >"$TMP/out" 2>&1; then
-        fail "broken fixture passed: $name"
-        sed 's/^/    /' "$TMP/out" >&2
-    elif ! grep -Eq -- "$pattern" "$TMP/out"; then
-        fail "broken fixture failed, but not with /$pattern/: $name"
-        sed 's/^/    /' "$TMP/out" >&2
-    fi
-}
+source scripts/lib/expect.sh
+expect_init 30-containers
 
 # Compose must not see the caller's COMPOSE_* or credential variables: only
 # the env file given.
 compose() { env -i PATH="$PATH" HOME="${HOME:-/tmp}" "$COMPOSE" "$@"; }
 
-# The policy checks, in Python (PyYAML from the venv).
-cat >"$TMP/policy.py" <<'PYEOF'
-import json, re, sys, pathlib
-
-def contracts(path):
-    """Names fixed by docs/contracts.md: binaries, env vars, metric names."""
-    text = pathlib.Path(path).read_text()
-    sections = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip()
-            sections[current] = []
-        elif current:
-            sections[current].append(line)
-    def section(prefix):
-        for k, v in sections.items():
-            if k.startswith(prefix):
-                return "\n".join(v)
-        sys.exit(f"docs/contracts.md has no section '## {prefix}'")
-    binaries = re.findall(r"`([a-z][a-z0-9-]*-app)`", section("Binaries"))
-    env = set(re.findall(r"^\|\s*`([A-Z][A-Z0-9_]*)`", section("Environment"), re.M))
-    metrics = set(re.findall(r"`([a-z_]+)\{", section("Metrics")))
-    return sorted(set(binaries)), env, metrics
-
-def final_stage(lines):
-    starts = [i for i, l in enumerate(lines) if re.match(r"FROM\s", l, re.I)]
-    return lines[starts[-1]:] if starts else []
-
-def logical_lines(text):
-    out, buf = [], ""
-    for raw in text.splitlines():
-        s = raw.strip()
-        if not s or s.startswith("#"):
-            continue
-        if s.endswith("\\"):
-            buf += s[:-1] + " "
-            continue
-        out.append(re.sub(r"\s+", " ", buf + s).strip())
-        buf = ""
-    if buf:
-        out.append(buf.strip())
-    return out
-
-def dockerfiles(directory, contract):
-    binaries, _, _ = contract
-    errors = []
-    files = sorted(pathlib.Path(directory).glob("*.Dockerfile"))
-    if not files:
-        errors.append(f"{directory}: no *.Dockerfile")
-    prefixes = {}
-    for f in files:
-        app = f.name[: -len(".Dockerfile")]
-        text = f.read_text()
-        if app not in binaries:
-            errors.append(f"{f}: {app} is not a binary of docs/contracts.md ({', '.join(binaries)})")
-        lines = logical_lines(text)
-        for l in lines:
-            m = re.match(r"FROM\s+(?:--platform=\S+\s+)?(\S+)", l, re.I)
-            if m and (m.group(1).endswith(":latest") or (":" not in m.group(1).split("/")[-1] and "@" not in m.group(1)
-                                                          and m.group(1) not in {"chef", "planner", "builder", "scratch"})):
-                errors.append(f"{f}: base image '{m.group(1)}' is not pinned to a version tag")
-        final = final_stage(lines)
-        users = [l for l in final if l.upper().startswith("USER ")]
-        if not users or users[-1].split()[1] != "65532:65532":
-            errors.append(f"{f}: final stage must end with USER 65532:65532 (docs/contracts.md), has {users[-1:] or 'none'}")
-        want_hc = f'CMD ["/usr/local/bin/{app}", "healthcheck"]'
-        hcs = [l for l in final if l.upper().startswith("HEALTHCHECK ")]
-        if not hcs or not hcs[-1].endswith(want_hc):
-            errors.append(f"{f}: final stage needs HEALTHCHECK ... {want_hc} (exec form, no shell), has {hcs[-1:] or 'none'}")
-        want_ep = f'ENTRYPOINT ["/usr/local/bin/{app}"]'
-        if want_ep not in final:
-            errors.append(f"{f}: final stage needs {want_ep}")
-        if not any(l.upper().startswith("EXPOSE ") for l in final):
-            errors.append(f"{f}: final stage has no EXPOSE")
-        labels = " ".join(l for l in final if l.upper().startswith("LABEL "))
-        for key in ("title", "description", "version", "revision", "created", "source", "licenses"):
-            if f"org.opencontainers.image.{key}=" not in labels:
-                errors.append(f"{f}: final stage lacks LABEL org.opencontainers.image.{key}")
-        # Build stages: everything before the runtime stage, from the first FROM.
-        raw = text.splitlines()
-        first = next((i for i, l in enumerate(raw) if l.startswith("FROM ")), 0)
-        marker = next((i for i, l in enumerate(raw) if l.startswith("# ---- runtime:")), None)
-        if marker is None:
-            errors.append(f"{f}: no '# ---- runtime: {app} ----' marker before the runtime stage")
-        else:
-            prefixes[f.name] = "\n".join(raw[first:marker])
-        # Every workspace member must reach the builder, or cargo cannot load
-        # the workspace (a new top-level member needs a COPY line).
-        import tomllib
-        members = tomllib.load(open("Cargo.toml", "rb")).get("workspace", {}).get("members", [])
-        copied, stage = set(), None
-        for l in lines:
-            m = re.match(r"FROM\s+\S+(?:\s+AS\s+(\S+))?", l, re.I)
-            if m:
-                stage = (m.group(1) or "").lower()
-            elif stage == "builder" and l.upper().startswith("COPY ") and "--from=" not in l:
-                parts = [x for x in l.split()[1:] if not x.startswith("--")]
-                copied.update(x.rstrip("/") for x in parts[:-1])
-        for m in members:
-            if not any(src == "." or m == src or m.startswith(src + "/") for src in copied):
-                errors.append(f"{f}: workspace member {m} is not copied into the builder stage")
-    if len(set(prefixes.values())) > 1:
-        names = sorted(prefixes)
-        errors.append("build stages differ between " + ", ".join(names) +
-                      ": keep them byte-identical so BuildKit compiles the workspace once")
-    return errors
-
-APPS_PORTS = {"inventory-app": 8080, "billing-app": 8080, "api-gateway-app": 3000}
-
-def compose(config_json, contract):
-    binaries, env_names, _ = contract
-    cfg = json.load(open(config_json))
-    errors = []
-    services = cfg.get("services", {})
-    required = {"inventory-database", "billing-database", "rabbitmq", *APPS_PORTS}
-    for missing in sorted(required - set(services)):
-        errors.append(f"service {missing} is missing")
-    nets = set(cfg.get("networks", {}))
-    if len(nets) != 1:
-        errors.append(f"expected exactly one network, found {sorted(nets)}")
-    for name, s in services.items():
-        where = f"services.{name}"
-        if not s.get("healthcheck", {}).get("test"):
-            errors.append(f"{where}: no healthcheck")
-        if s.get("restart") not in ("on-failure", "unless-stopped", "always") and not str(s.get("restart", "")).startswith("on-failure:"):
-            errors.append(f"{where}: restart policy is {s.get('restart')!r}")
-        if "ALL" not in (s.get("cap_drop") or []):
-            errors.append(f"{where}: cap_drop must include ALL")
-        if not any(o.replace(" ", "") in ("no-new-privileges:true", "no-new-privileges") for o in s.get("security_opt") or []):
-            errors.append(f"{where}: security_opt no-new-privileges:true is missing")
-        if ":latest" in s.get("image", "") or (s.get("image") and ":" not in s["image"].split("/")[-1]):
-            errors.append(f"{where}: image {s.get('image')!r} is not pinned to a tag")
-        for p in s.get("ports") or []:
-            ok = (name == "api-gateway-app" and p.get("target") == 3000) or \
-                 (name == "grafana" and p.get("host_ip") == "127.0.0.1")
-            if not ok:
-                errors.append(f"{where}: publishes {p.get('host_ip') or '0.0.0.0'}:{p.get('published')}->{p.get('target')}; "
-                              "only api-gateway-app (and Grafana on 127.0.0.1) may be published")
-        for dep, d in (s.get("depends_on") or {}).items():
-            dep_hc = services.get(dep, {}).get("healthcheck")
-            if dep_hc and d.get("condition") != "service_healthy" and not (name == "api-gateway-app" and dep == "billing-app"):
-                errors.append(f"{where}: depends_on {dep} should wait for condition service_healthy")
-    for app, port in APPS_PORTS.items():
-        s = services.get(app)
-        if not s:
-            continue
-        where = f"services.{app}"
-        if s.get("user") != "65532:65532":
-            errors.append(f"{where}: user must be 65532:65532 (docs/contracts.md), is {s.get('user')!r}")
-        if s.get("read_only") is not True:
-            errors.append(f"{where}: read_only: true is missing")
-        if not any(str(t).split(":")[0] == "/tmp" for t in s.get("tmpfs") or []):
-            errors.append(f"{where}: tmpfs /tmp is missing")
-        test = s.get("healthcheck", {}).get("test")
-        if test != ["CMD", f"/usr/local/bin/{app}", "healthcheck"]:
-            errors.append(f"{where}: healthcheck must be [CMD, /usr/local/bin/{app}, healthcheck], is {test}")
-        env = s.get("environment") or {}
-        for key in env:
-            if key not in env_names:
-                errors.append(f"{where}: environment {key} is not a variable of docs/contracts.md")
-        if str(env.get("HTTP_PORT", port)) != str(port):
-            errors.append(f"{where}: HTTP_PORT {env.get('HTTP_PORT')} != {port}")
-        if s.get("build", {}).get("dockerfile") != f"Dockerfiles/{app}.Dockerfile":
-            errors.append(f"{where}: build.dockerfile should be Dockerfiles/{app}.Dockerfile")
-    # Named volumes for both databases and the gateway's logs.
-    declared = set(cfg.get("volumes", {}))
-    def named_volumes(svc):
-        return {v.get("source") for v in services.get(svc, {}).get("volumes") or [] if v.get("type") == "volume"}
-    for svc in ("inventory-database", "billing-database", "api-gateway-app"):
-        vols = named_volumes(svc) & declared
-        if not vols:
-            errors.append(f"services.{svc}: needs a named volume")
-    return errors
-
-def prometheus(path, config_json):
-    import yaml
-    try:
-        cfg = yaml.safe_load(open(path))
-    except yaml.YAMLError as e:
-        return [f"{path}: not YAML: {e}"]
-    if not isinstance(cfg, dict) or not isinstance(cfg.get("scrape_configs"), list):
-        return [f"{path}: no scrape_configs list"]
-    targets = set()
-    for job in cfg["scrape_configs"]:
-        if not job.get("job_name"):
-            return [f"{path}: a scrape config without job_name"]
-        for sc in job.get("static_configs") or []:
-            targets.update(sc.get("targets") or [])
-    services = json.load(open(config_json)).get("services", {})
-    errors = []
-    for app, port in APPS_PORTS.items():
-        if app in services and f"{app}:{port}" not in targets:
-            errors.append(f"{path}: {app}:{port} is not scraped")
-    return errors
-
-def dashboard(path, contract, datasources_dir):
-    import yaml
-    _, _, metrics = contract
-    try:
-        dash = json.load(open(path))
-    except ValueError as e:
-        return [f"{path}: not valid JSON: {e}"]
-    errors = []
-    for key in ("uid", "title", "panels"):
-        if key not in dash:
-            errors.append(f"{path}: no '{key}'")
-    exprs, uids = [], set()
-    def walk(o):
-        if isinstance(o, dict):
-            if isinstance(o.get("expr"), str):
-                exprs.append(o["expr"])
-            ds = o.get("datasource")
-            if isinstance(ds, dict) and "uid" in ds:
-                uids.add(ds["uid"])
-            for v in o.values():
-                walk(v)
-        elif isinstance(o, list):
-            for v in o:
-                walk(v)
-    walk(dash.get("panels", []))
-    text = "\n".join(exprs)
-    for m in sorted(metrics):
-        if not re.search(rf"\b{m}(_bucket|_sum|_count)?\b", text):
-            errors.append(f"{path}: no panel uses {m} (docs/contracts.md)")
-    provisioned = set()
-    for f in pathlib.Path(datasources_dir).glob("*.y*ml"):
-        for ds in (yaml.safe_load(open(f)) or {}).get("datasources", []):
-            provisioned.add(ds.get("uid"))
-    for u in sorted(uids - provisioned):
-        errors.append(f"{path}: datasource uid {u!r} is not provisioned in {datasources_dir}")
-    return errors
-
-def main():
-    kind, contracts_md, *args = sys.argv[1:]
-    contract = contracts(contracts_md)
-    if kind == "dockerfiles":
-        errors = dockerfiles(args[0], contract)
-    elif kind == "compose":
-        errors = compose(args[0], contract)
-    elif kind == "prometheus":
-        errors = prometheus(args[0], args[1])
-    elif kind == "dashboard":
-        errors = dashboard(args[0], contract, args[1])
-    elif kind == "yaml":
-        import yaml
-        errors = []
-        for f in args:
-            try:
-                yaml.safe_load(open(f))
-            except yaml.YAMLError as e:
-                errors.append(f"{f}: not YAML: {e}")
-    else:
-        sys.exit(f"unknown check {kind}")
-    for e in errors:
-        print(e)
-    sys.exit(1 if errors else 0)
-
-main()
-PYEOF
-policy() { "$PY" "$TMP/policy.py" "$1" docs/contracts.md "${@:2}"; }
+# The policy rules (scripts/containers/policy.py; its tests: test_policy.py).
+policy() { "$PY" scripts/containers/policy.py "$1" docs/contracts.md "${@:2}"; }
 
 # ---- 1. hadolint
 mapfile -t dockerfiles < <(ls Dockerfiles/*.Dockerfile)
@@ -343,10 +61,12 @@ expect_fail "docker-compose config on $BROKEN/compose-undefined-volume/" "undefi
 
 # ---- 4. compose policy (on the normalised config, all profiles)
 compose -f docker-compose.yml --env-file .env.example --profile observability config --format json >"$TMP/compose.json" 2>"$TMP/compose.err" \
-    || { cat "$TMP/compose.err" >&2; fail "docker-compose config --format json"; }
+    || { cat "$TMP/compose.err" >&2; expect_note_fail "docker-compose config --format json"; }
 expect_pass "compose policy" policy compose "$TMP/compose.json"
+expect_pass "policy tests (scripts/containers/test_policy.py: each rule fails on a copy broken for it)" \
+    env COMPOSE_JSON="$TMP/compose.json" "$PY" -m unittest scripts/containers/test_policy.py
 compose --project-directory . -f "$BROKEN/compose-policy/docker-compose.yml" --env-file .env.example config --format json >"$TMP/broken.json" 2>"$TMP/compose.err" \
-    || { cat "$TMP/compose.err" >&2; fail "the compose-policy fixture must pass config (it tests the policy)"; }
+    || { cat "$TMP/compose.err" >&2; expect_note_fail "the compose-policy fixture must pass config (it tests the policy)"; }
 expect_fail "compose policy on $BROKEN/compose-policy/" "only api-gateway-app|user must be 65532" policy compose "$TMP/broken.json"
 
 # ---- 5. observability
@@ -424,8 +144,4 @@ expect_fail "release.sh on $BROKEN/release-outputs/ (keyed by binary name)" "ecs
 expect_fail "release.sh --service unknown" "unknown service 'payments'" \
     scripts/release.sh --dry-run --allow-dirty --outputs-json "$TMP/tf-outputs.json" --service payments
 
-if [ "$failures" -gt 0 ]; then
-    echo "30-containers: $failures of $checks checks failed" >&2
-    exit 1
-fi
-echo "30-containers: $checks checks passed (${#dockerfiles[@]} Dockerfiles, compose, observability, release plan; broken fixtures rejected)"
+expect_finish "${#dockerfiles[@]} Dockerfiles, compose, observability, release plan; policy tests; broken fixtures rejected"
