@@ -6,7 +6,9 @@
     policy.py dashboard CONTRACT DASHBOARD.json DATASOURCES_DIR
     policy.py yaml CONTRACT FILE...           every FILE parses as YAML
 
-CONTRACT is docs/contracts.md (binaries, environment variables, metrics).
+CONTRACT is docs/contracts.json (binaries, ports, environment variables,
+metrics, container user), which `infragen docs` generates from the
+runtime-contract crate.
 Prints one line per problem and exits 1 when there is any. The rules are
 tested by test_policy.py, each on a fixture that breaks it.
 """
@@ -15,27 +17,30 @@ import pathlib
 import re
 import sys
 import tomllib
+from typing import NamedTuple
+
+class Contract(NamedTuple):
+    """What docs/contracts.json (written by `infragen docs` from the
+    runtime-contract crate) fixes for the containers."""
+    binaries: list
+    env: set
+    metrics: set
+    ports: dict
+    user: str
+
 
 def contracts(path):
-    """Names fixed by docs/contracts.md: binaries, env vars, metric names."""
-    text = pathlib.Path(path).read_text()
-    sections = {}
-    current = None
-    for line in text.splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip()
-            sections[current] = []
-        elif current:
-            sections[current].append(line)
-    def section(prefix):
-        for k, v in sections.items():
-            if k.startswith(prefix):
-                return "\n".join(v)
-        sys.exit(f"docs/contracts.md has no section '## {prefix}'")
-    binaries = re.findall(r"`([a-z][a-z0-9-]*-app)`", section("Binaries"))
-    env = set(re.findall(r"^\|\s*`([A-Z][A-Z0-9_]*)`", section("Environment"), re.M))
-    metrics = set(re.findall(r"`([a-z_]+)\{", section("Metrics")))
-    return sorted(set(binaries)), env, metrics
+    try:
+        data = json.load(open(path))
+        return Contract(
+            binaries=sorted(a["binary"] for a in data["apps"]),
+            env={v["name"] for v in data["environment"]},
+            metrics=set(data["metrics"]),
+            ports={a["binary"]: a["port"] for a in data["apps"]},
+            user=data["container"]["user"],
+        )
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"{path}: not the contract `infragen docs` writes ({e!r}); run `infragen docs`")
 
 def final_stage(lines):
     starts = [i for i, l in enumerate(lines) if re.match(r"FROM\s", l, re.I)]
@@ -57,7 +62,7 @@ def logical_lines(text):
     return out
 
 def dockerfiles(directory, contract):
-    binaries, _, _ = contract
+    binaries = contract.binaries
     errors = []
     files = sorted(pathlib.Path(directory).glob("*.Dockerfile"))
     if not files:
@@ -76,8 +81,8 @@ def dockerfiles(directory, contract):
                 errors.append(f"{f}: base image '{m.group(1)}' is not pinned to a version tag")
         final = final_stage(lines)
         users = [l for l in final if l.upper().startswith("USER ")]
-        if not users or users[-1].split()[1] != "65532:65532":
-            errors.append(f"{f}: final stage must end with USER 65532:65532 (docs/contracts.md), has {users[-1:] or 'none'}")
+        if not users or users[-1].split()[1] != contract.user:
+            errors.append(f"{f}: final stage must end with USER {contract.user} (docs/contracts.md), has {users[-1:] or 'none'}")
         want_hc = f'CMD ["/usr/local/bin/{app}", "healthcheck"]'
         hcs = [l for l in final if l.upper().startswith("HEALTHCHECK ")]
         if not hcs or not hcs[-1].endswith(want_hc):
@@ -119,14 +124,12 @@ def dockerfiles(directory, contract):
                       ": keep them byte-identical so BuildKit compiles the workspace once")
     return errors
 
-APPS_PORTS = {"inventory-app": 8080, "billing-app": 8080, "api-gateway-app": 3000}
-
 def compose(config_json, contract):
-    binaries, env_names, _ = contract
+    env_names = contract.env
     cfg = json.load(open(config_json))
     errors = []
     services = cfg.get("services", {})
-    required = {"inventory-database", "billing-database", "rabbitmq", *APPS_PORTS}
+    required = {"inventory-database", "billing-database", "rabbitmq", *contract.ports}
     for missing in sorted(required - set(services)):
         errors.append(f"service {missing} is missing")
     nets = set(cfg.get("networks", {}))
@@ -154,13 +157,13 @@ def compose(config_json, contract):
             dep_hc = services.get(dep, {}).get("healthcheck")
             if dep_hc and d.get("condition") != "service_healthy" and not (name == "api-gateway-app" and dep == "billing-app"):
                 errors.append(f"{where}: depends_on {dep} should wait for condition service_healthy")
-    for app, port in APPS_PORTS.items():
+    for app, port in contract.ports.items():
         s = services.get(app)
         if not s:
             continue
         where = f"services.{app}"
-        if s.get("user") != "65532:65532":
-            errors.append(f"{where}: user must be 65532:65532 (docs/contracts.md), is {s.get('user')!r}")
+        if s.get("user") != contract.user:
+            errors.append(f"{where}: user must be {contract.user} (docs/contracts.md), is {s.get('user')!r}")
         if s.get("read_only") is not True:
             errors.append(f"{where}: read_only: true is missing")
         if not any(str(t).split(":")[0] == "/tmp" for t in s.get("tmpfs") or []):
@@ -186,7 +189,7 @@ def compose(config_json, contract):
             errors.append(f"services.{svc}: needs a named volume")
     return errors
 
-def prometheus(path, config_json):
+def prometheus(path, config_json, contract):
     import yaml
     try:
         cfg = yaml.safe_load(open(path))
@@ -202,14 +205,14 @@ def prometheus(path, config_json):
             targets.update(sc.get("targets") or [])
     services = json.load(open(config_json)).get("services", {})
     errors = []
-    for app, port in APPS_PORTS.items():
+    for app, port in contract.ports.items():
         if app in services and f"{app}:{port}" not in targets:
             errors.append(f"{path}: {app}:{port} is not scraped")
     return errors
 
 def dashboard(path, contract, datasources_dir):
     import yaml
-    _, _, metrics = contract
+    metrics = contract.metrics
     try:
         dash = json.load(open(path))
     except ValueError as e:
@@ -245,14 +248,14 @@ def dashboard(path, contract, datasources_dir):
     return errors
 
 def main():
-    kind, contracts_md, *args = sys.argv[1:]
-    contract = contracts(contracts_md)
+    kind, contract_json, *args = sys.argv[1:]
+    contract = contracts(contract_json)
     if kind == "dockerfiles":
         errors = dockerfiles(args[0], contract)
     elif kind == "compose":
         errors = compose(args[0], contract)
     elif kind == "prometheus":
-        errors = prometheus(args[0], args[1])
+        errors = prometheus(args[0], args[1], contract)
     elif kind == "dashboard":
         errors = dashboard(args[0], contract, args[1])
     elif kind == "yaml":

@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import policy  # noqa: E402
 
-CONTRACT_MD = "docs/contracts.md"
+CONTRACT = "docs/contracts.json"
 BROKEN = pathlib.Path("scripts/checks/fixtures/containers-broken")
 OBS = pathlib.Path("deploy/observability")
 DATASOURCES = OBS / "grafana/provisioning/datasources"
@@ -37,7 +37,7 @@ def compose_json():
 class Scratch(unittest.TestCase):
     def setUp(self):
         self.dir = pathlib.Path(tempfile.mkdtemp())
-        self.contract = policy.contracts(CONTRACT_MD)
+        self.contract = policy.contracts(CONTRACT)
 
     def tearDown(self):
         shutil.rmtree(self.dir)
@@ -48,10 +48,17 @@ class Scratch(unittest.TestCase):
 
 class Contract(Scratch):
     def test_reads_binaries_env_and_metrics(self):
-        binaries, env, metrics = self.contract
-        self.assertEqual(binaries, ["api-gateway-app", "billing-app", "inventory-app"])
-        self.assertIn("PGHOST", env)
-        self.assertTrue(metrics)
+        self.assertEqual(self.contract.binaries, ["api-gateway-app", "billing-app", "inventory-app"])
+        self.assertEqual(self.contract.ports["api-gateway-app"], 3000)
+        self.assertIn("PGHOST", self.contract.env)
+        self.assertTrue(self.contract.metrics)
+
+    def test_unreadable_contract_is_an_error(self):
+        path = self.dir / "contracts.json"
+        path.write_text('{"apps": []}')
+        with self.assertRaises(SystemExit) as e:
+            policy.contracts(path)
+        self.assertIn("run `infragen docs`", str(e.exception))
 
 
 class Dockerfiles(Scratch):
@@ -194,24 +201,24 @@ class Prometheus(Scratch):
         return path
 
     def test_repository_passes(self):
-        self.assertEqual(policy.prometheus(PROMETHEUS, self.write_compose()), [])
+        self.assertEqual(policy.prometheus(PROMETHEUS, self.write_compose(), self.contract), [])
 
     def test_fixture_not_yaml(self):
-        self.assertFailsWith(policy.prometheus(BROKEN / "prometheus/prometheus.yml", self.write_compose()), "not YAML")
+        self.assertFailsWith(policy.prometheus(BROKEN / "prometheus/prometheus.yml", self.write_compose(), self.contract), "not YAML")
 
     def test_fixture_target_missing(self):
-        errors = policy.prometheus(BROKEN / "prometheus-targets/prometheus.yml", self.write_compose())
+        errors = policy.prometheus(BROKEN / "prometheus-targets/prometheus.yml", self.write_compose(), self.contract)
         self.assertFailsWith(errors, "billing-app:8080 is not scraped")
 
     def test_no_scrape_configs(self):
         path = self.dir / "prometheus.yml"
         path.write_text("global: {}\n")
-        self.assertFailsWith(policy.prometheus(path, self.write_compose()), "no scrape_configs")
+        self.assertFailsWith(policy.prometheus(path, self.write_compose(), self.contract), "no scrape_configs")
 
     def test_job_name(self):
         path = self.dir / "prometheus.yml"
         path.write_text("scrape_configs:\n  - static_configs: [{targets: [a:1]}]\n")
-        self.assertFailsWith(policy.prometheus(path, self.write_compose()), "without job_name")
+        self.assertFailsWith(policy.prometheus(path, self.write_compose(), self.contract), "without job_name")
 
 
 class Dashboard(Scratch):

@@ -2,6 +2,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod docs;
 pub mod model;
 pub mod ops;
 
@@ -18,11 +19,14 @@ pub enum Command {
     Model(model::ModelCommand),
     #[command(flatten)]
     Ops(ops::OpsCommand),
+    /// Write every generated doc and README block (or compare them: --check).
+    Docs(docs::DocsArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Model(cmd) => model::run(cmd),
         Command::Ops(cmd) => ops::run(cmd),
+        Command::Docs(args) => docs::run(&args),
     }
 }

@@ -1,0 +1,116 @@
+//! `infragen docs [--check]`: writes (or compares) every generated document
+//! of the repository — docs/topology-reference.md, architecture.md, cost.md,
+//! contracts.md, contracts.json and the generated blocks of README.md — from
+//! the embedded default topology and the runtime contract. The one writer
+//! of generated docs; CI runs it with --check (exit 3 with a diff on drift).
+use super::model::{EXIT_DIFF, EXIT_ERROR, EXIT_INVALID, TopologyArg, load_topology};
+use clap::Args;
+use infragen_core::docs::{self, splice};
+use infragen_core::output::Rendered;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    #[command(flatten)]
+    pub topology: TopologyArg,
+    /// The repository root the paths are relative to.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// Write nothing: print a diff for every document that is out of date
+    /// and exit 3 when there is one.
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn run(args: &DocsArgs) -> ExitCode {
+    match generate(args) {
+        Ok(rendered) => finish(args, &rendered),
+        Err((code, message, hint)) => {
+            eprintln!("error: {message}");
+            if let Some(hint) = hint {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+type Failure = (u8, String, Option<String>);
+
+/// Every generated document, README.md with its blocks replaced.
+fn generate(args: &DocsArgs) -> Result<Rendered, Failure> {
+    let model = load_topology(&args.topology).map_err(|_| {
+        (
+            EXIT_INVALID,
+            "the topology is invalid".to_string(),
+            Some("run `infragen validate` for the problems".to_string()),
+        )
+    })?;
+    let label = match &args.topology.topology {
+        Some(p) => p.display().to_string(),
+        None => infragen_core::DEFAULT_TOPOLOGY_NAME.to_string(),
+    };
+    let runtime = |e: String| (EXIT_ERROR, e, None);
+    let mut files = BTreeMap::new();
+    for file in docs::files(&model, &label).map_err(runtime)? {
+        files.insert(file.path.to_string(), file.content);
+    }
+    let readme_path = args.root.join(docs::README);
+    let mut readme = std::fs::read_to_string(&readme_path).map_err(|e| {
+        (
+            EXIT_ERROR,
+            format!("cannot read {}: {e}", readme_path.display()),
+            Some("run from the repository root, or pass --root DIR".to_string()),
+        )
+    })?;
+    for block in docs::readme_blocks(&model).map_err(runtime)? {
+        readme = splice::splice(&readme, block.name, &block.content).map_err(|why| {
+            (
+                EXIT_ERROR,
+                format!("{}: {why}", readme_path.display()),
+                Some(format!(
+                    "put the generated block between a `{}` line and a `{}` line",
+                    splice::start_marker(block.name),
+                    splice::end_marker(block.name)
+                )),
+            )
+        })?;
+    }
+    files.insert(docs::README.to_string(), readme);
+    Ok(Rendered { files })
+}
+
+fn finish(args: &DocsArgs, rendered: &Rendered) -> ExitCode {
+    let io_error = |e: std::io::Error| {
+        eprintln!("error: {}: {e}", args.root.display());
+        ExitCode::from(EXIT_ERROR)
+    };
+    if args.check {
+        let report = match rendered.check_files(&args.root) {
+            Ok(r) => r,
+            Err(e) => return io_error(e),
+        };
+        if report.is_clean() {
+            println!("docs: up to date ({} files)", rendered.files.len());
+            return ExitCode::SUCCESS;
+        }
+        print!("{}", report.to_text());
+        eprintln!("error: generated docs are out of date");
+        eprintln!("hint: run `cargo run -q -p infragen -- docs` and commit the result");
+        return ExitCode::from(EXIT_DIFF);
+    }
+    match rendered.write_files(&args.root) {
+        Ok(report) => {
+            for path in &report.written {
+                println!("updated    {path}");
+            }
+            for path in &report.unchanged {
+                println!("unchanged  {path}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => io_error(e),
+    }
+}
