@@ -5,6 +5,7 @@ use std::process::ExitCode;
 pub mod docs;
 pub mod model;
 pub mod ops;
+pub mod release;
 
 #[derive(Debug, Parser)]
 #[command(name = "infragen", version, about, long_about = None)]
@@ -21,6 +22,8 @@ pub enum Command {
     Ops(ops::OpsCommand),
     /// Write every generated doc and README block (or compare them: --check).
     Docs(docs::DocsArgs),
+    /// What scripts/release.sh builds and deploys, from the Terraform outputs, in roll-out order.
+    ReleasePlan(release::ReleasePlanArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -28,5 +31,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Model(cmd) => model::run(cmd),
         Command::Ops(cmd) => ops::run(cmd),
         Command::Docs(args) => docs::run(&args),
+        Command::ReleasePlan(args) => release::run(&args),
     }
 }
