@@ -269,6 +269,46 @@ mod tests {
         }
     }
 
+    /// The documented default is the typed one the services use.
+    #[test]
+    fn documented_defaults_are_the_typed_ones() {
+        let quoted = |v: &dyn std::fmt::Display| format!("`{v}`");
+        for (name, typed) in [
+            (HTTP_HOST, quoted(&DEFAULT_HTTP_HOST)),
+            (LOG_FORMAT, quoted(&DEFAULT_LOG_FORMAT)),
+            (RUST_LOG, quoted(&DEFAULT_RUST_LOG)),
+            (
+                SHUTDOWN_TIMEOUT_SECS,
+                quoted(&DEFAULT_SHUTDOWN_TIMEOUT_SECS),
+            ),
+            (PGHOST, quoted(&DEFAULT_PGHOST)),
+            (PGPORT, quoted(&DEFAULT_PGPORT)),
+            (PGUSER, quoted(&DEFAULT_PGUSER)),
+            (PGSSLMODE, quoted(&DEFAULT_PGSSLMODE)),
+            (PG_POOL_SIZE, quoted(&DEFAULT_PG_POOL_SIZE)),
+            (AMQP_HOST, quoted(&DEFAULT_AMQP_HOST)),
+            (AMQP_USER, quoted(&DEFAULT_AMQP_USER)),
+            (AMQP_PASSWORD, quoted(&DEFAULT_AMQP_PASSWORD)),
+            (AMQP_VHOST, quoted(&DEFAULT_AMQP_VHOST)),
+            (BILLING_QUEUE, quoted(&DEFAULT_BILLING_QUEUE)),
+            (INVENTORY_URL, quoted(&DEFAULT_INVENTORY_URL)),
+        ] {
+            let documented = find(name).map(|v| v.default);
+            assert_eq!(documented, Some(typed.as_str()), "{name}");
+        }
+        let amqp_port = find(AMQP_PORT).map(|v| v.default).unwrap_or_default();
+        assert!(amqp_port.starts_with(&quoted(&DEFAULT_AMQP_PORT)));
+        assert!(amqp_port.contains(&quoted(&DEFAULT_AMQPS_PORT)));
+        let http_port = find(HTTP_PORT).map(|v| v.default).unwrap_or_default();
+        for app in crate::APPS {
+            assert!(
+                http_port.contains(&quoted(&app.default_port)),
+                "{}",
+                app.binary
+            );
+        }
+    }
+
     #[test]
     fn reserved_are_the_ones_infragen_derives() {
         let reserved: Vec<_> = VARIABLES
