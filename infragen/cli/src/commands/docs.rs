@@ -96,7 +96,12 @@ fn finish(args: &DocsArgs, rendered: &Rendered) -> ExitCode {
             println!("docs: up to date ({} files)", rendered.files.len());
             return ExitCode::SUCCESS;
         }
-        print!("{}", report.to_text());
+        for (_, diff) in &report.changed {
+            print!("{diff}");
+        }
+        for path in &report.missing {
+            println!("missing: {path} (not on disk)");
+        }
         eprintln!("error: generated docs are out of date");
         eprintln!("hint: run `cargo run -q -p infragen -- docs` and commit the result");
         return ExitCode::from(EXIT_DIFF);
