@@ -6,32 +6,28 @@
 #   scripts/release.sh --service billing --tag v1.4.0
 #   scripts/release.sh --dry-run            # print every command, run none
 #
-# Reads `terraform -chdir=generated-tf output -json` (outputs `region`,
-# `ecr_repository_urls` and, when present, `ecs_service_names`;
-# docs/contracts.md), logs docker in to ECR, builds with buildx and pushes,
-# then runs `infragen deploy --service NAME --image-tag TAG --wait` per
-# service, NAME being the topology name (inventory and billing, then
+# Asks `infragen release-plan` what to release (it reads `terraform
+# -chdir=generated-tf output -json`: `region`, `ecr_repository_urls` and, when
+# present, `ecs_service_names`; docs/contracts.md), logs docker in to ECR,
+# builds with buildx and pushes, then runs `infragen deploy --service NAME
+# --image-tag TAG --wait` per service in the model's roll-out order, NAME
+# being the topology name (callees first: inventory and billing, then
 # api-gateway, which calls the other two). ECR tags are immutable: a tag that
 # is already in a repository is not rebuilt, only deployed.
 #
-# Needs: docker with buildx, AWS CLI v2 with credentials for the account,
-# terraform (state of generated-tf/), infragen (on PATH, or set INFRAGEN).
+# Needs: infragen (on PATH, or set INFRAGEN; also for --dry-run), docker with
+# buildx, AWS CLI v2 with credentials for the account, terraform (state of
+# generated-tf/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Two names per service. The Terraform outputs and `infragen deploy --service`
 # use the TOPOLOGY name (`name` of a [[service]] in topology.toml, e.g.
-# `inventory`); the Dockerfile is named after the IMAGE, the binary
-# (`image`, e.g. `inventory-app`, Dockerfiles/inventory-app.Dockerfile).
-# The mapping is not hard-coded here: infragen renders the ECR repository of
-# a service as `<project>-<environment>/<image>` (generated-tf/main.tf,
-# module "registry"), so the last path part of each URL in
-# `ecr_repository_urls` (keyed by topology name) is the image, and the
-# Dockerfile is Dockerfiles/<that part>.Dockerfile.
-#
-# Roll-out order by image, callee before caller: the gateway calls the other
-# two, so it goes last. Images not listed here go first.
-ROLLOUT_ORDER=(inventory-app billing-app api-gateway-app)
+# `inventory`); the Dockerfile is named after the IMAGE, the binary (e.g.
+# `inventory-app`, Dockerfiles/inventory-app.Dockerfile). `infragen
+# release-plan` reads both from the outputs (the image is the last part of
+# the ECR repository URL, `<project>-<environment>/<image>`) and orders the
+# services callee before caller from the model's `upstreams`.
 
 usage() {
     cat <<'EOF'
@@ -101,69 +97,18 @@ created="$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)"
 source_url="$(git remote get-url origin 2>/dev/null | sed -E 's#^(https?://)[^/@]*@#\1#' || true)"
 source_url="${source_url:-unknown}"
 
-# ---- Terraform outputs
+# ---- what to release: `infragen release-plan` prints the region, then, in
+# roll-out order, one line per selected service: "topology name<TAB>image<TAB>
+# repository URL". Exit status 2: a --service that names no service.
+need "$INFRAGEN" "build it (cargo install --path infragen/cli) or set INFRAGEN"
+plan_args=()
 if [ -n "$outputs_json" ]; then
-    outputs="$(cat "$outputs_json")"
+    plan_args+=(--outputs "$outputs_json")
 else
-    need terraform "install Terraform; the outputs come from the state of $TF_DIR/"
-    outputs="$(terraform -chdir="$TF_DIR" output -json)" \
-        || die "terraform output failed: has $TF_DIR/ been applied (terraform -chdir=$TF_DIR apply)?"
+    plan_args+=(--tf-dir "$TF_DIR")
 fi
-# Prints the region, then, in roll-out order, one line per selected service:
-# "topology name<TAB>image<TAB>repository URL". Exit status 2: a --service
-# that names no service.
-# shellcheck disable=SC2016 # a Python program, not shell
-parsed="$(printf '%s' "$outputs" | python3 -c '
-import json, os, sys
-order = sys.argv[1].split()
-wanted = sys.argv[2:]
-try:
-    out = json.load(sys.stdin)
-except ValueError as e:
-    sys.exit(f"terraform outputs are not JSON: {e}")
-def value(name, required=True):
-    if name not in out:
-        if required:
-            sys.exit(f"terraform output `{name}` is missing (docs/contracts.md lists the root outputs)")
-        return None
-    return out[name]["value"] if isinstance(out[name], dict) and "value" in out[name] else out[name]
-region, urls = value("region"), value("ecr_repository_urls")
-if not isinstance(urls, dict) or not urls:
-    sys.exit("terraform output `ecr_repository_urls` is not a non-empty map of topology service name to URL")
-# The repository is `<project>-<environment>/<image>`: the image (and the
-# Dockerfile) is the last part of the URL path.
-image = {}
-for name, url in urls.items():
-    if "/" not in url:
-        sys.exit(f"ecr_repository_urls[{name!r}] = {url!r} is not an ECR repository URL")
-    image[name] = url.rsplit("/", 1)[1]
-# `infragen deploy --service` looks the topology name up in ecs_service_names:
-# both maps must have the same keys.
-ecs = value("ecs_service_names", required=False)
-if ecs is not None:
-    extra = sorted(set(urls) - set(ecs))
-    if extra:
-        sys.exit(f"ecr_repository_urls has services that ecs_service_names lacks: {extra} (has: {sorted(ecs)})")
-if wanted:
-    selected = set()
-    for w in wanted:
-        hits = [n for n in urls if n == w] or [n for n in urls if image[n] == w]
-        if not hits:
-            known = ", ".join(f"{n} ({image[n]})" for n in sorted(urls))
-            print(f"release: unknown service {w!r}: expected a topology name or an image of: {known}", file=sys.stderr)
-            sys.exit(2)
-        selected.update(hits)
-else:
-    selected = set(urls)
-for n in selected:
-    if not os.path.isfile(f"Dockerfiles/{image[n]}.Dockerfile"):
-        sys.exit(f"service {n}: its repository {urls[n]} names image {image[n]!r}, but there is no Dockerfiles/{image[n]}.Dockerfile")
-def rank(n):
-    return (order.index(image[n]) if image[n] in order else -1, n)
-print(region)
-for n in sorted(selected, key=rank):
-    print(f"{n}\t{image[n]}\t{urls[n]}")
-' "${ROLLOUT_ORDER[*]}" "${services[@]}")" || {
+for s in "${services[@]}"; do plan_args+=(--service "$s"); done
+parsed="$("$INFRAGEN" release-plan "${plan_args[@]}")" || {
     rc=$?
     [ "$rc" = 2 ] && exit 2
     die "cannot read the Terraform outputs"
@@ -185,9 +130,6 @@ if [ "$dry_run" = 0 ]; then
     need aws "install the AWS CLI v2 and configure credentials (aws configure / AWS_PROFILE)"
     aws sts get-caller-identity --region "$region" >/dev/null \
         || die "no valid AWS credentials (aws sts get-caller-identity failed)"
-    if [ "$deploy" = 1 ]; then
-        need "$INFRAGEN" "build it (cargo install --path infragen/cli) or set INFRAGEN"
-    fi
 fi
 
 # ---- log in to every registry involved (normally one per account and region)

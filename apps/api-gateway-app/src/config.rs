@@ -6,10 +6,10 @@ use service_kit::ConfigError;
 use service_kit::config::{AmqpSettings, Env, HttpSettings, LogSettings, Source};
 
 /// The service name in metrics and logs.
-pub const SERVICE: &str = "api-gateway-app";
+pub const SERVICE: &str = service_kit::runtime_contract::apps::API_GATEWAY.binary;
 
 /// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
-pub const DEFAULT_PORT: u16 = 3000;
+pub const DEFAULT_PORT: u16 = service_kit::runtime_contract::apps::API_GATEWAY.default_port;
 
 /// Where inventory-app is and how patient the proxy is with it.
 #[derive(Debug, Clone, PartialEq, Eq)]

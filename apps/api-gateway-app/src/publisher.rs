@@ -19,6 +19,7 @@ use service_kit::amqp::lapin::options::ConfirmSelectOptions;
 use service_kit::amqp::lapin::{BasicProperties, Channel, Connection};
 use service_kit::amqp::{AmqpSettings, ConnectOptions, PublisherDeclare, QueueTopology};
 use service_kit::retry::Backoff;
+use service_kit::runtime_contract::metrics;
 use tokio::sync::{Notify, RwLock, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -38,7 +39,7 @@ impl PublishMetrics {
     pub fn new(metrics: &service_kit::metrics::Metrics) -> Self {
         let total = IntCounterVec::new(
             Opts::new(
-                "billing_publish_total",
+                metrics::BILLING_PUBLISH_TOTAL,
                 "Billing messages published, by outcome",
             ),
             &["outcome"],
@@ -49,7 +50,7 @@ impl PublishMetrics {
             total.with_label_values(&[o]);
         }
         let connected = IntGauge::new(
-            "billing_broker_connected",
+            metrics::BILLING_BROKER_CONNECTED,
             "1 while the billing publisher is connected to the broker, else 0",
         )
         .expect("valid metric");

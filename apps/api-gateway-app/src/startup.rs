@@ -55,7 +55,7 @@ impl GatewayApp {
         let ctx = ServiceContext::new(SERVICE);
         let gauge = IntGaugeVec::new(
             Opts::new(
-                "inventory_circuit_state",
+                service_kit::runtime_contract::metrics::INVENTORY_CIRCUIT_STATE,
                 "Circuit breaker in front of inventory-app: 0 closed, 1 half-open, 2 open",
             ),
             &["service"],

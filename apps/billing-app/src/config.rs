@@ -10,10 +10,10 @@ use service_kit::ConfigError;
 use service_kit::config::{AmqpSettings, Env, HttpSettings, LogSettings, PgSettings, Source};
 
 /// The service name in metrics and logs.
-pub const SERVICE: &str = "billing-app";
+pub const SERVICE: &str = service_kit::runtime_contract::apps::BILLING.binary;
 
 /// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
-pub const DEFAULT_PORT: u16 = 8080;
+pub const DEFAULT_PORT: u16 = service_kit::runtime_contract::apps::BILLING.default_port;
 
 /// How the consumer batches and retries.
 #[derive(Debug, Clone, PartialEq, Eq)]

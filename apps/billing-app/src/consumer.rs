@@ -39,6 +39,7 @@ use service_kit::amqp::lapin::{self, Channel, Connection};
 use service_kit::amqp::{AmqpSettings, ConnectOptions, QueueTopology};
 use service_kit::billing::BillingOrder;
 use service_kit::retry::Backoff;
+use service_kit::runtime_contract::metrics;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
@@ -60,7 +61,7 @@ impl BillingMetrics {
     pub fn new(metrics: &service_kit::metrics::Metrics) -> Self {
         let messages = IntCounterVec::new(
             Opts::new(
-                "billing_messages_total",
+                metrics::BILLING_MESSAGES_TOTAL,
                 "Billing messages handled, by outcome",
             ),
             &["outcome"],
@@ -75,7 +76,7 @@ impl BillingMetrics {
         // connection on them) are dead-lettered by the broker after
         // DELIVERY_LIMIT returns: the DLQ depth counts them with ours.
         let dead_letter_depth = IntGauge::new(
-            "billing_dead_letter_queue_messages",
+            metrics::BILLING_DEAD_LETTER_QUEUE_MESSAGES,
             "Messages waiting in <queue>.dlq (polled with a passive declare)",
         )
         .expect("valid metric");
@@ -83,7 +84,7 @@ impl BillingMetrics {
             .register(dead_letter_depth.clone())
             .unwrap_or(dead_letter_depth);
         let sessions_lost = IntCounter::new(
-            "billing_consumer_sessions_lost_total",
+            metrics::BILLING_CONSUMER_SESSIONS_LOST_TOTAL,
             "Consuming sessions that ended without shutdown (broker gone, or a delivery the client could not parse)",
         )
         .expect("valid metric");

@@ -9,10 +9,10 @@ use service_kit::ConfigError;
 use service_kit::config::{Env, HttpSettings, LogSettings, PgSettings, Source};
 
 /// The service name in metrics and logs.
-pub const SERVICE: &str = "inventory-app";
+pub const SERVICE: &str = service_kit::runtime_contract::apps::INVENTORY.binary;
 
 /// `HTTP_PORT` when unset (also the `healthcheck` subcommand's default).
-pub const DEFAULT_PORT: u16 = 8080;
+pub const DEFAULT_PORT: u16 = service_kit::runtime_contract::apps::INVENTORY.default_port;
 
 /// `PGDATABASE` when unset.
 pub const DEFAULT_DATABASE: &str = "movies";

@@ -1,6 +1,7 @@
 //! Typed settings read from environment variables (12-factor).
 //!
-//! Every variable and its default is listed in `docs/contracts.md`. Values are
+//! The names and defaults are the runtime contract's ([`runtime_contract`],
+//! documented in `docs/contracts.md`). Values are
 //! read through a [`Source`] so tests can supply their own map instead of
 //! mutating the process environment. An invalid value is an error that names
 //! the variable, the value and what was expected; it never panics.
@@ -9,6 +10,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
+
+use runtime_contract::variables as var;
 
 /// Where settings come from: the process environment or a test map.
 pub trait Source {
@@ -233,14 +236,23 @@ impl HttpSettings {
     }
 
     pub fn from_source<S: Source>(env: &Env<S>, default_port: u16) -> Result<Self, ConfigError> {
-        let workers = env.parse_opt::<usize>("HTTP_WORKERS")?;
+        let workers = env.parse_opt::<usize>(var::HTTP_WORKERS)?;
         if workers == Some(0) {
-            return Err(ConfigError::new("HTTP_WORKERS", "0", "expected at least 1"));
+            return Err(ConfigError::new(
+                var::HTTP_WORKERS,
+                "0",
+                "expected at least 1",
+            ));
         }
         Ok(Self {
-            host: env.string("HTTP_HOST", "0.0.0.0"),
-            port: env.port("HTTP_PORT", default_port)?,
-            shutdown_timeout: env.secs("SHUTDOWN_TIMEOUT_SECS", 25, 0, 3600)?,
+            host: env.string(var::HTTP_HOST, var::DEFAULT_HTTP_HOST),
+            port: env.port(var::HTTP_PORT, default_port)?,
+            shutdown_timeout: env.secs(
+                var::SHUTDOWN_TIMEOUT_SECS,
+                var::DEFAULT_SHUTDOWN_TIMEOUT_SECS,
+                0,
+                3600,
+            )?,
             workers,
         })
     }
@@ -292,9 +304,9 @@ impl LogSettings {
 
     pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
         Ok(Self {
-            format: env.parse("LOG_FORMAT", LogFormat::Json)?,
-            filter: env.string("RUST_LOG", "info"),
-            file: env.raw("LOG_FILE").map(std::path::PathBuf::from),
+            format: env.parse(var::LOG_FORMAT, LogFormat::Json)?,
+            filter: env.string(var::RUST_LOG, var::DEFAULT_RUST_LOG),
+            file: env.raw(var::LOG_FILE).map(std::path::PathBuf::from),
         })
     }
 }
@@ -357,21 +369,21 @@ impl PgSettings {
         env: &Env<S>,
         default_database: &str,
     ) -> Result<Self, ConfigError> {
-        let pool_size: usize = env.parse("PG_POOL_SIZE", 16)?;
+        let pool_size: usize = env.parse(var::PG_POOL_SIZE, var::DEFAULT_PG_POOL_SIZE)?;
         if pool_size == 0 || pool_size > 1000 {
             return Err(ConfigError::new(
-                "PG_POOL_SIZE",
+                var::PG_POOL_SIZE,
                 &pool_size.to_string(),
                 "expected a pool size between 1 and 1000",
             ));
         }
         Ok(Self {
-            host: env.string("PGHOST", "127.0.0.1"),
-            port: env.port("PGPORT", 5432)?,
-            user: env.string("PGUSER", "postgres"),
-            password: Secret::new(env.raw_untrimmed("PGPASSWORD").unwrap_or_default()),
-            database: env.string("PGDATABASE", default_database),
-            ssl_mode: env.parse("PGSSLMODE", SslMode::Disable)?,
+            host: env.string(var::PGHOST, var::DEFAULT_PGHOST),
+            port: env.port(var::PGPORT, var::DEFAULT_PGPORT)?,
+            user: env.string(var::PGUSER, var::DEFAULT_PGUSER),
+            password: Secret::new(env.raw_untrimmed(var::PGPASSWORD).unwrap_or_default()),
+            database: env.string(var::PGDATABASE, default_database),
+            ssl_mode: env.parse(var::PGSSLMODE, SslMode::Disable)?,
             ssl_root_cert: env.raw("PGSSLROOTCERT"),
             pool_size,
             connect_timeout: env.secs("PGCONNECT_TIMEOUT", 5, 1, 300)?,
@@ -404,18 +416,25 @@ impl AmqpSettings {
     }
 
     pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
-        let tls = env.bool("AMQP_TLS", false)?;
+        let tls = env.bool(var::AMQP_TLS, false)?;
         Ok(Self {
-            host: env.string("AMQP_HOST", "127.0.0.1"),
-            port: env.port("AMQP_PORT", if tls { 5671 } else { 5672 })?,
-            user: env.string("AMQP_USER", "guest"),
+            host: env.string(var::AMQP_HOST, var::DEFAULT_AMQP_HOST),
+            port: env.port(
+                var::AMQP_PORT,
+                if tls {
+                    var::DEFAULT_AMQPS_PORT
+                } else {
+                    var::DEFAULT_AMQP_PORT
+                },
+            )?,
+            user: env.string(var::AMQP_USER, var::DEFAULT_AMQP_USER),
             password: Secret::new(
-                env.raw_untrimmed("AMQP_PASSWORD")
-                    .unwrap_or_else(|| "guest".into()),
+                env.raw_untrimmed(var::AMQP_PASSWORD)
+                    .unwrap_or_else(|| var::DEFAULT_AMQP_PASSWORD.into()),
             ),
-            vhost: env.string("AMQP_VHOST", "/"),
+            vhost: env.string(var::AMQP_VHOST, var::DEFAULT_AMQP_VHOST),
             tls,
-            queue: env.string("BILLING_QUEUE", "billing_queue"),
+            queue: env.string(var::BILLING_QUEUE, var::DEFAULT_BILLING_QUEUE),
         })
     }
 

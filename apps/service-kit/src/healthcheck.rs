@@ -32,7 +32,9 @@ pub fn from_args(binary: &str, default_port: u16) -> Option<ExitCode> {
 
 /// Probes `/healthz` on `HTTP_PORT` (or `default_port`); prints the failure reason.
 pub fn run(default_port: u16) -> ExitCode {
-    let port = match crate::config::Env::process().port("HTTP_PORT", default_port) {
+    let port = match crate::config::Env::process()
+        .port(runtime_contract::variables::HTTP_PORT, default_port)
+    {
         Ok(p) => p,
         Err(e) => {
             eprintln!("healthcheck: {e}");

@@ -23,6 +23,10 @@
 //! }
 //! ```
 
+/// The runtime contract (variables, ports, metric names), re-exported so
+/// the services name it through the kit.
+pub use runtime_contract;
+
 pub mod config;
 pub mod db;
 pub mod entry;

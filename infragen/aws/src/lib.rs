@@ -7,6 +7,7 @@ pub mod ecs;
 pub mod error;
 pub mod jwt;
 pub mod outputs;
+pub mod release;
 
 pub use config::{Aws, AwsSettings};
 pub use error::{ErrorKind, OpsError, Result};

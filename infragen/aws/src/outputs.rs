@@ -1,7 +1,7 @@
-//! The Terraform root outputs the operations read (docs/contracts.md):
-//! `region`, `ecs_cluster_name`, `ecs_service_names`, `cognito_user_pool_id`,
-//! `cognito_client_id`, `api_endpoint`, `ecr_repository_urls`, `alarm_topic_arn`.
+//! The Terraform root outputs the operations read, named by the runtime
+//! contract ([`runtime_contract::outputs`], docs/contracts.md).
 use crate::error::{OpsError, Result};
+use runtime_contract::outputs as output;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,14 +76,14 @@ impl StackOutputs {
             }
         };
         Ok(Self {
-            region: string("region"),
-            ecs_cluster_name: string("ecs_cluster_name"),
-            ecs_service_names: string_map("ecs_service_names"),
-            cognito_user_pool_id: string("cognito_user_pool_id"),
-            cognito_client_id: string("cognito_client_id"),
-            api_endpoint: string("api_endpoint"),
-            ecr_repository_urls: string_map("ecr_repository_urls"),
-            alarm_topic_arn: string("alarm_topic_arn"),
+            region: string(output::REGION),
+            ecs_cluster_name: string(output::ECS_CLUSTER_NAME),
+            ecs_service_names: string_map(output::ECS_SERVICE_NAMES),
+            cognito_user_pool_id: string(output::COGNITO_USER_POOL_ID),
+            cognito_client_id: string(output::COGNITO_CLIENT_ID),
+            api_endpoint: string(output::API_ENDPOINT),
+            ecr_repository_urls: string_map(output::ECR_REPOSITORY_URLS),
+            alarm_topic_arn: string(output::ALARM_TOPIC_ARN),
             source: Some(source.to_string()),
         })
     }
@@ -150,19 +150,19 @@ impl StackOutputs {
     pub fn require_cluster(&self) -> Result<String> {
         self.ecs_cluster_name
             .clone()
-            .ok_or_else(|| self.missing("ecs_cluster_name", "--cluster NAME"))
+            .ok_or_else(|| self.missing(output::ECS_CLUSTER_NAME, "--cluster NAME"))
     }
 
     pub fn require_user_pool(&self) -> Result<String> {
         self.cognito_user_pool_id
             .clone()
-            .ok_or_else(|| self.missing("cognito_user_pool_id", "--user-pool-id ID"))
+            .ok_or_else(|| self.missing(output::COGNITO_USER_POOL_ID, "--user-pool-id ID"))
     }
 
     pub fn require_client(&self) -> Result<String> {
         self.cognito_client_id
             .clone()
-            .ok_or_else(|| self.missing("cognito_client_id", "--client-id ID"))
+            .ok_or_else(|| self.missing(output::COGNITO_CLIENT_ID, "--client-id ID"))
     }
 
     /// Resolves an app name (`inventory`, a key of `ecs_service_names`) to its

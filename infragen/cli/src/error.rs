@@ -18,7 +18,8 @@ use std::process::ExitCode;
 pub const EXIT_ERROR: u8 = 1;
 /// The topology is invalid, or the command line does not parse (clap).
 pub const EXIT_INVALID: u8 = 2;
-/// `render --check` / `compose --check`: the file differs from the rendering.
+/// `render --check` / `compose --check` / `docs --check`: a file differs from
+/// what is generated.
 pub const EXIT_DIFF: u8 = 3;
 /// `deploy --wait`: the deployment failed or was rolled back.
 pub const EXIT_DEPLOY_FAILED: u8 = 4;
@@ -32,7 +33,7 @@ Exit codes (every command):
   0  success
   1  error: a file, a template or an AWS call failed, or a value given cannot be used
   2  the topology is invalid, or the command line does not parse
-  3  render --check / compose --check: the file differs from the rendering
+  3  render / compose / docs --check: the file differs from what is generated
   4  deploy --wait: the deployment failed or was rolled back by the circuit breaker
   5  deploy --wait: --timeout ran out (ECS keeps deploying)";
 
@@ -83,6 +84,12 @@ pub enum CliError {
     /// An AWS operation failed (exit 1, or 4 and 5 for `deploy --wait`).
     #[error("{0}")]
     Aws(#[from] OpsError),
+    /// Anything else that failed, with what to do about it (exit 1).
+    #[error("{message}")]
+    Failed {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 impl From<Box<TopologyError>> for CliError {
@@ -119,7 +126,8 @@ impl CliError {
             CliError::Render { .. }
             | CliError::Io { .. }
             | CliError::Input(_)
-            | CliError::Json(_) => EXIT_ERROR,
+            | CliError::Json(_)
+            | CliError::Failed { .. } => EXIT_ERROR,
         }
     }
 
@@ -152,6 +160,7 @@ impl Diagnostic for CliError {
         match self {
             CliError::Topology { error, .. } => error.help(),
             CliError::OutOfDate { hint, .. } => Some(Box::new(hint)),
+            CliError::Failed { hint, .. } => hint.as_ref().map(|h| Box::new(h) as Box<dyn Display>),
             CliError::Aws(e) => e.hint.as_ref().map(|h| Box::new(h) as Box<dyn Display>),
             _ => None,
         }

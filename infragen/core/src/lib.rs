@@ -28,6 +28,7 @@ pub mod hcl;
 
 // Beside the pipeline.
 pub mod cost;
+pub mod docs;
 pub mod graph;
 pub mod schema;
 

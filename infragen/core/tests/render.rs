@@ -261,22 +261,20 @@ fn contracts_are_rendered() {
     for (name, source) in fixtures() {
         let files = rendered(&name, &source);
         let outputs = &files.files["outputs.tf"];
-        for output in [
-            "region",
-            "ecs_cluster_name",
-            "ecs_service_names",
-            "cognito_user_pool_id",
-            "cognito_client_id",
-            "api_endpoint",
-            "ecr_repository_urls",
-            "alarm_topic_arn",
-        ] {
+        for (output, _) in runtime_contract::outputs::OUTPUTS {
             assert!(
                 outputs.contains(&format!("output \"{output}\" {{")),
                 "{name}: output {output}"
             );
         }
         let root = &files.files["main.tf"];
+        let reserved = runtime_contract::VARIABLES.iter().filter(|v| v.reserved);
+        for variable in reserved.map(|v| v.name) {
+            assert!(
+                root.contains(&format!("    {variable} ")),
+                "{name}: {variable}"
+            );
+        }
         for variable in [
             "HTTP_HOST",
             "HTTP_PORT",
@@ -319,7 +317,10 @@ fn contracts_are_rendered() {
         assert!(service.contains("assign_public_ip = false"));
         assert!(service.contains("rollback = true"));
         assert!(
-            root.contains("user                 = \"65532:65532\""),
+            root.contains(&format!(
+                "user                 = \"{}\"",
+                runtime_contract::container::USER
+            )),
             "{name}"
         );
         assert!(root.contains("\"healthcheck\"]"), "{name}");

@@ -2,8 +2,10 @@
 use crate::error::{CliError, EXIT_CODES};
 use clap::{Parser, Subcommand};
 
+pub mod docs;
 pub mod model;
 pub mod ops;
+pub mod release;
 
 #[derive(Debug, Parser)]
 #[command(name = "infragen", version, about, long_about = None, after_help = EXIT_CODES)]
@@ -18,11 +20,17 @@ pub enum Command {
     Model(model::ModelCommand),
     #[command(flatten)]
     Ops(ops::OpsCommand),
+    /// Write every generated doc and README block (or compare them: --check).
+    Docs(docs::DocsArgs),
+    /// What scripts/release.sh builds and deploys, from the Terraform outputs, in roll-out order.
+    ReleasePlan(release::ReleasePlanArgs),
 }
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Model(cmd) => model::run(cmd),
         Command::Ops(cmd) => ops::run(cmd),
+        Command::Docs(args) => docs::run(&args),
+        Command::ReleasePlan(args) => release::run(&args),
     }
 }

@@ -7,6 +7,8 @@
 //!
 //! Collections are ordered deterministically: services, databases and AZs in
 //! file order, maps as `BTreeMap`.
+mod rollout;
+
 use ipnet::Ipv4Net;
 use serde::Serialize;
 use std::collections::BTreeMap;

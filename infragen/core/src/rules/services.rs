@@ -11,23 +11,6 @@ use std::collections::BTreeMap;
 
 /// ALB target group names: at most 32 characters.
 pub const TARGET_GROUP_NAME_MAX: usize = 32;
-/// Variables infragen sets itself (contracts.md); a topology cannot set them.
-pub const RESERVED_ENV: &[&str] = &[
-    "HTTP_HOST",
-    "HTTP_PORT",
-    "PGHOST",
-    "PGPORT",
-    "PGUSER",
-    "PGPASSWORD",
-    "PGDATABASE",
-    "PGSSLMODE",
-    "AMQP_HOST",
-    "AMQP_PORT",
-    "AMQP_USER",
-    "AMQP_PASSWORD",
-    "AMQP_VHOST",
-    "AMQP_TLS",
-];
 
 /// What a service's rules look up in the rest of the topology.
 struct Context<'a> {
@@ -231,7 +214,7 @@ fn variables(s: &RawService, names: &[&str], at: &dyn Fn(&str) -> String, p: &mu
                     format!("`{k}` is not an environment variable name"),
                     "use letters, digits and underscores, not starting with a digit",
                 );
-            } else if RESERVED_ENV.contains(&k.as_str()) {
+            } else if runtime_contract::variables::is_reserved(k) {
                 p.key(
                     Kind::Invalid,
                     &path,

@@ -14,12 +14,8 @@ pub const AWS_PROVIDER_VERSION: &str = "~> 6.0";
 /// CloudWatch Logs retention below which checkov's CKV_AWS_338 fails.
 const CHECKOV_MIN_RETENTION: u32 = 365;
 
-/// RabbitMQ virtual host the services use.
-pub(super) const VHOST: &str = "/";
-
-/// Grace period for in-flight work after SIGTERM (docs/contracts.md); ECS
-/// and compose both stop a container 30 s after SIGTERM.
-pub(super) const SHUTDOWN_TIMEOUT_SECS: &str = "25";
+/// RabbitMQ virtual host the services use (the runtime contract's).
+pub(super) use runtime_contract::variables::DEFAULT_AMQP_VHOST as VHOST;
 
 /// What every template's header and `versions.tf` need.
 #[derive(Debug, Clone, Serialize)]

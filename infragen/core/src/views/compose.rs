@@ -12,6 +12,7 @@
 //! references to `.env` (`.env.example` lists them); values from the
 //! topology have `$` escaped as `$$` so Compose does not interpolate them.
 use crate::model::{Model, Service};
+use runtime_contract::variables as contract;
 use serde::Serialize;
 
 /// Container name of the broker.
@@ -19,9 +20,9 @@ pub const BROKER_CONTAINER: &str = "rabbitmq";
 /// The network every container joins.
 pub const NETWORK: &str = "backend";
 /// PostgreSQL's port inside its container.
-const POSTGRES_PORT: u16 = 5432;
+const POSTGRES_PORT: u16 = contract::DEFAULT_PGPORT;
 /// RabbitMQ's AMQP port inside its container (no TLS locally).
-const AMQP_PORT: u16 = 5672;
+const AMQP_PORT: u16 = contract::DEFAULT_AMQP_PORT;
 
 /// The whole compose file.
 #[derive(Debug, Clone, Serialize)]
@@ -145,18 +146,18 @@ pub fn compose_view(model: &Model, source: &str) -> ComposeView {
             image: rabbitmq_image(&b.engine_version),
             volume: format!("{BROKER_CONTAINER}-data"),
             env: vec![
-                var("AMQP_HOST", BROKER_CONTAINER),
-                var("AMQP_PORT", &AMQP_PORT.to_string()),
+                var(contract::AMQP_HOST, BROKER_CONTAINER),
+                var(contract::AMQP_PORT, &AMQP_PORT.to_string()),
                 EnvVar {
-                    key: "AMQP_USER".into(),
+                    key: contract::AMQP_USER.into(),
                     value: user.clone(),
                 },
                 EnvVar {
-                    key: "AMQP_PASSWORD".into(),
+                    key: contract::AMQP_PASSWORD.into(),
                     value: password.clone(),
                 },
-                var("AMQP_VHOST", super::common::VHOST),
-                var("AMQP_TLS", "false"),
+                var(contract::AMQP_VHOST, super::common::VHOST),
+                var(contract::AMQP_TLS, "false"),
             ],
             user,
             password,
@@ -188,12 +189,12 @@ pub fn compose_view(model: &Model, source: &str) -> ComposeView {
 fn compose_service(model: &Model, service: &Service, public_count: usize) -> ComposeService {
     let container = container_name(service);
     let mut env = vec![
-        var("HTTP_PORT", &service.port.to_string()),
-        raw("LOG_FORMAT", "${LOG_FORMAT:-json}"),
-        raw("RUST_LOG", "${RUST_LOG:-info}"),
+        var(contract::HTTP_PORT, &service.port.to_string()),
+        raw(contract::LOG_FORMAT, "${LOG_FORMAT:-json}"),
+        raw(contract::RUST_LOG, "${RUST_LOG:-info}"),
         var(
-            "SHUTDOWN_TIMEOUT_SECS",
-            super::common::SHUTDOWN_TIMEOUT_SECS,
+            contract::SHUTDOWN_TIMEOUT_SECS,
+            &contract::DEFAULT_SHUTDOWN_TIMEOUT_SECS.to_string(),
         ),
     ];
     let mut depends_on = Vec::new();
@@ -205,12 +206,15 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         let db = database_container(&database.name);
         let name = env_name(&database.name);
         env.extend([
-            var("PGHOST", &db),
-            var("PGPORT", &POSTGRES_PORT.to_string()),
-            raw("PGUSER", &required(&format!("{name}_DB_USER"))),
-            raw("PGPASSWORD", &required(&format!("{name}_DB_PASSWORD"))),
-            var("PGDATABASE", &database.db_name),
-            var("PGSSLMODE", "disable"),
+            var(contract::PGHOST, &db),
+            var(contract::PGPORT, &POSTGRES_PORT.to_string()),
+            raw(contract::PGUSER, &required(&format!("{name}_DB_USER"))),
+            raw(
+                contract::PGPASSWORD,
+                &required(&format!("{name}_DB_PASSWORD")),
+            ),
+            var(contract::PGDATABASE, &database.db_name),
+            var(contract::PGSSLMODE, contract::DEFAULT_PGSSLMODE),
         ]);
         depends_on.push(healthy(db));
     }
@@ -224,9 +228,9 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
     let public = service.public();
     if public {
         // Also log to a file on the `<name>-logs` volume (docs/contracts.md).
-        env.push(var("LOG_FILE", &log_file(&service.name)));
+        env.push(var(contract::LOG_FILE, &log_file(&service.name)));
         // Locally there is no Cognito: the gateway does not verify tokens.
-        env.push(var("AUTH_ENABLED", "false"));
+        env.push(var(contract::AUTH_ENABLED, "false"));
     }
     // The topology's own variables win over the derived ones.
     for (key, value) in &service.env {

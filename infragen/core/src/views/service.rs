@@ -141,13 +141,17 @@ pub(super) fn app_service_call(
         memory: service.memory,
         cpu_architecture: architecture(service.architecture),
         port: service.port,
-        user: Some("65532:65532".into()),
+        user: Some(runtime_contract::container::USER.into()),
         health_check_command: vec![
             "CMD".into(),
-            format!("/usr/local/bin/{}", binary_name(service)),
-            "healthcheck".into(),
+            format!(
+                "{}/{}",
+                runtime_contract::apps::BINARY_DIR,
+                binary_name(service)
+            ),
+            runtime_contract::apps::HEALTHCHECK_ARG.into(),
         ],
-        writable_paths: vec!["/tmp".into()],
+        writable_paths: vec![runtime_contract::container::WRITABLE_PATH.into()],
         log_group_name: service.names.log_group.clone(),
         log_retention_days: model.operations.log_retention_days,
         desired_count: service.desired,

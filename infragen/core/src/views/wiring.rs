@@ -2,10 +2,11 @@
 //! contract of docs/contracts.md), its secrets, the secret ARNs its task may
 //! read, and the security groups it may reach (database, broker, the ALB
 //! listeners of its upstreams).
-use super::common::{PeerCall, SHUTDOWN_TIMEOUT_SECS, VHOST, password_value_from};
+use super::common::{PeerCall, VHOST, password_value_from};
 use super::names;
 use crate::hcl::hcl_string;
 use crate::model::{Broker, BrokerKind, Database, DatabaseHosting, Service};
+use runtime_contract::variables as contract;
 use std::collections::BTreeMap;
 
 /// Terraform expressions to reach a database or the broker.
@@ -58,13 +59,22 @@ impl Wiring {
     /// What every application gets: where to listen, how to log, how long to drain.
     pub fn new(port: u16) -> Self {
         let mut env = BTreeMap::new();
-        env.insert("HTTP_HOST".into(), hcl_string("0.0.0.0"));
-        env.insert("HTTP_PORT".into(), hcl_string(&port.to_string()));
-        env.insert("LOG_FORMAT".into(), hcl_string("json"));
-        env.insert("RUST_LOG".into(), hcl_string("info"));
         env.insert(
-            "SHUTDOWN_TIMEOUT_SECS".into(),
-            hcl_string(SHUTDOWN_TIMEOUT_SECS),
+            contract::HTTP_HOST.into(),
+            hcl_string(contract::DEFAULT_HTTP_HOST),
+        );
+        env.insert(contract::HTTP_PORT.into(), hcl_string(&port.to_string()));
+        env.insert(
+            contract::LOG_FORMAT.into(),
+            hcl_string(contract::DEFAULT_LOG_FORMAT),
+        );
+        env.insert(
+            contract::RUST_LOG.into(),
+            hcl_string(contract::DEFAULT_RUST_LOG),
+        );
+        env.insert(
+            contract::SHUTDOWN_TIMEOUT_SECS.into(),
+            hcl_string(&contract::DEFAULT_SHUTDOWN_TIMEOUT_SECS.to_string()),
         );
         Wiring {
             env,
@@ -78,19 +88,25 @@ impl Wiring {
     pub fn database(&mut self, database: &Database) {
         let module = names::database_module(&database.name);
         let (managed, sslmode) = match database.hosting {
-            DatabaseHosting::Rds(_) => (Some(("address", "password_secret_arn")), "require"),
-            DatabaseHosting::Container(_) => (None, "disable"),
+            DatabaseHosting::Rds(_) => (
+                Some(("address", "password_secret_arn")),
+                contract::AWS_PGSSLMODE,
+            ),
+            DatabaseHosting::Container(_) => (None, contract::DEFAULT_PGSSLMODE),
         };
         let credentials = names::database_credentials_module(&database.name);
         let Connection { host, user, secret } = connection(&module, managed, &credentials);
         let env = &mut self.env;
-        env.insert("PGHOST".into(), host);
-        env.insert("PGPORT".into(), hcl_string(&database.port.to_string()));
-        env.insert("PGUSER".into(), user);
-        env.insert("PGDATABASE".into(), hcl_string(&database.db_name));
-        env.insert("PGSSLMODE".into(), hcl_string(sslmode));
+        env.insert(contract::PGHOST.into(), host);
+        env.insert(
+            contract::PGPORT.into(),
+            hcl_string(&database.port.to_string()),
+        );
+        env.insert(contract::PGUSER.into(), user);
+        env.insert(contract::PGDATABASE.into(), hcl_string(&database.db_name));
+        env.insert(contract::PGSSLMODE.into(), hcl_string(sslmode));
         self.secrets
-            .insert("PGPASSWORD".into(), password_value_from(&secret));
+            .insert(contract::PGPASSWORD.into(), password_value_from(&secret));
         self.secret_arns.push(secret);
         self.peers.push(dependency_peer(
             format!("database-{}", database.name),
@@ -109,16 +125,19 @@ impl Wiring {
         let Connection { host, user, secret } =
             connection(module, managed, names::BROKER_CREDENTIALS_MODULE);
         let env = &mut self.env;
-        env.insert("AMQP_HOST".into(), host);
-        env.insert("AMQP_PORT".into(), hcl_string(&broker.port.to_string()));
-        env.insert("AMQP_USER".into(), user);
-        env.insert("AMQP_VHOST".into(), hcl_string(VHOST));
+        env.insert(contract::AMQP_HOST.into(), host);
         env.insert(
-            "AMQP_TLS".into(),
+            contract::AMQP_PORT.into(),
+            hcl_string(&broker.port.to_string()),
+        );
+        env.insert(contract::AMQP_USER.into(), user);
+        env.insert(contract::AMQP_VHOST.into(), hcl_string(VHOST));
+        env.insert(
+            contract::AMQP_TLS.into(),
             hcl_string(if broker.tls { "true" } else { "false" }),
         );
         self.secrets
-            .insert("AMQP_PASSWORD".into(), password_value_from(&secret));
+            .insert(contract::AMQP_PASSWORD.into(), password_value_from(&secret));
         self.secret_arns.push(secret);
         self.peers.push(dependency_peer(
             format!("broker-{}", broker.name),
@@ -151,12 +170,18 @@ impl Wiring {
     pub fn auth(&mut self, internet_egress: bool) {
         let env = &mut self.env;
         env.insert(
-            "AUTH_ENABLED".into(),
+            contract::AUTH_ENABLED.into(),
             hcl_string(if internet_egress { "true" } else { "false" }),
         );
-        env.insert("AUTH_JWKS_URL".into(), "module.auth.jwks_url".into());
-        env.insert("AUTH_ISSUER".into(), "module.auth.issuer".into());
-        env.insert("AUTH_AUDIENCE".into(), "module.auth.client_id".into());
+        env.insert(
+            contract::AUTH_JWKS_URL.into(),
+            "module.auth.jwks_url".into(),
+        );
+        env.insert(contract::AUTH_ISSUER.into(), "module.auth.issuer".into());
+        env.insert(
+            contract::AUTH_AUDIENCE.into(),
+            "module.auth.client_id".into(),
+        );
     }
 
     /// The topology's own variables and secrets, which win over the derived ones.
