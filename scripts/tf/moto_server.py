@@ -1,0 +1,261 @@
+"""moto server for scripts/checks/40-apply.sh: moto 5.2.5 on a free loopback
+port, plus the few stubs the real hashicorp/aws provider needs where moto
+lacks a call or answers it differently from AWS.
+
+    python moto_server.py PORT_FILE
+
+Binds 127.0.0.1 on a free port, writes the port to PORT_FILE once it listens,
+serves until SIGTERM/SIGINT. Every stub is a function in STUBS below, named
+with the call it answers and why moto cannot; a request no stub claims goes
+to moto unchanged. Stubs answer from what the provider sent; they never make
+the generated Terraform look more correct than moto would.
+"""
+
+import json
+import os
+import signal
+import sys
+import uuid
+
+# AWS managed policies (AmazonECSTaskExecutionRolePolicy, ...) exist only with this.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.moto_server.threaded_moto_server import MotoRequestHandler  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    create_backend_app,
+)
+from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
+
+
+def _target(request):
+    return request.headers.get("X-Amz-Target", "")
+
+
+def _json(body, status=200):
+    return Response(json.dumps(body), status=status, content_type="application/x-amz-json-1.1")
+
+
+# Each stub: (name, reason, predicate(request) -> bool, handler(request) -> Response).
+STUBS = []
+
+
+def stub(reason):
+    def register(fn):
+        STUBS.append((fn.__name__, reason, fn))
+        return fn
+
+    return register
+
+
+# ---- stubs -----------------------------------------------------------------
+
+_SCALING_TAGS = {}  # ResourceARN of a scalable target -> {key: value}
+
+
+@stub("moto 5.2.5 has no Application Auto Scaling TagResource/UntagResource/"
+      "ListTagsForResource (NotImplementedError); the provider reads the tags of "
+      "every aws_appautoscaling_target. Tags given at RegisterScalableTarget are "
+      "kept here and the scalable-target ARN is returned by moto.")
+def appautoscaling_tags(request):
+    target = _target(request)
+    if not target.startswith("AnyScaleFrontendService."):
+        return None
+    op = target.split(".", 1)[1]
+    body = json.loads(request.get_data() or b"{}")
+    if op == "RegisterScalableTarget" and body.get("Tags"):
+        _PENDING_SCALING_TAGS[(body["ServiceNamespace"], body["ResourceId"], body["ScalableDimension"])] = body["Tags"]
+        return None
+    if op == "TagResource":
+        _SCALING_TAGS.setdefault(body["ResourceARN"], {}).update(body.get("Tags", {}))
+        return _json({})
+    if op == "UntagResource":
+        for key in body.get("TagKeys", []):
+            _SCALING_TAGS.get(body["ResourceARN"], {}).pop(key, None)
+        return _json({})
+    if op == "ListTagsForResource":
+        arn = body["ResourceARN"]
+        if arn not in _SCALING_TAGS:
+            _claim_pending_scaling_tags(request, arn)
+        return _json({"Tags": _SCALING_TAGS.get(arn, {})})
+    return None
+
+
+_PENDING_SCALING_TAGS = {}
+
+
+def _claim_pending_scaling_tags(request, arn):
+    """Binds tags sent with RegisterScalableTarget to the ARN moto gave the target."""
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    account, region = arn.split(":")[4], arn.split(":")[3]
+    backend = applicationautoscaling_backends[account][region]
+    for (ns, rid, dim), tags in list(_PENDING_SCALING_TAGS.items()):
+        for target in backend.targets.get(dim, {}).values():
+            if target.service_namespace == ns and target.resource_id == rid and target.arn == arn:
+                _SCALING_TAGS[arn] = dict(tags)
+                del _PENDING_SCALING_TAGS[(ns, rid, dim)]
+
+
+@stub("moto 5.2.5 has no Budgets DescribeSubscribersForNotification; the provider "
+      "reads each notification's subscribers back. Answered from the subscribers "
+      "moto stored with CreateBudget/CreateNotification.")
+def budgets_subscribers(request):
+    if _target(request) != "AWSBudgetServiceGateway.DescribeSubscribersForNotification":
+        return None
+    from moto.budgets.models import budgets_backends
+
+    body = json.loads(request.get_data())
+    account = body["AccountId"]
+    budget = budgets_backends[account]["aws"].budgets[account].get(body["BudgetName"])
+    if budget is None:
+        return _json({"__type": "NotFoundException", "Message": "budget not found"}, 400)
+    want = body["Notification"]
+    keys = ("NotificationType", "ComparisonOperator", "ThresholdType")
+    for n in budget.notifications:
+        if all(n.details.get(k) == want.get(k) for k in keys) and float(
+            n.details.get("Threshold", 0)
+        ) == float(want.get("Threshold", 0)):
+            return _json({"Subscribers": n.subscribers})
+    return _json({"__type": "NotFoundException", "Message": "notification not found"}, 400)
+
+
+_BUDGET_TAGS = {}  # budget ARN -> [{"Key": k, "Value": v}]
+
+
+@stub("moto 5.2.5 has no Budgets TagResource/UntagResource/ListTagsForResource; "
+      "the provider reads the tags of aws_budgets_budget. Tags sent with CreateBudget "
+      "(ResourceTags) are kept here, keyed by the budget ARN.")
+def budgets_tags(request):
+    target = _target(request)
+    if not target.startswith("AWSBudgetServiceGateway."):
+        return None
+    op = target.split(".", 1)[1]
+    body = json.loads(request.get_data() or b"{}")
+    if op == "CreateBudget":
+        arn = f"arn:aws:budgets::{body['AccountId']}:budget/{body['Budget']['BudgetName']}"
+        _BUDGET_TAGS[arn] = list(body.get("ResourceTags") or [])
+        return None
+    if op == "DeleteBudget":
+        _BUDGET_TAGS.pop(f"arn:aws:budgets::{body['AccountId']}:budget/{body['BudgetName']}", None)
+        return None
+    if op == "TagResource":
+        tags = {t["Key"]: t["Value"] for t in _BUDGET_TAGS.get(body["ResourceARN"], [])}
+        tags.update({t["Key"]: t["Value"] for t in body.get("ResourceTags", [])})
+        _BUDGET_TAGS[body["ResourceARN"]] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        return _json({})
+    if op == "UntagResource":
+        drop = set(body.get("ResourceTagKeys", []))
+        _BUDGET_TAGS[body["ResourceARN"]] = [
+            t for t in _BUDGET_TAGS.get(body["ResourceARN"], []) if t["Key"] not in drop
+        ]
+        return _json({})
+    if op == "ListTagsForResource":
+        return _json({"ResourceTags": _BUDGET_TAGS.get(body["ResourceARN"], [])})
+    return None
+
+
+def _patch_moto():
+    """Fixes inside moto's backends (no request of their own to intercept)."""
+    from moto.rds.models import RDSBackend
+
+    modify = RDSBackend.modify_db_instance
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        # moto 5.2.5 drops CACertificateIdentifier on ModifyDBInstance (it maps to an
+        # attribute name the model does not read), and the provider, which sets
+        # ca_cert_identifier with a ModifyDBInstance after create, waits until
+        # DescribeDBInstances reports it: without this, apply hangs.
+        ca = db_kwargs.get("CACertificateIdentifier") or db_kwargs.get("ca_certificate_identifier")
+        database = modify(self, db_instance_identifier, db_kwargs)
+        if ca:
+            database.ca_certificate_identifier = ca
+        return database
+
+    RDSBackend.modify_db_instance = modify_db_instance
+
+    from moto.rds.models import DBInstance
+
+    init = DBInstance.__init__
+
+    def db_instance_init(self, *args, **kwargs):
+        # moto 5.2.5 gives every DB instance the same DbiResourceId
+        # (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U). Provider 5.100 identifies an instance by
+        # its resource ID (DescribeDBInstances, filter dbi-resource-id): with two
+        # databases it finds two and waits forever. AWS makes them unique.
+        init(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
+
+    DBInstance.__init__ = db_instance_init
+
+
+class StubbedMoto:
+    """WSGI middleware: the first stub whose handler answers (not None) wins."""
+
+    def __init__(self, app):
+        self.app = app
+        self.hits = {}
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        # Reading the body here must leave it readable for moto.
+        body = request.get_data(cache=True)
+        environ["wsgi.input"] = __import__("io").BytesIO(body)
+        for name, _reason, fn in STUBS:
+            response = fn(request)
+            if response is not None:
+                self.hits[name] = self.hits.get(name, 0) + 1
+                return response(environ, start_response)
+        if not TRACE:
+            return self.app(environ, start_response)
+
+        def traced(status, headers, exc_info=None):
+            TRACE.write(f"{status[:3]} {_describe(request)}\n")
+            TRACE.flush()
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, traced)
+        except Exception as e:
+            TRACE.write(f"EXC {_describe(request)} {type(e).__name__}: {e}\n")
+            TRACE.flush()
+            raise
+
+
+def _describe(request):
+    """Service and action of a request, for the trace."""
+    auth = request.headers.get("Authorization", "")
+    service = auth.split("/")[3] if auth.count("/") >= 4 else "?"
+    action = _target(request) or request.form.get("Action") or ""
+    return f"{service} {request.method} {request.path} {action}".rstrip()
+
+
+# MOTO_TRACE=FILE: one line per request moto answers (status, service, action).
+TRACE = open(os.environ["MOTO_TRACE"], "a") if os.environ.get("MOTO_TRACE") else None
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: moto_server.py PORT_FILE")
+    port_file = sys.argv[1]
+    _patch_moto()
+    app = StubbedMoto(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+
+    def stop(*_):
+        hits = ", ".join(f"{k}={v}" for k, v in sorted(app.hits.items())) or "none"
+        print(f"moto_server: stub hits: {hits}", file=sys.stderr)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    tmp = port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.replace(tmp, port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
