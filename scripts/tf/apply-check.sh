@@ -13,7 +13,7 @@
 # each for its own reason; the check fails if one of them passes.
 # Quiet on success: one line per topology with its timings.
 # Terraform: $TERRAFORM, else /usr/local/bin/terraform. Provider: $TF_PROVIDER5_DIR,
-# else /opt/tf-plugins. With arguments (topology names: generated-tf, dev,
+# else /opt/tf-plugins. infragen: $INFRAGEN (a binary), else `cargo run`. With arguments (topology names: generated-tf, dev,
 # prod, staging, broken), runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -60,7 +60,7 @@ start_moto() {
     rm -f "$TMP/moto.port"
     "$PY" "$ROOT/scripts/tf/moto_server.py" "$TMP/moto.port" >"$TMP/moto.log" 2>&1 &
     MOTO_PID=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         [ -s "$TMP/moto.port" ] && return 0
         kill -0 "$MOTO_PID" 2>/dev/null || break
         sleep 0.1
@@ -191,7 +191,7 @@ destroy_after_failure() {
 }
 
 # 1. Rendered topologies ----------------------------------------------------------
-INFRAGEN=(cargo run -q --locked -p infragen --)
+if [ -n "${INFRAGEN:-}" ]; then INFRAGEN=("$INFRAGEN" --templates "$ROOT/templates"); else INFRAGEN=(cargo run -q --locked -p infragen --); fi
 mkdir -p "$TMP/render"
 if want generated-tf; then
     if ! "$PY" "$ROOT/scripts/tf/change_topology.py" "$ROOT/topology.toml" "$TMP/change.toml" >"$TMP/render.log" 2>&1 \

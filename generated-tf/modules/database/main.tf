@@ -8,7 +8,7 @@
 data "aws_partition" "current" {}
 
 resource "aws_security_group" "this" {
-  name        = var.identifier
+  name        = "${var.identifier}-rds"
   description = "PostgreSQL ${var.identifier}; ingress granted per client service security group"
   vpc_id      = var.vpc_id
 

@@ -61,6 +61,13 @@ pub const POSTGRES_CONTAINER: &str = "postgres";
 /// Container name of a container broker.
 pub const RABBITMQ_CONTAINER: &str = "rabbitmq";
 
+/// Name of the ECS service (also task family, IAM roles, security group) of a
+/// container database or broker: `<identifier>-<container>`, so it never
+/// takes the name of the app service of the same name (`<prefix>-inventory`).
+pub fn infra_service(identifier: &str, container: &str) -> String {
+    format!("{identifier}-{container}")
+}
+
 /// Log group of a container database or broker.
 pub fn infra_log_group(prefix: &str, hostname: &str) -> String {
     format!("/ecs/{prefix}/{hostname}")
