@@ -41,7 +41,12 @@ stop_moto() {
         MOTO_PID=""
     fi
 }
-trap 'stop_moto; rm -rf "$TMP"' EXIT
+# APPLY_CHECK_KEEP=1 keeps the scratch directories and logs (path printed).
+if [ -n "${APPLY_CHECK_KEEP:-}" ]; then
+    trap 'stop_moto; echo "$NAME: kept $TMP" >&2' EXIT
+else
+    trap 'stop_moto; rm -rf "$TMP"' EXIT
+fi
 : > "$TMP/terraformrc"
 export TF_CLI_CONFIG_FILE="$TMP/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_LOG TF_LOG_PATH AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
@@ -94,7 +99,7 @@ tf() {
 }
 show_errors() {
     if grep -q '^Error' "$TMP/$1.log"; then
-        grep -A8 '^Error' "$TMP/$1.log" | head -60 | sed 's/^/    /' >&2
+        awk '/^Error/ {n = 9} n > 0 {print "    " $0; n--; if (++shown >= 60) exit}' "$TMP/$1.log" >&2
     else
         tail -20 "$TMP/$1.log" | sed 's/^/    /' >&2
     fi
@@ -129,8 +134,9 @@ apply_topology() {
     t_replan=$(now)
     if [ "$rc" -eq 2 ]; then
         fail "$name: plan right after apply is not empty (perpetual diff):"
-        grep -E '^  # |^Plan:' "$TMP/replan.log" | sed 's/^/    /' >&2
-        grep -E '^\s+[~+-] .* (->|=)' "$TMP/replan.log" | head -30 | sed 's/^/      /' >&2
+        # Each resource with its changed arguments (forces-replacement marked).
+        awk '/^  # / {print "    " $0} /^Plan:/ {print "    " $0}
+             /^ +[~+-] [a-z_]+ +=/ && !/known after apply/ {print "        " $0}' "$TMP/replan.log" | head -120 >&2 || true
     elif [ "$rc" -ne 0 ]; then
         fail "$name: plan after apply failed"; show_errors replan
     fi
@@ -191,7 +197,7 @@ destroy_after_failure() {
 }
 
 # 1. Rendered topologies ----------------------------------------------------------
-if [ -n "${INFRAGEN:-}" ]; then INFRAGEN=("$INFRAGEN" --templates "$ROOT/templates"); else INFRAGEN=(cargo run -q --locked -p infragen --); fi
+if [ -n "${INFRAGEN:-}" ]; then INFRAGEN=("$INFRAGEN"); else INFRAGEN=(cargo run -q --locked -p infragen --); fi
 mkdir -p "$TMP/render"
 if want generated-tf; then
     if ! "$PY" "$ROOT/scripts/tf/change_topology.py" "$ROOT/topology.toml" "$TMP/change.toml" >"$TMP/render.log" 2>&1 \

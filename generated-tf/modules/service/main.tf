@@ -254,9 +254,8 @@ resource "aws_service_discovery_service" "this" {
     }
   }
 
-  health_check_custom_config {
-    failure_threshold = 1
-  }
+  # Cloud Map always uses a failure threshold of 1 (the argument is deprecated).
+  health_check_custom_config {}
 
   tags = merge({ Name = var.name }, var.tags)
 }
@@ -275,6 +274,10 @@ resource "aws_ecs_service" "this" {
   enable_execute_command             = false
   availability_zone_rebalancing      = "ENABLED"
   wait_for_steady_state              = false
+  # ECS refuses a capacity_provider_strategy change without a new deployment
+  # ("force_new_deployment should be true when capacity_provider_strategy is
+  # being updated"); it only acts when the service is updated.
+  force_new_deployment = true
 
   dynamic "capacity_provider_strategy" {
     for_each = var.capacity_provider_strategy
