@@ -157,37 +157,112 @@ def budgets_tags(request):
 
 
 def _patch_moto():
-    """Fixes inside moto's backends (no request of their own to intercept)."""
-    from moto.rds.models import RDSBackend
-
-    modify = RDSBackend.modify_db_instance
-
-    def modify_db_instance(self, db_instance_identifier, db_kwargs):
-        # moto 5.2.5 drops CACertificateIdentifier on ModifyDBInstance (it maps to an
-        # attribute name the model does not read), and the provider, which sets
-        # ca_cert_identifier with a ModifyDBInstance after create, waits until
-        # DescribeDBInstances reports it: without this, apply hangs.
-        ca = db_kwargs.get("CACertificateIdentifier") or db_kwargs.get("ca_certificate_identifier")
-        database = modify(self, db_instance_identifier, db_kwargs)
-        if ca:
-            database.ca_certificate_identifier = ca
-        return database
-
-    RDSBackend.modify_db_instance = modify_db_instance
-
+    """Fixes inside moto's models, where moto accepts a call but does not keep
+    (or invents) what AWS returns; the provider reads it back, so without them
+    the plan right after apply shows a diff that AWS would not."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+    from moto.ecs.responses import EC2ContainerServiceResponse
+    from moto.kms.responses import KmsResponse
     from moto.rds.models import DBInstance
 
-    init = DBInstance.__init__
+    # RDS: moto 5.2.5 gives every DB instance the same DbiResourceId
+    # (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U). Provider 5.100 finds an instance by its
+    # resource ID (DescribeDBInstances, filter dbi-resource-id): with two
+    # databases it finds two and waits forever. AWS makes them unique.
+    # RDS: moto ignores EnablePerformanceInsights and the Performance Insights
+    # key and retention at create and modify; DescribeDBInstances must return them.
+    def performance_insights(db, kwargs):
+        if kwargs.get("enable_performance_insights") is not None:
+            db.performance_insights_enabled = bool(kwargs["enable_performance_insights"])
+        for key in ("performance_insights_kms_key_id", "performance_insights_retention_period"):
+            if kwargs.get(key) is not None:
+                setattr(db, key, kwargs[key])
+
+    db_init = DBInstance.__init__
 
     def db_instance_init(self, *args, **kwargs):
-        # moto 5.2.5 gives every DB instance the same DbiResourceId
-        # (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U). Provider 5.100 identifies an instance by
-        # its resource ID (DescribeDBInstances, filter dbi-resource-id): with two
-        # databases it finds two and waits forever. AWS makes them unique.
-        init(self, *args, **kwargs)
+        db_init(self, *args, **kwargs)
         self.dbi_resource_id = "db-" + uuid.uuid4().hex[:26].upper()
+        performance_insights(self, kwargs)
+
+    db_update = DBInstance.update
+
+    def db_instance_update(self, *args, **kwargs):
+        db_update(self, *args, **kwargs)
+        performance_insights(self, kwargs)
 
     DBInstance.__init__ = db_instance_init
+    DBInstance.update = db_instance_update
+
+    # EC2: moto reads a rule's description only from a CIDR range; rules that
+    # reference a security group or a prefix list (all of ours) lose theirs.
+    rule_init = SecurityGroupRule.__init__
+
+    def sg_rule_init(self, *args, **kwargs):
+        rule_init(self, *args, **kwargs)
+        names = ["ec2_backend", "ip_protocol", "group_id", "from_port", "to_port",
+                 "ip_range", "source_group", "prefix_list_id"]
+        given = dict(zip(names, args), **kwargs)
+        for source in (given.get("source_group"), given.get("prefix_list_id")):
+            if source and source.get("Description") and not self.ip_range.get("Description"):
+                self._stub_description = source["Description"]
+
+    SecurityGroupRule.__init__ = sg_rule_init
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or getattr(self, "_stub_description", None)
+    )
+
+    # ECS: moto keeps neither capacityProviderStrategy, healthCheckGracePeriodSeconds,
+    # enableECSManagedTags nor availabilityZoneRebalancing of CreateService/
+    # UpdateService; DescribeServices must return what was set (a missing
+    # capacity-provider strategy even forces replacement).
+    kept = {
+        "capacityProviderStrategy": "capacity_provider_strategy",
+        "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+        "enableECSManagedTags": "enable_ecs_managed_tags",
+        "availabilityZoneRebalancing": "availability_zone_rebalancing",
+    }
+
+    def keeping(method):
+        def wrapper(self):
+            result = method(self)
+            service_name = self._get_param("serviceName") or self._get_param("service")
+            cluster = self._get_param("cluster", "default")
+            services, _ = self.ecs_backend.describe_services(cluster, [service_name])
+            for service in services:
+                for param, attr in kept.items():
+                    value = self._get_param(param)
+                    if value is not None:
+                        setattr(service, attr, value)
+            return result
+
+        return wrapper
+
+    EC2ContainerServiceResponse.create_service = keeping(EC2ContainerServiceResponse.create_service)
+    EC2ContainerServiceResponse.update_service = keeping(EC2ContainerServiceResponse.update_service)
+
+    # KMS: moto ignores EnableKeyRotation's RotationPeriodInDays and
+    # GetKeyRotationStatus omits it; the provider reads rotation_period_in_days.
+    periods = {}
+    enable = KmsResponse.enable_key_rotation
+    status = KmsResponse.get_key_rotation_status
+
+    def enable_key_rotation(self):
+        result = enable(self)
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        periods[key.id] = self._get_param("RotationPeriodInDays") or 365
+        return result
+
+    def get_key_rotation_status(self):
+        body = json.loads(status(self))
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        if body.get("KeyRotationEnabled"):
+            body["RotationPeriodInDays"] = periods.get(key.id, 365)
+        body["KeyId"] = key.id
+        return json.dumps(body)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation
+    KmsResponse.get_key_rotation_status = get_key_rotation_status
 
 
 class StubbedMoto:
