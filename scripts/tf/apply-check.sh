@@ -11,7 +11,8 @@
 #   deletion protection lifted (apply), then destroy must succeed.
 # Then the broken fixtures in scripts/checks/fixtures/apply-broken/ must fail,
 # each for its own reason; the check fails if one of them passes.
-# Quiet on success: one line per topology with its timings.
+# Topologies run as parallel jobs, each with its own moto. Quiet on success:
+# one line per topology with its timings.
 # Terraform: $TERRAFORM, else /usr/local/bin/terraform. Provider: $TF_PROVIDER5_DIR,
 # else /opt/tf-plugins. infragen: $INFRAGEN (a binary), else `cargo run`. With arguments (topology names: generated-tf, dev,
 # prod, staging, broken), runs only those.
@@ -59,19 +60,24 @@ failures=0
 fail() { echo "$NAME: FAIL: $*" >&2; failures=$((failures + 1)); }
 want() { [ "${#ONLY[@]}" -eq 0 ] || printf '%s\n' "${ONLY[@]}" | grep -qx "$1"; }
 
+# Each topology runs as a job in its own directory $T (logs, moto, scratch
+# copy), all jobs at once: most of the time is the provider's fixed waits
+# (RDS polls once a minute), not CPU.
+T="$TMP"
+
 # A fresh moto per topology (empty state), on a free port.
 start_moto() {
     stop_moto
-    rm -f "$TMP/moto.port"
-    "$PY" "$ROOT/scripts/tf/moto_server.py" "$TMP/moto.port" >"$TMP/moto.log" 2>&1 &
+    rm -f "$T/moto.port"
+    "$PY" "$ROOT/scripts/tf/moto_server.py" "$T/moto.port" >"$T/moto.log" 2>&1 &
     MOTO_PID=$!
     for _ in $(seq 600); do
-        [ -s "$TMP/moto.port" ] && return 0
+        [ -s "$T/moto.port" ] && return 0
         kill -0 "$MOTO_PID" 2>/dev/null || break
         sleep 0.1
     done
     echo "$NAME: moto server did not start:" >&2
-    sed 's/^/    /' "$TMP/moto.log" >&2
+    sed 's/^/    /' "$T/moto.log" >&2
     exit 1
 }
 
@@ -86,22 +92,22 @@ copy_config() {
 prepare() {
     copy_config "$1" "$2"
     "$ROOT/scripts/tf/to-provider5.sh" "$2"
-    sed "s#@URL@#http://127.0.0.1:$(cat "$TMP/moto.port")#" "$ROOT/scripts/tf/moto_provider_override.tf.in" \
+    sed "s#@URL@#http://127.0.0.1:$(cat "$T/moto.port")#" "$ROOT/scripts/tf/moto_provider_override.tf.in" \
         > "$2/zz_moto_override.tf"
 }
 
-# tf STEP WORK ARGS...: runs terraform, log in $TMP/STEP.log; shows the errors on failure.
+# tf STEP WORK ARGS...: runs terraform, log in $T/STEP.log.
 tf() {
     local step="$1" work="$2"; shift 2
     local rc=0
-    "$TF" -chdir="$work" "$@" -no-color >"$TMP/$step.log" 2>&1 || rc=$?
+    "$TF" -chdir="$work" "$@" -no-color >"$T/$step.log" 2>&1 || rc=$?
     return "$rc"
 }
 show_errors() {
-    if grep -q '^Error' "$TMP/$1.log"; then
-        awk '/^Error/ {n = 9} n > 0 {print "    " $0; n--; if (++shown >= 60) exit}' "$TMP/$1.log" >&2
+    if grep -q '^Error' "$T/$1.log"; then
+        awk '/^Error/ {n = 9} n > 0 {print "    " $0; n--; if (++shown >= 60) exit}' "$T/$1.log" >&2
     else
-        tail -20 "$TMP/$1.log" | sed 's/^/    /' >&2
+        tail -20 "$T/$1.log" | sed 's/^/    /' >&2
     fi
 }
 
@@ -109,7 +115,7 @@ now() { date +%s; }
 
 # apply_topology NAME SRC [CHANGE_SRC]
 apply_topology() {
-    local name="$1" src="$2" change="${3:-}" work="$TMP/work/$1" t0 t_plan t_apply t_replan t_change="" t_destroy n summary
+    local name="$1" src="$2" change="${3:-}" work="$T/work" t0 t_plan t_apply t_replan t_change="" t_destroy n summary
     start_moto
     prepare "$src" "$work"
     t0=$(now)
@@ -122,7 +128,7 @@ apply_topology() {
     if ! tf plan "$work" plan -input=false -parallelism="$PARALLELISM" -out="$work/plan.bin"; then
         fail "$name: terraform plan"; show_errors plan; return
     fi
-    n="$(grep -oE 'Plan: [0-9]+ to add' "$TMP/plan.log" | grep -oE '[0-9]+' || echo '?')"
+    n="$(grep -oE 'Plan: [0-9]+ to add' "$T/plan.log" | grep -oE '[0-9]+' || echo '?')"
     t_plan=$(now)
     if ! tf apply "$work" apply -input=false -parallelism="$PARALLELISM" "$work/plan.bin"; then
         fail "$name: terraform apply"; show_errors apply
@@ -136,7 +142,7 @@ apply_topology() {
         fail "$name: plan right after apply is not empty (perpetual diff):"
         # Each resource with its changed arguments (forces-replacement marked).
         awk '/^  # / {print "    " $0} /^Plan:/ {print "    " $0}
-             /^ +[~+-] [a-z_]+ +=/ && !/known after apply/ {print "        " $0}' "$TMP/replan.log" | head -120 >&2 || true
+             /^ +[~+-] [a-z_]+ +=/ && !/known after apply/ {print "        " $0}' "$T/replan.log" | head -120 >&2 || true
     elif [ "$rc" -ne 0 ]; then
         fail "$name: plan after apply failed"; show_errors replan
     fi
@@ -150,7 +156,7 @@ apply_topology() {
         elif ! tf change "$work" plan -input=false -parallelism="$PARALLELISM"; then
             fail "$name: change plan failed against the applied state"; show_errors change
         else
-            t_change="$(grep -oE 'Plan: .*' "$TMP/change.log" | sed 's/Plan: //; s/\.$//')"
+            t_change="$(grep -oE 'Plan: .*' "$T/change.log" | sed 's/Plan: //; s/\.$//')"
         fi
         t_change="change plan $(( $(now) - t_replan ))s (${t_change:-failed})"
         find "$work" -mindepth 1 -maxdepth 1 -not -name .terraform -not -name 'terraform.tfstate*' \
@@ -173,7 +179,7 @@ apply_topology() {
 
 stub_hits() {
     stop_moto
-    grep -o 'stub hits: .*' "$TMP/moto.log" | tail -1 || echo "stub hits: ?"
+    grep -o 'stub hits: .*' "$T/moto.log" | tail -1 || echo "stub hits: ?"
 }
 
 # teardown NAME WORK: what a user does to remove a stage: lift deletion
@@ -196,6 +202,21 @@ destroy_after_failure() {
     stop_moto
 }
 
+# job NAME CMD...: runs CMD as a background job in $TMP/jobs/NAME (its $T);
+# its output is printed, in start order, once every job is done.
+JOBS=()
+job() {
+    local name="$1"; shift
+    mkdir -p "$TMP/jobs/$name"
+    (
+        T="$TMP/jobs/$name"; MOTO_PID=""; failures=0
+        trap stop_moto EXIT
+        "$@"
+        [ "$failures" -eq 0 ]
+    ) >"$TMP/jobs/$name/out" 2>&1 &
+    JOBS+=("$name:$!")
+}
+
 # 1. Rendered topologies ----------------------------------------------------------
 if [ -n "${INFRAGEN:-}" ]; then INFRAGEN=("$INFRAGEN"); else INFRAGEN=(cargo run -q --locked -p infragen --); fi
 mkdir -p "$TMP/render"
@@ -204,7 +225,7 @@ if want generated-tf; then
         || ! "${INFRAGEN[@]}" render --topology "$TMP/change.toml" --out "$TMP/render/change" >>"$TMP/render.log" 2>&1; then
         fail "change topology: render failed:"; sed 's/^/    /' "$TMP/render.log" >&2
     else
-        apply_topology generated-tf "$ROOT/generated-tf" "$TMP/render/change"
+        job generated-tf apply_topology generated-tf "$ROOT/generated-tf" "$TMP/render/change"
     fi
 fi
 for fixture in infragen/core/tests/fixtures/valid/*.toml; do
@@ -214,21 +235,21 @@ for fixture in infragen/core/tests/fixtures/valid/*.toml; do
         fail "fixture-$name: infragen render --topology $fixture failed:"; sed 's/^/    /' "$TMP/render.log" >&2
         continue
     fi
-    apply_topology "fixture-$name" "$TMP/render/$name"
+    job "fixture-$name" apply_topology "fixture-$name" "$TMP/render/$name"
 done
 
 # 2. Broken fixtures: each must fail, for its reason ---------------------------------
-if want broken; then
-    proofs=0
+broken_fixtures() {
+    local proofs=0
     # duplicate-sg: two security groups with one name in one VPC; plan passes, apply must not.
     start_moto
-    prepare "$BROKEN/duplicate-sg" "$TMP/broken/duplicate-sg"
-    if ! tf b-init "$TMP/broken/duplicate-sg" init -backend=false -plugin-dir="$PLUGINS" -input=false \
-        || ! tf b-plan "$TMP/broken/duplicate-sg" plan -input=false; then
+    prepare "$BROKEN/duplicate-sg" "$T/broken/duplicate-sg"
+    if ! tf b-init "$T/broken/duplicate-sg" init -backend=false -plugin-dir="$PLUGINS" -input=false \
+        || ! tf b-plan "$T/broken/duplicate-sg" plan -input=false; then
         fail "apply-broken/duplicate-sg is meant to plan, it did not:"; show_errors b-plan
-    elif tf b-apply "$TMP/broken/duplicate-sg" apply -input=false -auto-approve; then
+    elif tf b-apply "$T/broken/duplicate-sg" apply -input=false -auto-approve; then
         fail "apply-broken/duplicate-sg applied: two security groups with one name were accepted"
-    elif ! grep -q "InvalidGroup.Duplicate: The security group 'apply-broken-dup' already exists" "$TMP/b-apply.log"; then
+    elif ! grep -q "InvalidGroup.Duplicate: The security group 'apply-broken-dup' already exists" "$T/b-apply.log"; then
         fail "apply-broken/duplicate-sg failed, but not with InvalidGroup.Duplicate:"; show_errors b-apply
     else
         proofs=$((proofs + 1))
@@ -236,19 +257,33 @@ if want broken; then
     stop_moto
     # invalid-enum: schema-valid (20-terraform's provider accepts it), the real provider rejects it.
     start_moto
-    prepare "$BROKEN/invalid-enum" "$TMP/broken/invalid-enum"
-    if ! tf b-init2 "$TMP/broken/invalid-enum" init -backend=false -plugin-dir="$PLUGINS" -input=false; then
+    prepare "$BROKEN/invalid-enum" "$T/broken/invalid-enum"
+    if ! tf b-init2 "$T/broken/invalid-enum" init -backend=false -plugin-dir="$PLUGINS" -input=false; then
         fail "apply-broken/invalid-enum: init failed"; show_errors b-init2
-    elif tf b-validate "$TMP/broken/invalid-enum" validate; then
+    elif tf b-validate "$T/broken/invalid-enum" validate; then
         fail "apply-broken/invalid-enum passed validate with the real provider"
-    elif ! grep -q 'expected protocol to be one of' "$TMP/b-validate.log"; then
+    elif ! grep -q 'expected protocol to be one of' "$T/b-validate.log"; then
         fail "apply-broken/invalid-enum failed validate, but not on the protocol enum:"; show_errors b-validate
     else
         proofs=$((proofs + 1))
     fi
     stop_moto
     echo "$NAME: broken fixtures: $proofs/2 proofs fail as they must (duplicate security-group name: apply InvalidGroup.Duplicate; invalid enum: real-provider validate)"
+}
+if want broken; then
+    job broken broken_fixtures
 fi
+
+for entry in "${JOBS[@]}"; do
+    name="${entry%%:*}"
+    if wait "${entry##*:}"; then
+        cat "$TMP/jobs/$name/out"
+    else
+        failures=$((failures + 1))
+        cat "$TMP/jobs/$name/out" >&2
+        grep -q "FAIL" "$TMP/jobs/$name/out" || echo "$NAME: FAIL: $name (job failed)" >&2
+    fi
+done
 
 if [ "$failures" -gt 0 ]; then
     echo "$NAME: $failures failure(s)" >&2

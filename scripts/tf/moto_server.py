@@ -194,6 +194,21 @@ def _patch_moto():
     DBInstance.__init__ = db_instance_init
     DBInstance.update = db_instance_update
 
+    # RDS: AWS marks parameters set through ModifyDBParameterGroup with
+    # Source=user; moto returns no Source, and the provider keeps only "user"
+    # parameters when it reads a group back, so it never sees them.
+    from moto.rds.models import DBParameterGroup
+
+    update_parameters = DBParameterGroup.update_parameters
+
+    def update_parameters_as_user(self, new_parameters):
+        new_parameters = list(new_parameters)
+        update_parameters(self, new_parameters)
+        for parameter in new_parameters:
+            self.parameters[parameter["ParameterName"]].setdefault("Source", "user")
+
+    DBParameterGroup.update_parameters = update_parameters_as_user
+
     # EC2: moto reads a rule's description only from a CIDR range; rules that
     # reference a security group or a prefix list (all of ours) lose theirs.
     rule_init = SecurityGroupRule.__init__
