@@ -254,8 +254,13 @@ resource "aws_service_discovery_service" "this" {
     }
   }
 
-  # Cloud Map always uses a failure threshold of 1 (the argument is deprecated).
-  health_check_custom_config {}
+  # failure_threshold is deprecated (Cloud Map always uses 1) but must stay:
+  # with an empty block the provider sends nothing, keeps no block in state
+  # and replaces the service on every plan (hashicorp/terraform-provider-aws
+  # #44285; scripts/tf/apply-check.sh saw it).
+  health_check_custom_config {
+    failure_threshold = 1
+  }
 
   tags = merge({ Name = var.name }, var.tags)
 }
