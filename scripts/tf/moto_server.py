@@ -209,6 +209,23 @@ def _patch_moto():
 
     DBParameterGroup.update_parameters = update_parameters_as_user
 
+    # API Gateway v2: moto's domain-name configurations lack what AWS adds
+    # (DomainNameStatus AVAILABLE, the regional target domain and its zone);
+    # the provider waits for AVAILABLE after CreateDomainName and never gets it.
+    from moto.apigatewayv2.models import DomainName
+
+    domain_init = DomainName.__init__
+
+    def domain_name_init(self, domain_name, domain_name_configurations, *args, **kwargs):
+        domain_init(self, domain_name, domain_name_configurations, *args, **kwargs)
+        region = kwargs["backend"].region_name if "backend" in kwargs else args[-1].region_name
+        for config in self.domain_name_configurations or []:
+            config.setdefault("domainNameStatus", "AVAILABLE")
+            config.setdefault("apiGatewayDomainName", f"d-{uuid.uuid4().hex[:10]}.execute-api.{region}.amazonaws.com")
+            config.setdefault("hostedZoneId", "ZMOTOAPIGWREGIONAL")
+
+    DomainName.__init__ = domain_name_init
+
     # EC2: moto reads a rule's description only from a CIDR range; rules that
     # reference a security group or a prefix list (all of ours) lose theirs.
     rule_init = SecurityGroupRule.__init__
