@@ -65,11 +65,12 @@ want() { [ "${#ONLY[@]}" -eq 0 ] || printf '%s\n' "${ONLY[@]}" | grep -qx "$1"; 
 # (RDS polls once a minute), not CPU.
 T="$TMP"
 
-# A fresh moto per topology (empty state), on a free port.
+# A fresh moto per topology (empty state), on a free port; arguments are
+# moto_server.py's (seeds of what the topology expects to exist).
 start_moto() {
     stop_moto
     rm -f "$T/moto.port"
-    "$PY" "$ROOT/scripts/tf/moto_server.py" "$T/moto.port" >"$T/moto.log" 2>&1 &
+    "$PY" "$ROOT/scripts/tf/moto_server.py" "$T/moto.port" "$@" >"$T/moto.log" 2>&1 &
     MOTO_PID=$!
     for _ in $(seq 600); do
         [ -s "$T/moto.port" ] && return 0
@@ -113,10 +114,23 @@ show_errors() {
 
 now() { date +%s; }
 
-# apply_topology NAME SRC [CHANGE_SRC]
+# seeds TOPOLOGY: moto_server.py arguments for what the topology references
+# as existing: the Route 53 zone of edge.domain.hosted_zone_id (named after
+# the domain's parent).
+seeds() {
+    "$PY" - "$1" <<'PYEOF'
+import sys, tomllib
+domain = tomllib.load(open(sys.argv[1], "rb")).get("edge", {}).get("domain", {})
+if domain.get("hosted_zone_id"):
+    print(f"--hosted-zone={domain['hosted_zone_id']}={domain['name'].split('.', 1)[1]}")
+PYEOF
+}
+
+# apply_topology NAME SRC TOPOLOGY [CHANGE_SRC]
 apply_topology() {
-    local name="$1" src="$2" change="${3:-}" work="$T/work" t0 t_plan t_apply t_replan t_change="" t_destroy n summary
-    start_moto
+    local name="$1" src="$2" topology="$3" change="${4:-}" work="$T/work" t0 t_plan t_apply t_replan t_change="" t_destroy n summary
+    # shellcheck disable=SC2046 # one argument per line
+    start_moto $(seeds "$topology")
     prepare "$src" "$work"
     t0=$(now)
     if ! tf init "$work" init -backend=false -plugin-dir="$PLUGINS" -input=false; then
@@ -225,7 +239,7 @@ if want generated-tf; then
         || ! "${INFRAGEN[@]}" render --topology "$TMP/change.toml" --out "$TMP/render/change" >>"$TMP/render.log" 2>&1; then
         fail "change topology: render failed:"; sed 's/^/    /' "$TMP/render.log" >&2
     else
-        job generated-tf apply_topology generated-tf "$ROOT/generated-tf" "$TMP/render/change"
+        job generated-tf apply_topology generated-tf "$ROOT/generated-tf" "$ROOT/topology.toml" "$TMP/render/change"
     fi
 fi
 for fixture in infragen/core/tests/fixtures/valid/*.toml; do
@@ -235,7 +249,7 @@ for fixture in infragen/core/tests/fixtures/valid/*.toml; do
         fail "fixture-$name: infragen render --topology $fixture failed:"; sed 's/^/    /' "$TMP/render.log" >&2
         continue
     fi
-    job "fixture-$name" apply_topology "fixture-$name" "$TMP/render/$name"
+    job "fixture-$name" apply_topology "fixture-$name" "$TMP/render/$name" "$fixture"
 done
 
 # 2. Broken fixtures: each must fail, for its reason ---------------------------------

@@ -2,7 +2,10 @@
 port, plus the few stubs the real hashicorp/aws provider needs where moto
 lacks a call or answers it differently from AWS.
 
-    python moto_server.py PORT_FILE
+    python moto_server.py PORT_FILE [--hosted-zone ID=NAME]...
+
+--hosted-zone seeds a public Route 53 hosted zone with that exact ID: what a
+topology references as already existing (edge.domain.hosted_zone_id).
 
 Binds 127.0.0.1 on a free port, writes the port to PORT_FILE once it listens,
 serves until SIGTERM/SIGINT. Every stub is a function in STUBS below, named
@@ -226,6 +229,18 @@ def _patch_moto():
 
     DomainName.__init__ = domain_name_init
 
+    # ... and moto answers mutualTlsAuthentication {} when none was set, which
+    # the provider reads as an empty block (a diff); AWS leaves it out.
+    domain_json = DomainName.to_json
+
+    def domain_name_json(self):
+        body = domain_json(self)
+        if not body.get("mutualTlsAuthentication"):
+            body.pop("mutualTlsAuthentication", None)
+        return body
+
+    DomainName.to_json = domain_name_json
+
     # EC2: moto reads a rule's description only from a CIDR range; rules that
     # reference a security group or a prefix list (all of ours) lose theirs.
     rule_init = SecurityGroupRule.__init__
@@ -342,11 +357,31 @@ def _describe(request):
 TRACE = open(os.environ["MOTO_TRACE"], "a") if os.environ.get("MOTO_TRACE") else None
 
 
+def seed_hosted_zone(spec):
+    """A public hosted zone with a given ID (moto only generates IDs)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.route53.models import route53_backends
+
+    zone_id, _, name = spec.partition("=")
+    if not zone_id or not name:
+        sys.exit(f"moto_server: --hosted-zone wants ID=NAME, got {spec!r}")
+    backend = route53_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    zone = backend.create_hosted_zone(name, private_zone=False)
+    del backend.zones[zone.resource_id]
+    zone.resource_id = zone_id
+    backend.zones[zone_id] = zone
+
+
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: moto_server.py PORT_FILE")
-    port_file = sys.argv[1]
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        sys.exit("usage: moto_server.py PORT_FILE [--hosted-zone ID=NAME]...")
+    port_file = args.pop(0)
     _patch_moto()
+    for arg in args:
+        if not arg.startswith("--hosted-zone="):
+            sys.exit(f"moto_server: unknown argument {arg!r}")
+        seed_hosted_zone(arg.split("=", 1)[1])
     app = StubbedMoto(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
 
