@@ -257,7 +257,7 @@ resource "aws_service_discovery_service" "this" {
   # failure_threshold is deprecated (Cloud Map always uses 1) but must stay:
   # with an empty block the provider sends nothing, keeps no block in state
   # and replaces the service on every plan (hashicorp/terraform-provider-aws
-  # #44285; scripts/tf/apply-check.sh saw it).
+  # #44285; scripts/checks/40-apply.sh saw it).
   health_check_custom_config {
     failure_threshold = 1
   }

@@ -1,6 +1,6 @@
 //! Rules the AWS API or the provider enforce at plan/apply time, or a week
 //! later, that neither the schema nor checkov see (issue 8). Checked on every
-//! rendered topology; scripts/tf/apply-check.sh proves them against the real
+//! rendered topology; scripts/checks/40-apply.sh proves them against the real
 //! provider where moto can.
 use std::path::Path;
 
@@ -86,7 +86,7 @@ fn cloud_map_keeps_failure_threshold() {
     // E3: failure_threshold is deprecated, but an empty
     // health_check_custom_config block is never stored by the provider and
     // replaces the Cloud Map service on every plan (provider issue #44285,
-    // found by scripts/tf/apply-check.sh on the dev fixture).
+    // found by scripts/checks/40-apply.sh on the dev fixture).
     for (name, files) in rendered() {
         let service = &files["modules/service/main.tf"];
         if service.contains("health_check_custom_config") {
