@@ -8,7 +8,7 @@
 data "aws_partition" "current" {}
 
 resource "aws_security_group" "this" {
-  name        = var.identifier
+  name        = "${var.identifier}-rds"
   description = "PostgreSQL ${var.identifier}; ingress granted per client service security group"
   vpc_id      = var.vpc_id
 
@@ -24,7 +24,9 @@ resource "aws_db_subnet_group" "this" {
 }
 
 resource "aws_db_parameter_group" "this" {
-  name        = var.identifier
+  # create_before_destroy (a major upgrade changes the family): the new
+  # group cannot take the old one's name.
+  name_prefix = "${var.identifier}-"
   description = "TLS-only connections and query logging for ${var.identifier}"
   family      = "postgres${var.engine_major_version}"
 

@@ -6,6 +6,10 @@
 
 data "aws_region" "current" {}
 
+data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {}
+
 locals {
   region = data.aws_region.current.region
 }
@@ -192,6 +196,13 @@ resource "aws_iam_role_policy" "flow_logs" {
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
         Resource = "${aws_cloudwatch_log_group.flow_logs.arn}:*"
+      },
+      {
+        # The VPC Flow Logs role must also list log groups (AWS documents
+        # logs:DescribeLogGroups among the required permissions).
+        Effect   = "Allow"
+        Action   = ["logs:DescribeLogGroups"]
+        Resource = "arn:${data.aws_partition.current.partition}:logs:${local.region}:${data.aws_caller_identity.current.account_id}:log-group:*"
       },
     ]
   })

@@ -8,8 +8,11 @@ data "aws_caller_identity" "current" {}
 
 data "aws_region" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
   account_id         = data.aws_caller_identity.current.account_id
+  partition          = data.aws_partition.current.partition
   region             = data.aws_region.current.region
   balanced           = { for key, service in var.services : key => service if service.load_balanced }
   alarm_actions      = [aws_sns_topic.alarms.arn]
@@ -32,7 +35,7 @@ resource "aws_sns_topic_policy" "alarms" {
       {
         Sid       = "AccountOwner"
         Effect    = "Allow"
-        Principal = { AWS = "arn:aws:iam::${local.account_id}:root" }
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
         Action    = ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"]
         Resource  = aws_sns_topic.alarms.arn
       },

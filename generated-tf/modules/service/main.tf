@@ -254,6 +254,10 @@ resource "aws_service_discovery_service" "this" {
     }
   }
 
+  # failure_threshold is deprecated (Cloud Map always uses 1) but must stay:
+  # with an empty block the provider sends nothing, keeps no block in state
+  # and replaces the service on every plan (hashicorp/terraform-provider-aws
+  # #44285; scripts/checks/40-apply.sh saw it).
   health_check_custom_config {
     failure_threshold = 1
   }
@@ -275,6 +279,10 @@ resource "aws_ecs_service" "this" {
   enable_execute_command             = false
   availability_zone_rebalancing      = "ENABLED"
   wait_for_steady_state              = false
+  # ECS refuses a capacity_provider_strategy change without a new deployment
+  # ("force_new_deployment should be true when capacity_provider_strategy is
+  # being updated"); it only acts when the service is updated.
+  force_new_deployment = true
 
   dynamic "capacity_provider_strategy" {
     for_each = var.capacity_provider_strategy

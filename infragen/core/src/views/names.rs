@@ -61,6 +61,13 @@ pub const POSTGRES_CONTAINER: &str = "postgres";
 /// Container name of a container broker.
 pub const RABBITMQ_CONTAINER: &str = "rabbitmq";
 
+/// Name of the ECS service (also task family, IAM roles, security group) of a
+/// container database or broker: `<identifier>-<container>`, so it never
+/// takes the name of the app service of the same name (`<prefix>-inventory`).
+pub fn infra_service(identifier: &str, container: &str) -> String {
+    format!("{identifier}-{container}")
+}
+
 /// Log group of a container database or broker.
 pub fn infra_log_group(prefix: &str, hostname: &str) -> String {
     format!("/ecs/{prefix}/{hostname}")
@@ -107,7 +114,19 @@ pub fn secret_arn_pattern(reference: &str, region: &str) -> String {
         reference.split(':').take(7).collect::<Vec<_>>().join(":")
     } else {
         let name = reference.split(':').next().unwrap_or(reference);
-        format!("arn:aws:secretsmanager:{region}:*:secret:{name}-*")
+        let partition = partition(region);
+        format!("arn:{partition}:secretsmanager:{region}:*:secret:{name}-*")
+    }
+}
+
+/// AWS partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
     }
 }
 
@@ -140,6 +159,14 @@ mod tests {
                 "eu-west-3"
             ),
             "arn:aws:secretsmanager:eu-west-3:123:secret:x-AbC"
+        );
+        assert_eq!(
+            secret_arn_pattern("app/api-key", "cn-north-1"),
+            "arn:aws-cn:secretsmanager:cn-north-1:*:secret:app/api-key-*"
+        );
+        assert_eq!(
+            secret_arn_pattern("app/api-key", "us-gov-west-1"),
+            "arn:aws-us-gov:secretsmanager:us-gov-west-1:*:secret:app/api-key-*"
         );
     }
 }

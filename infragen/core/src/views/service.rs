@@ -255,7 +255,7 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
     ServiceCall {
         module: c.module,
         comment: c.comment,
-        name: c.identifier,
+        name: names::infra_service(&c.identifier, c.container_name),
         container_name: c.container_name.into(),
         image_expr: hcl_string(&c.image),
         subnets_expr: subnets_expr(model),

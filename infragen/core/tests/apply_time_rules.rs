@@ -1,0 +1,125 @@
+//! Rules the AWS API or the provider enforce at plan/apply time, or a week
+//! later, that neither the schema nor checkov see (issue 8). Checked on every
+//! rendered topology; scripts/checks/40-apply.sh proves them against the real
+//! provider where moto can.
+use std::path::Path;
+
+fn rendered() -> Vec<(String, std::collections::BTreeMap<String, String>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let mut sources: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("fixtures directory")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).expect("fixture"))
+        })
+        .collect();
+    sources.sort();
+    sources.push(("default".into(), infragen_core::DEFAULT_TOPOLOGY.into()));
+    sources
+        .into_iter()
+        .map(|(name, source)| {
+            let model = infragen_core::load(&source, &format!("{name}.toml")).expect("valid");
+            let files = infragen_core::render::render(&model)
+                .expect("renders")
+                .files;
+            (name, files)
+        })
+        .collect()
+}
+
+/// The text of the first `resource "<kind>" "<label>"` block in `text`.
+fn resource<'a>(text: &'a str, kind: &str) -> Option<&'a str> {
+    let start = text.find(&format!("resource \"{kind}\" "))?;
+    let end = text[start..]
+        .find("\n}\n")
+        .map_or(text.len(), |e| start + e);
+    Some(&text[start..end])
+}
+
+#[test]
+fn no_hard_coded_partition() {
+    // E1: arn:aws only works in the aws partition (not aws-cn, aws-us-gov).
+    // Modules take the partition from data.aws_partition; the root module's
+    // ARNs come from the topology (given, or derived with the region's
+    // partition: views::names unit tests).
+    for (name, files) in rendered() {
+        for (path, text) in &files {
+            if path.starts_with("modules/") && path.ends_with(".tf") {
+                assert!(
+                    !text.contains("\"arn:aws:"),
+                    "{name}: {path} hard-codes arn:aws:"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn flow_log_role_can_describe_log_groups() {
+    // B5: the VPC Flow Logs role needs logs:DescribeLogGroups (AWS documentation).
+    for (name, files) in rendered() {
+        let network = &files["modules/network/main.tf"];
+        let policy = resource(network, "aws_iam_role_policy").expect("flow-log policy");
+        assert!(
+            policy.contains("logs:DescribeLogGroups"),
+            "{name}: {policy}"
+        );
+    }
+}
+
+#[test]
+fn ecs_services_redeploy_on_capacity_changes() {
+    // A5: "force_new_deployment should be true when capacity_provider_strategy is being updated".
+    for (name, files) in rendered() {
+        let service = resource(&files["modules/service/main.tf"], "aws_ecs_service").unwrap();
+        assert!(
+            service.contains("force_new_deployment = true"),
+            "{name}: {service}"
+        );
+    }
+}
+
+#[test]
+fn cloud_map_keeps_failure_threshold() {
+    // E3: failure_threshold is deprecated, but an empty
+    // health_check_custom_config block is never stored by the provider and
+    // replaces the Cloud Map service on every plan (provider issue #44285,
+    // found by scripts/checks/40-apply.sh on the dev fixture).
+    for (name, files) in rendered() {
+        let service = &files["modules/service/main.tf"];
+        if service.contains("health_check_custom_config") {
+            assert!(service.contains("failure_threshold = 1"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn parameter_group_can_be_replaced_before_destroy() {
+    // A7: create_before_destroy with a fixed name fails on replacement.
+    for (name, files) in rendered() {
+        if let Some(database) = files.get("modules/database/main.tf") {
+            let group = resource(database, "aws_db_parameter_group").unwrap();
+            assert!(group.contains("create_before_destroy = true"), "{name}");
+            assert!(
+                group.contains("name_prefix ") && !group.contains("\n  name "),
+                "{name}: {group}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dev_credentials_can_be_recreated_at_once() {
+    // A6: a secret in its recovery window blocks its name: destroy + apply of a
+    // dev stage within the window fails. Container credentials are dev-only.
+    let mut seen = 0;
+    for (name, files) in rendered() {
+        if let Some(secret) = files.get("modules/secret/main.tf") {
+            seen += 1;
+            assert!(secret.contains("recovery_window_in_days = 0"), "{name}");
+        }
+    }
+    assert!(seen > 0, "no topology renders the secret module");
+}

@@ -1,0 +1,167 @@
+//! AWS names that share a namespace are unique in every rendered topology
+//! (issue 8 A1/A3: `terraform apply` fails with `InvalidGroup.Duplicate` when
+//! a database's and a service's security groups share a name).
+//!
+//! Evaluates, in the rendered files, the name argument of the resources
+//! below with the literal inputs of each root module call (`var.x` and
+//! `"${var.x}-suffix"`); names built from anything else (other resources,
+//! `each`) are not evaluated and are counted, so the test cannot pass by
+//! evaluating nothing.
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// (resource type, name argument, namespace).
+const NAMESPACES: &[(&str, &str, &str)] = &[
+    ("aws_security_group", "name", "security group (per VPC)"),
+    ("aws_iam_role", "name", "IAM role (per account)"),
+    ("aws_ecs_service", "name", "ECS service (per cluster)"),
+    (
+        "aws_ecs_task_definition",
+        "family",
+        "task-definition family",
+    ),
+    ("aws_cloudwatch_log_group", "name", "log group"),
+    ("aws_cloudwatch_metric_alarm", "alarm_name", "alarm"),
+    ("aws_secretsmanager_secret", "name", "secret"),
+    ("aws_lb_target_group", "name", "target group"),
+];
+
+fn fixtures() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("fixtures directory")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).expect("fixture"))
+        })
+        .collect();
+    found.sort();
+    found.push(("default".into(), infragen_core::DEFAULT_TOPOLOGY.into()));
+    found
+}
+
+/// Top-level blocks `<kind> "<a>" ["<b>"] {` … `}` of a file: (labels, body lines).
+fn blocks<'a>(text: &'a str, kind: &str) -> Vec<(Vec<&'a str>, Vec<&'a str>)> {
+    let mut out = Vec::new();
+    let mut current: Option<(Vec<&str>, Vec<&str>)> = None;
+    for line in text.lines() {
+        if let Some((_, body)) = current.as_mut() {
+            if line == "}" {
+                out.push(current.take().unwrap());
+            } else {
+                body.push(line);
+            }
+        } else if line.starts_with(&format!("{kind} \"")) && line.ends_with('{') {
+            let labels = line.split('"').skip(1).step_by(2).collect();
+            current = Some((labels, Vec::new()));
+        }
+    }
+    out
+}
+
+/// `  key = value` at the block's top level.
+fn attribute<'a>(body: &[&'a str], key: &str) -> Option<&'a str> {
+    body.iter().find_map(|line| {
+        let rest = line.strip_prefix("  ")?;
+        if rest.starts_with(' ') {
+            return None;
+        }
+        let (k, v) = rest.split_once('=')?;
+        (k.trim() == key).then(|| v.trim())
+    })
+}
+
+/// Evaluates `var.x` or `"…${var.x}…"` with the module's literal inputs.
+fn evaluate(expr: &str, inputs: &BTreeMap<&str, String>) -> Option<String> {
+    if let Some(var) = expr.strip_prefix("var.") {
+        return inputs.get(var).cloned();
+    }
+    let inner = expr.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::new();
+    let mut rest = inner;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}')? + start;
+        out.push_str(inputs.get(rest[start + 2..end].strip_prefix("var.")?)?);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[test]
+fn names_sharing_a_namespace_are_unique() {
+    let mut problems = Vec::new();
+    for (topology, source) in fixtures() {
+        let model = infragen_core::load(&source, &format!("{topology}.toml")).expect("valid");
+        let files = infragen_core::render::render(&model)
+            .expect("renders")
+            .files;
+        let root = &files["main.tf"];
+        // namespace -> name -> the resources that take it
+        let mut seen: BTreeMap<&str, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        let mut evaluated = 0;
+        for (labels, body) in blocks(root, "module") {
+            let Some(source) = attribute(&body, "source") else {
+                continue;
+            };
+            let module_dir = source.trim_matches('"').trim_start_matches("./");
+            let inputs: BTreeMap<&str, String> = body
+                .iter()
+                .filter_map(|line| {
+                    let rest = line.strip_prefix("  ").filter(|r| !r.starts_with(' '))?;
+                    let (k, v) = rest.split_once('=')?;
+                    let v = v.trim();
+                    let literal = v.strip_prefix('"')?.strip_suffix('"')?;
+                    (!literal.contains("${")).then(|| (k.trim(), literal.to_string()))
+                })
+                .collect();
+            let Some(module) = files.get(&format!("{module_dir}/main.tf")) else {
+                continue;
+            };
+            for (resource, argument, namespace) in NAMESPACES {
+                for (res_labels, res_body) in blocks(module, "resource") {
+                    if res_labels.first() != Some(resource) {
+                        continue;
+                    }
+                    let Some(expr) = attribute(&res_body, argument) else {
+                        continue;
+                    };
+                    let Some(name) = evaluate(expr, &inputs) else {
+                        continue;
+                    };
+                    evaluated += 1;
+                    seen.entry(namespace)
+                        .or_default()
+                        .entry(name)
+                        .or_default()
+                        .push(format!(
+                            "module.{}.{}.{}",
+                            labels[0], resource, res_labels[1]
+                        ));
+                }
+            }
+        }
+        assert!(
+            evaluated >= 10,
+            "{topology}: only {evaluated} names evaluated: the parser is lost"
+        );
+        for (namespace, names) in seen {
+            for (name, owners) in names {
+                if owners.len() > 1 {
+                    problems.push(format!(
+                        "{topology}: {namespace} `{name}` taken by {}",
+                        owners.join(" and ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "name collisions:\n{}",
+        problems.join("\n")
+    );
+}
