@@ -139,8 +139,11 @@ impl TestQueue {
         let _ = conn.close(200, "bye".into()).await;
     }
 
-    /// Whether `queue` exists (passive declare; NOT_FOUND means no).
-    pub async fn exists(&self, queue: &str) -> bool {
+    /// `queue` as a passive declare sees it: `Ok(None)` when it does not exist.
+    async fn passive_declare(
+        &self,
+        queue: &str,
+    ) -> Result<Option<service_kit::amqp::lapin::Queue>, service_kit::amqp::lapin::Error> {
         let conn = connect(&self.amqp).await;
         let ch = conn.create_channel().await.unwrap();
         let r = ch
@@ -155,8 +158,16 @@ impl TestQueue {
             .await;
         let _ = conn.close(200, "bye".into()).await;
         match r {
-            Ok(_) => true,
-            Err(e) if service_kit::amqp::is_not_found(&e) => false,
+            Ok(q) => Ok(Some(q)),
+            Err(e) if service_kit::amqp::is_not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `queue` exists (passive declare; NOT_FOUND means no).
+    pub async fn exists(&self, queue: &str) -> bool {
+        match self.passive_declare(queue).await {
+            Ok(found) => found.is_some(),
             Err(e) => panic!("passive declare of {queue}: {e}"),
         }
     }
@@ -203,21 +214,11 @@ async fn publish_on(ch: &Channel, queue: &str, messages: &[(Option<String>, Vec<
 impl TestQueue {
     /// Ready messages in `queue` (passive declare).
     pub async fn depth(&self, queue: &str) -> u32 {
-        let conn = connect(&self.amqp).await;
-        let ch = conn.create_channel().await.unwrap();
-        let q = ch
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
+        self.passive_declare(queue)
             .await
-            .unwrap();
-        let _ = conn.close(200, "bye".into()).await;
-        q.message_count()
+            .unwrap()
+            .unwrap_or_else(|| panic!("queue {queue} does not exist"))
+            .message_count()
     }
 }
 
