@@ -47,9 +47,19 @@ pub enum PublishError {
 /// One message to publish and where to send its outcome.
 pub struct Job {
     pub body: Vec<u8>,
+    /// carries the `message_id` the lane matches returns by
     pub properties: BasicProperties,
-    pub message_id: String,
     pub reply: oneshot::Sender<Result<(), PublishError>>,
+}
+
+impl Job {
+    /// The message's `message_id` (empty if it has none).
+    fn message_id(&self) -> &str {
+        self.properties
+            .message_id()
+            .as_ref()
+            .map_or("", |id| id.as_str())
+    }
 }
 
 /// What a job's confirm resolved to: the broker's answer, or why none came.
@@ -161,11 +171,11 @@ fn settle(
         decided.push((job, outcome));
     }
     for (job, outcome) in decided {
-        let outcome = if returned.remove(&job.message_id) {
+        let outcome = if returned.remove(job.message_id()) {
             notify(LaneEvent::Returned);
             tracing::error!(
                 queue,
-                message_id = %job.message_id,
+                message_id = %job.message_id(),
                 "billing message returned as unroutable"
             );
             Err(PublishError::Returned(queue.to_string()))
@@ -198,8 +208,7 @@ mod tests {
         let (reply, rx) = oneshot::channel();
         let job = Job {
             body: Vec::new(),
-            properties: BasicProperties::default(),
-            message_id: id.to_string(),
+            properties: BasicProperties::default().with_message_id(id.into()),
             reply,
         };
         (job, rx)

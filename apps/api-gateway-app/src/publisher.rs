@@ -181,7 +181,6 @@ impl Publisher {
         let job = Job {
             body: body.to_vec(),
             properties,
-            message_id: message_id.to_string(),
             reply,
         };
         lane.send(job)
