@@ -2,22 +2,11 @@
 //! later, that neither the schema nor checkov see (issue 8). Checked on every
 //! rendered topology; scripts/checks/40-apply.sh proves them against the real
 //! provider where moto can.
-use std::path::Path;
+mod common;
+use common::fixtures;
 
 fn rendered() -> Vec<(String, std::collections::BTreeMap<String, String>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
-    let mut sources: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("fixtures directory")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).expect("fixture"))
-        })
-        .collect();
-    sources.sort();
-    sources.push(("default".into(), infragen_core::DEFAULT_TOPOLOGY.into()));
-    sources
+    fixtures()
         .into_iter()
         .map(|(name, source)| {
             let model = infragen_core::load(&source, &format!("{name}.toml")).expect("valid");

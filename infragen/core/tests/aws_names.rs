@@ -8,7 +8,9 @@
 //! `each`) are not evaluated and are counted, so the test cannot pass by
 //! evaluating nothing.
 use std::collections::BTreeMap;
-use std::path::Path;
+
+mod common;
+use common::fixtures;
 
 /// (resource type, name argument, namespace).
 const NAMESPACES: &[(&str, &str, &str)] = &[
@@ -25,22 +27,6 @@ const NAMESPACES: &[(&str, &str, &str)] = &[
     ("aws_secretsmanager_secret", "name", "secret"),
     ("aws_lb_target_group", "name", "target group"),
 ];
-
-fn fixtures() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
-    let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("fixtures directory")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).expect("fixture"))
-        })
-        .collect();
-    found.sort();
-    found.push(("default".into(), infragen_core::DEFAULT_TOPOLOGY.into()));
-    found
-}
 
 /// Top-level blocks `<kind> "<a>" ["<b>"] {` … `}` of a file: (labels, body lines).
 fn blocks<'a>(text: &'a str, kind: &str) -> Vec<(Vec<&'a str>, Vec<&'a str>)> {
