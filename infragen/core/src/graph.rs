@@ -1,7 +1,7 @@
 //! The architecture diagram (Mermaid `flowchart`) generated from the model:
 //! client → API Gateway (Cognito JWT) → VPC link → internal ALB → services →
 //! databases and broker, plus egress and operations. Deterministic output.
-use crate::model::{BrokerKind, Egress, Exposure, Model};
+use crate::model::{Egress, Exposure, Model};
 use crate::views::names;
 use std::fmt::Write;
 
@@ -86,11 +86,7 @@ fn vpc(out: &mut String, model: &Model) {
             database.db_name
         );
     }
-    if let Some(broker) = model
-        .broker
-        .as_ref()
-        .filter(|b| b.kind == BrokerKind::Container)
-    {
+    if let Some((broker, _)) = model.container_broker() {
         let _ = writeln!(
             out,
             "      {}[[\"RabbitMQ container<br/>{}\"]]",
@@ -109,7 +105,7 @@ fn vpc(out: &mut String, model: &Model) {
             if rds.multi_az { ", Multi-AZ" } else { "" }
         );
     }
-    if let Some(broker) = model.amazon_mq() {
+    if let Some((broker, _)) = model.amazon_mq() {
         let _ = writeln!(
             out,
             "    {}[[\"Amazon MQ RabbitMQ {}<br/>AMQPS\"]]",
@@ -157,8 +153,8 @@ fn wires(out: &mut String, model: &Model) {
             let _ = writeln!(
                 out,
                 "  {id} -->|AMQP{} {}| {}",
-                if broker.tls { "S" } else { "" },
-                broker.port,
+                if broker.tls() { "S" } else { "" },
+                broker.port(),
                 node_id("mq", &broker.name)
             );
         }

@@ -578,10 +578,10 @@ name = "main"
                 if names_a_key {
                     continue;
                 }
-                // A database's RDS settings sit under its hosting.
-                let Some(value) = model
-                    .pointer(&format!("{pointer}/{key}"))
-                    .or_else(|| model.pointer(&format!("{pointer}/hosting/rds/{key}")))
+                // RDS and Amazon MQ settings sit under their hosting.
+                let Some(value) = ["", "/hosting/rds", "/hosting/amazon_mq"]
+                    .iter()
+                    .find_map(|under| model.pointer(&format!("{pointer}{under}/{key}")))
                 else {
                     continue;
                 };

@@ -391,7 +391,7 @@ fn validate(args: &ValidateArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let broker = match &model.broker {
-        Some(b) => format!(", broker {} ({})", b.name, snake(&b.kind)),
+        Some(b) => format!(", broker {} ({})", b.name, snake(&b.hosting.kind())),
         None => String::new(),
     };
     println!(

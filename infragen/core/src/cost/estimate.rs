@@ -1,7 +1,8 @@
 //! The estimate: one line per component, each saying what it counts.
 use super::prices::{Prices, Usage};
 use crate::model::{
-    Architecture, BrokerKind, DatabaseHosting, DeploymentMode, Egress, INTERFACE_ENDPOINTS, Model,
+    Architecture, BrokerHosting, DatabaseHosting, DeploymentMode, Egress, INTERFACE_ENDPOINTS,
+    Model,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -302,14 +303,14 @@ fn data(b: &mut Builder<'_>, model: &Model) -> Result<(), CostError> {
         }
     }
     if let Some(broker) = &model.broker {
-        match broker.kind {
-            BrokerKind::AmazonMq => {
+        match &broker.hosting {
+            BrokerHosting::AmazonMq(mq) => {
                 let hourly = hourly(
                     &prices.amazon_mq.rabbitmq_hour,
-                    &broker.instance_type,
-                    format!("Amazon MQ instance type `{}`", broker.instance_type),
+                    &mq.instance_type,
+                    format!("Amazon MQ instance type `{}`", mq.instance_type),
                 )?;
-                let nodes = match broker.deployment_mode {
+                let nodes = match mq.deployment_mode {
                     DeploymentMode::SingleInstance => 1,
                     DeploymentMode::ClusterMultiAz => prices.amazon_mq.cluster_nodes,
                 };
@@ -321,14 +322,14 @@ fn data(b: &mut Builder<'_>, model: &Model) -> Result<(), CostError> {
                     format!("Amazon MQ RabbitMQ: {}", broker.name),
                     format!(
                         "{nodes} × {}, {} h + {} GB",
-                        broker.instance_type,
+                        mq.instance_type,
                         fmt_num(h),
                         fmt_num(usage.mq_storage_gb)
                     ),
                     monthly,
                 );
             }
-            BrokerKind::Container => b.container(
+            BrokerHosting::Container(_) => b.container(
                 "broker".into(),
                 format!("RabbitMQ container: {}", broker.name),
             ),

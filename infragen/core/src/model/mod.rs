@@ -258,18 +258,31 @@ pub struct Container {
 #[derive(Debug, Clone, Serialize)]
 pub struct Broker {
     pub name: String,
-    pub kind: BrokerKind,
+    /// RabbitMQ version; also the local (compose) image's tag.
     pub engine_version: String,
-    pub instance_type: String,
-    pub deployment_mode: DeploymentMode,
-    pub container_image: String,
     /// Amazon MQ broker name / container service name: `<prefix>-<name>` (≤ 50, checked).
     pub identifier: String,
     /// Services that use it (sorted).
     pub used_by: Vec<String>,
-    /// 5671 (AMQPS) for Amazon MQ, 5672 for the container.
-    pub port: u16,
-    pub tls: bool,
+    /// Where it runs.
+    pub hosting: BrokerHosting,
+}
+
+/// Where the broker runs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerHosting {
+    /// Amazon MQ for RabbitMQ: AMQPS, managed patching, optional cluster.
+    AmazonMq(AmazonMq),
+    /// The official image as a Fargate task (a dev stage).
+    Container(Container),
+}
+
+/// An Amazon MQ broker.
+#[derive(Debug, Clone, Serialize)]
+pub struct AmazonMq {
+    pub instance_type: String,
+    pub deployment_mode: DeploymentMode,
 }
 
 /// Operations.
@@ -330,6 +343,44 @@ impl Database {
     }
 }
 
+impl BrokerHosting {
+    /// The topology's `broker.kind` for this hosting.
+    pub fn kind(&self) -> BrokerKind {
+        match self {
+            BrokerHosting::AmazonMq(_) => BrokerKind::AmazonMq,
+            BrokerHosting::Container(_) => BrokerKind::Container,
+        }
+    }
+}
+
+impl Broker {
+    /// The Amazon MQ instance, when the broker runs on Amazon MQ.
+    pub fn amazon_mq(&self) -> Option<&AmazonMq> {
+        match &self.hosting {
+            BrokerHosting::AmazonMq(mq) => Some(mq),
+            BrokerHosting::Container(_) => None,
+        }
+    }
+
+    /// The container, when the broker runs as one.
+    pub fn container(&self) -> Option<&Container> {
+        match &self.hosting {
+            BrokerHosting::Container(container) => Some(container),
+            BrokerHosting::AmazonMq(_) => None,
+        }
+    }
+
+    /// Amazon MQ speaks AMQPS only; the container plain AMQP inside the VPC.
+    pub fn tls(&self) -> bool {
+        self.amazon_mq().is_some()
+    }
+
+    /// 5671 (AMQPS) for Amazon MQ, 5672 for the container.
+    pub fn port(&self) -> u16 {
+        if self.tls() { 5671 } else { 5672 }
+    }
+}
+
 impl Model {
     /// The databases on RDS, with their instance, in file order.
     pub fn rds_databases(&self) -> impl Iterator<Item = (&Database, &Rds)> {
@@ -343,11 +394,16 @@ impl Model {
             .filter_map(|d| Some((d, d.container()?)))
     }
 
-    /// The broker, when it is Amazon MQ (not the container alternative).
-    pub fn amazon_mq(&self) -> Option<&Broker> {
-        self.broker
-            .as_ref()
-            .filter(|b| b.kind == BrokerKind::AmazonMq)
+    /// The broker with its Amazon MQ instance, when it runs on Amazon MQ.
+    pub fn amazon_mq(&self) -> Option<(&Broker, &AmazonMq)> {
+        let broker = self.broker.as_ref()?;
+        Some((broker, broker.amazon_mq()?))
+    }
+
+    /// The broker with its container, when it runs as one.
+    pub fn container_broker(&self) -> Option<(&Broker, &Container)> {
+        let broker = self.broker.as_ref()?;
+        Some((broker, broker.container()?))
     }
 
     /// The service with this name.

@@ -1,7 +1,7 @@
 //! `[broker]`: RabbitMQ on Amazon MQ or as a container, and who uses it.
 use super::fields::{container_image_reachable, dns_name};
 use crate::diagnostics::Problems;
-use crate::model::{Broker, Network, Project, Service};
+use crate::model::{AmazonMq, Broker, BrokerHosting, Container, Network, Project, Service};
 use crate::parse::raw::{BrokerKind, DeploymentMode, RawBroker};
 
 /// Amazon MQ broker names: at most 50 characters.
@@ -67,18 +67,21 @@ pub(super) fn broker(
             "shorten the broker name, project.name or project.environment",
         );
     }
-    let amazon = kind == BrokerKind::AmazonMq;
+    let hosting = match kind {
+        BrokerKind::AmazonMq => BrokerHosting::AmazonMq(AmazonMq {
+            instance_type,
+            deployment_mode,
+        }),
+        BrokerKind::Container => BrokerHosting::Container(Container {
+            image: container_image,
+        }),
+    };
     Broker {
         name,
-        kind,
         engine_version,
-        instance_type,
-        deployment_mode,
-        container_image,
         identifier,
         used_by: Vec::new(),
-        port: if amazon { 5671 } else { 5672 },
-        tls: amazon,
+        hosting,
     }
 }
 

@@ -4,7 +4,7 @@ use super::checks::{parse_cidr, usable_addresses};
 use super::fields::retention;
 use crate::diagnostics::{Kind, Problems};
 use crate::model::{Broker, Database, INTERFACE_ENDPOINTS, Network, Project, Service, Zone};
-use crate::parse::raw::{BrokerKind, Egress, RawNetwork, RawSubnets, RawTopology};
+use crate::parse::raw::{Egress, RawNetwork, RawSubnets, RawTopology};
 use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -302,9 +302,7 @@ pub(super) fn capacity_check(
     }
     let tasks: u64 = services.iter().map(|s| s.scaling.max as u64).sum::<u64>()
         + databases.iter().filter_map(Database::container).count() as u64
-        + broker
-            .filter(|b| b.kind == BrokerKind::Container)
-            .map_or(0, |_| 1);
+        + broker.and_then(Broker::container).map_or(0, |_| 1);
     let per_zone = tasks.div_ceil(zones as u64);
     let endpoints = if network.egress == Egress::VpcEndpoints {
         INTERFACE_ENDPOINTS.len() as u64

@@ -3,7 +3,7 @@
 use super::fields::ranged;
 use crate::diagnostics::Problems;
 use crate::model::{Broker, QueueBacklog, Scaling};
-use crate::parse::raw::{BrokerKind, RawQueueBacklog, RawScaling, RawService};
+use crate::parse::raw::{RawQueueBacklog, RawScaling, RawService};
 
 /// The service's scaling: `desired` as a fixed count without a
 /// `[service.scaling]` table.
@@ -125,7 +125,7 @@ fn queue_backlog(
             "queue-backlog scaling needs the service to use the broker",
             "add `broker = \"<broker name>\"` to the service",
         ),
-        Some(b) if b.kind == BrokerKind::Container => p.invalid(
+        Some(b) if b.container().is_some() => p.invalid(
             at("scaling.queue_backlog"),
             "queue-backlog scaling reads Amazon MQ's CloudWatch metrics; a container broker publishes none",
             "use `kind = \"amazon_mq\"` for the broker or scale this service on `cpu_target`",

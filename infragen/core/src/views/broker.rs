@@ -1,18 +1,17 @@
 //! `modules/broker`: the root module's call of Amazon MQ (the module has no
-//! flags); the container alternative, as a `modules/service` call with its
+//! flags), made only for a broker on Amazon MQ; the container alternative, as a `modules/service` call with its
 //! generated credentials.
 use super::common::strings;
 use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
-use crate::model::{Broker, BrokerKind, DeploymentMode, Model};
+use crate::model::{AmazonMq, Broker, Container, DeploymentMode, Model};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokerCall {
     pub name: String,
-    pub amazon_mq: bool,
     pub used_by: String,
     pub identifier: String,
     pub engine_version: String,
@@ -20,15 +19,14 @@ pub struct BrokerCall {
     pub deployment_mode: &'static str,
 }
 
-pub(super) fn broker_call(broker: &Broker) -> BrokerCall {
+pub(super) fn broker_call((broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
     BrokerCall {
         name: broker.name.clone(),
-        amazon_mq: broker.kind == BrokerKind::AmazonMq,
         used_by: broker.used_by.join(", "),
         identifier: broker.identifier.clone(),
         engine_version: broker.engine_version.clone(),
-        instance_type: broker.instance_type.clone(),
-        deployment_mode: match broker.deployment_mode {
+        instance_type: mq.instance_type.clone(),
+        deployment_mode: match mq.deployment_mode {
             DeploymentMode::SingleInstance => "SINGLE_INSTANCE",
             DeploymentMode::ClusterMultiAz => "CLUSTER_MULTI_AZ",
         },
@@ -46,7 +44,7 @@ pub(super) fn container_credentials(model: &Model, broker: &Broker) -> Credentia
 }
 
 /// Container alternative of the broker: RabbitMQ on Fargate.
-pub(super) fn container_call(model: &Model, broker: &Broker) -> ServiceCall {
+pub(super) fn container_call(model: &Model, broker: &Broker, container: &Container) -> ServiceCall {
     let credentials = names::BROKER_CREDENTIALS_MODULE;
     let mut environment = BTreeMap::new();
     environment.insert(
@@ -64,8 +62,8 @@ pub(super) fn container_call(model: &Model, broker: &Broker) -> ServiceCall {
             ),
             identifier: broker.identifier.clone(),
             container_name: names::RABBITMQ_CONTAINER,
-            image: broker.container_image.clone(),
-            port: broker.port,
+            image: container.image.clone(),
+            port: broker.port(),
             hostname: broker.name.clone(),
             health_check_command: strings(&["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
             writable_paths: &["/tmp", "/var/lib/rabbitmq", "/var/log/rabbitmq"],

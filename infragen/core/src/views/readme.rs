@@ -60,7 +60,7 @@ fn modules(model: &Model, root: &RootView) -> Vec<ReadmeModule> {
             ),
         ));
     }
-    if let Some(broker) = root.broker.as_ref().filter(|b| b.amazon_mq) {
+    if let Some(broker) = &root.broker {
         modules.push(readme_module(
             names::BROKER_MODULE,
             "broker",

@@ -11,7 +11,7 @@ use super::observability::{ObservabilityCall, observability_call};
 use super::registry::{RegistryCall, image_tags, registry_call};
 use super::secret::CredentialsCall;
 use super::service::{ServiceCall, app_service_call};
-use crate::model::{BrokerKind, Model};
+use crate::model::Model;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,7 +82,7 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
         cluster: cluster_call(model, service_discovery),
         registry: registry_call(model),
         databases: database_calls(model),
-        broker: model.broker.as_ref().map(broker_call),
+        broker: model.amazon_mq().map(broker_call),
         credentials,
         observability: observability_call(model, &services),
         outputs: outputs(model, &services),
@@ -99,13 +99,9 @@ fn dependency_containers(model: &Model) -> (Vec<CredentialsCall>, Vec<ServiceCal
         credentials.push(database::container_credentials(model, db));
         services.push(database::container_call(model, db, container));
     }
-    if let Some(b) = model
-        .broker
-        .as_ref()
-        .filter(|b| b.kind == BrokerKind::Container)
-    {
+    if let Some((b, container)) = model.container_broker() {
         credentials.push(broker::container_credentials(model, b));
-        services.push(broker::container_call(model, b));
+        services.push(broker::container_call(model, b, container));
     }
     (credentials, services)
 }

@@ -5,7 +5,7 @@
 use super::common::{PeerCall, VHOST, password_value_from};
 use super::names;
 use crate::hcl::hcl_string;
-use crate::model::{Broker, BrokerKind, Database, DatabaseHosting, Service};
+use crate::model::{Broker, BrokerHosting, Database, DatabaseHosting, Service};
 use runtime_contract::variables as contract;
 use std::collections::BTreeMap;
 
@@ -118,9 +118,9 @@ impl Wiring {
     /// `AMQP_*` for the broker (Amazon MQ, or its container alternative).
     pub fn broker(&mut self, broker: &Broker) {
         let module = names::BROKER_MODULE;
-        let managed = match broker.kind {
-            BrokerKind::AmazonMq => Some(("host", "credentials_secret_arn")),
-            BrokerKind::Container => None,
+        let managed = match broker.hosting {
+            BrokerHosting::AmazonMq(_) => Some(("host", "credentials_secret_arn")),
+            BrokerHosting::Container(_) => None,
         };
         let Connection { host, user, secret } =
             connection(module, managed, names::BROKER_CREDENTIALS_MODULE);
@@ -128,13 +128,13 @@ impl Wiring {
         env.insert(contract::AMQP_HOST.into(), host);
         env.insert(
             contract::AMQP_PORT.into(),
-            hcl_string(&broker.port.to_string()),
+            hcl_string(&broker.port().to_string()),
         );
         env.insert(contract::AMQP_USER.into(), user);
         env.insert(contract::AMQP_VHOST.into(), hcl_string(VHOST));
         env.insert(
             contract::AMQP_TLS.into(),
-            hcl_string(if broker.tls { "true" } else { "false" }),
+            hcl_string(if broker.tls() { "true" } else { "false" }),
         );
         self.secrets
             .insert(contract::AMQP_PASSWORD.into(), password_value_from(&secret));
@@ -142,7 +142,7 @@ impl Wiring {
         self.peers.push(dependency_peer(
             format!("broker-{}", broker.name),
             module,
-            broker.port,
+            broker.port(),
         ));
     }
 

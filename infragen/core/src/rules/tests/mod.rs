@@ -97,7 +97,7 @@ fn base_is_valid_and_defaults_are_filled() {
     assert_eq!(db.used_by, ["inventory"]);
     assert!(db.rds().expect("RDS by default").deletion_protection);
     let b = m.broker.as_ref().unwrap();
-    assert_eq!((b.port, b.tls), (5671, true));
+    assert_eq!((b.port(), b.tls()), (5671, true));
     assert_eq!(b.used_by, ["billing", "gateway"]);
     assert_eq!(m.operations.log_retention_days, 365);
 }
