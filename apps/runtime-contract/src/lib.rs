@@ -1,7 +1,8 @@
 //! The runtime contract, in one place: what the services read from their
 //! environment (names, defaults, which are secrets, which infragen derives
-//! from the topology), the binaries and their ports, the metric names, the
-//! container user and the Terraform outputs the operations commands read.
+//! from the topology), the binaries and their ports, the health and metrics
+//! paths, the metric names, the container user and the Terraform outputs the
+//! operations commands read.
 //!
 //! service-kit reads its settings with these names and defaults; infragen's
 //! ECS and compose views set them; its reserved-variable rule refuses them in
@@ -13,6 +14,7 @@ pub mod apps;
 pub mod container;
 pub mod metrics;
 pub mod outputs;
+pub mod probes;
 pub mod variables;
 
 pub use apps::{APPS, App};

@@ -42,7 +42,11 @@ pub fn run(default_port: u16) -> ExitCode {
         }
     };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    match probe(addr, "/healthz", Duration::from_secs(2)) {
+    match probe(
+        addr,
+        runtime_contract::probes::LIVENESS_PATH,
+        Duration::from_secs(2),
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("healthcheck: {e}");

@@ -28,6 +28,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, NormalizePath};
 use actix_web::{App, HttpServer, web};
+use runtime_contract::probes;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -127,9 +128,9 @@ impl Application {
                 .app_data(web::Data::new(ctx.metrics.clone()))
                 .app_data(web::Data::new(ctx.health.clone()))
                 .app_data(web::Data::new(ctx.clone()))
-                .service(web::resource("/healthz").get(health::healthz))
-                .service(web::resource("/readyz").get(health::readyz))
-                .service(web::resource("/metrics").get(metrics::metrics_handler))
+                .service(web::resource(probes::LIVENESS_PATH).get(health::healthz))
+                .service(web::resource(probes::READINESS_PATH).get(health::readyz))
+                .service(web::resource(probes::METRICS_PATH).get(metrics::metrics_handler))
                 .configure(configure.clone())
                 .default_service(web::to(errors::not_found))
         })
