@@ -11,6 +11,8 @@
 #                 (docs/contracts.md) on a random BILLING_QUEUE, waits for every
 #                 /readyz, and sets:
 #   STACK_URL     the gateway's base URL, e.g. http://127.0.0.1:40123
+#   STACK_INVENTORY_URL  inventory-app's base URL (what an ALB target group
+#                 of inventory reaches), e.g. http://127.0.0.1:40121
 #   STACK_DIR     a temporary directory with one log file per service
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (trust) and RabbitMQ on 127.0.0.1:5672
@@ -21,6 +23,7 @@ STACK_DBS=()
 STACK_QUEUE=""
 STACK_DIR=""
 STACK_URL=""
+STACK_INVENTORY_URL=""
 
 stack_log() { echo "stack: $*" >&2; }
 
@@ -103,6 +106,7 @@ stack_start() {
     gateway="$(stack_free_port)"
     stack_log "inventory :$inventory, billing :$billing, gateway :$gateway, databases $movies $orders, queue $STACK_QUEUE"
     stack_run inventory-app "$inventory" PGDATABASE="$movies"
+    STACK_INVENTORY_URL="http://127.0.0.1:$inventory"
     stack_run billing-app "$billing" PGDATABASE="$orders" BILLING_QUEUE="$STACK_QUEUE"
     stack_run api-gateway-app "$gateway" BILLING_QUEUE="$STACK_QUEUE" \
         INVENTORY_URL="http://127.0.0.1:$inventory"
