@@ -7,12 +7,13 @@
 #
 # Stages: chef (toolchain + cargo-chef) -> planner (dependency recipe) ->
 # builder (dependencies cooked in their own layer, then the workspace's three
-# service binaries, static, x86_64/aarch64-unknown-linux-musl) -> runtime
-# (distroless/static, non-root, just the binary).
+# service binaries and the deploy-hook function, static,
+# x86_64/aarch64-unknown-linux-musl) -> runtime (distroless/static, non-root,
+# just the binary).
 #
-# Everything above the "runtime" marker is byte-identical in the three
-# Dockerfiles of this folder (scripts/checks/30-containers.sh enforces it), so
-# BuildKit builds the shared stages once for all three images: `docker compose
+# Everything above the "runtime" marker is byte-identical in every
+# Dockerfile of this folder (scripts/checks/30-containers.sh enforces it), so
+# BuildKit builds the shared stages once for all the images: `docker compose
 # build` and scripts/release.sh compile the workspace a single time.
 
 FROM rust:1.95.0-slim-trixie AS chef
@@ -46,17 +47,17 @@ COPY --from=planner /src/recipe.json recipe.json
 # Dependencies only: this layer is reused until Cargo.toml/Cargo.lock change.
 RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
     cargo chef cook --release --locked --target "$(cat /rust-target)" \
-        -p inventory-app -p billing-app -p api-gateway-app --recipe-path recipe.json
-# Only what the services compile from (every workspace member's manifest must
+        -p inventory-app -p billing-app -p api-gateway-app -p deploy-hook --recipe-path recipe.json
+# Only what the services and the function compile from (every workspace member's manifest must
 # exist, so infragen's sources come along; they are not compiled).
 COPY Cargo.toml Cargo.lock ./
 COPY apps apps
 COPY infragen infragen
 RUN --mount=type=cache,id=cargo-registry,target=/usr/local/cargo/registry,sharing=locked \
     cargo build --release --locked --target "$(cat /rust-target)" \
-        -p inventory-app -p billing-app -p api-gateway-app \
+        -p inventory-app -p billing-app -p api-gateway-app -p deploy-hook \
     && mkdir -p /out/empty \
-    && for app in inventory-app billing-app api-gateway-app; do \
+    && for app in inventory-app billing-app api-gateway-app deploy-hook; do \
         cp "target/$(cat /rust-target)/release/${app}" "/out/${app}"; \
     done
 

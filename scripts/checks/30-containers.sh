@@ -3,7 +3,8 @@
 #   1. hadolint on every Dockerfile (.hadolint.yaml; warnings fail)
 #   2. Dockerfile policy (scripts/containers/policy.py, tested by
 #      test_policy.py next to it): final stage non-root 65532, contract HEALTHCHECK and
-#      ENTRYPOINT, EXPOSE, OCI labels, no `latest`, shared build stages identical
+#      ENTRYPOINT, EXPOSE, OCI labels, no `latest`, shared build stages identical;
+#      a Lambda function image (apps/deploy-hook) without HEALTHCHECK and EXPOSE
 #   3. `docker-compose config -q` with .env.example, with and without the
 #      observability profile
 #   4. compose policy on the normalised config: only the gateway published,
@@ -50,6 +51,8 @@ expect_fail "hadolint untrusted registry" "DL3026" "$HADOLINT" --config .hadolin
 # ---- 2. Dockerfile policy
 expect_pass "Dockerfile policy" policy dockerfiles Dockerfiles
 expect_fail "Dockerfile policy on $BROKEN/dockerfile-policy/" "USER 65532:65532" policy dockerfiles "$BROKEN/dockerfile-policy"
+expect_fail "Dockerfile policy on $BROKEN/function-policy/" "a Lambda function image has no (HEALTHCHECK|EXPOSE)" \
+    policy dockerfiles "$BROKEN/function-policy"
 
 # ---- 3. compose config
 expect_pass "docker-compose config" compose -f docker-compose.yml --env-file .env.example config -q

@@ -1,6 +1,7 @@
 """The container policy of scripts/checks/30-containers.sh.
 
-    policy.py dockerfiles CONTRACT DIR        Dockerfiles of the services
+    policy.py dockerfiles CONTRACT DIR        Dockerfiles of the services and the
+                                              Lambda functions (apps/* on lambda_runtime)
     policy.py compose CONTRACT CONFIG.json    `docker-compose config --format json`
     policy.py prometheus CONTRACT PROMETHEUS.yml CONFIG.json
     policy.py dashboard CONTRACT DASHBOARD.json DATASOURCES_DIR
@@ -61,63 +62,105 @@ def logical_lines(text):
         out.append(buf.strip())
     return out
 
+def lambda_function(app):
+    """True when apps/<app> is a workspace crate built on lambda_runtime: its
+    image is a Lambda function (container image), not an ECS service."""
+    manifest = pathlib.Path("apps") / app / "Cargo.toml"
+    if not manifest.is_file():
+        return False
+    deps = tomllib.load(open(manifest, "rb")).get("dependencies", {})
+    return "lambda_runtime" in deps
+
+def service_rules(f, app, final):
+    """A service image: the contract's HEALTHCHECK, and a port."""
+    errors = []
+    want_hc = f'CMD ["/usr/local/bin/{app}", "healthcheck"]'
+    hcs = [l for l in final if l.upper().startswith("HEALTHCHECK ")]
+    if not hcs or not hcs[-1].endswith(want_hc):
+        errors.append(f"{f}: final stage needs HEALTHCHECK ... {want_hc} (exec form, no shell), has {hcs[-1:] or 'none'}")
+    if not any(l.upper().startswith("EXPOSE ") for l in final):
+        errors.append(f"{f}: final stage has no EXPOSE")
+    return errors
+
+def function_rules(f, final):
+    """A Lambda function image: Lambda runs no HEALTHCHECK and routes to no
+    port (the function calls the Runtime API), so neither is declared."""
+    errors = []
+    if any(l.upper().startswith("HEALTHCHECK ") for l in final):
+        errors.append(f"{f}: a Lambda function image has no HEALTHCHECK (Lambda does not run it)")
+    if any(l.upper().startswith("EXPOSE ") for l in final):
+        errors.append(f"{f}: a Lambda function image has no EXPOSE (it only calls the Lambda Runtime API)")
+    return errors
+
+def pinned_bases(f, lines):
+    errors = []
+    for l in lines:
+        m = re.match(r"FROM\s+(?:--platform=\S+\s+)?(\S+)", l, re.I)
+        if m and (m.group(1).endswith(":latest") or (":" not in m.group(1).split("/")[-1] and "@" not in m.group(1)
+                                                      and m.group(1) not in {"chef", "planner", "builder", "scratch"})):
+            errors.append(f"{f}: base image '{m.group(1)}' is not pinned to a version tag")
+    return errors
+
+def members_copied(f, lines):
+    """Every workspace member must reach the builder, or cargo cannot load
+    the workspace (a new top-level member needs a COPY line)."""
+    members = tomllib.load(open("Cargo.toml", "rb")).get("workspace", {}).get("members", [])
+    copied, stage = set(), None
+    for l in lines:
+        m = re.match(r"FROM\s+\S+(?:\s+AS\s+(\S+))?", l, re.I)
+        if m:
+            stage = (m.group(1) or "").lower()
+        elif stage == "builder" and l.upper().startswith("COPY ") and "--from=" not in l:
+            parts = [x for x in l.split()[1:] if not x.startswith("--")]
+            copied.update(x.rstrip("/") for x in parts[:-1])
+    return [f"{f}: workspace member {m} is not copied into the builder stage"
+            for m in members if not any(src == "." or m == src or m.startswith(src + "/") for src in copied)]
+
+def dockerfile(f, contract, prefixes):
+    """The rules of one Dockerfile; records its build stages in `prefixes`."""
+    app = f.name[: -len(".Dockerfile")]
+    text = f.read_text()
+    errors = []
+    lines = logical_lines(text)
+    final = final_stage(lines)
+    if app in contract.binaries:
+        errors += service_rules(f, app, final)
+    elif lambda_function(app):
+        errors += function_rules(f, final)
+    else:
+        errors.append(f"{f}: {app} is not a binary of docs/contracts.md ({', '.join(contract.binaries)}) "
+                      f"nor a Lambda function crate (apps/{app} depending on lambda_runtime)")
+    errors += pinned_bases(f, lines)
+    users = [l for l in final if l.upper().startswith("USER ")]
+    if not users or users[-1].split()[1] != contract.user:
+        errors.append(f"{f}: final stage must end with USER {contract.user} (docs/contracts.md), has {users[-1:] or 'none'}")
+    want_ep = f'ENTRYPOINT ["/usr/local/bin/{app}"]'
+    if want_ep not in final:
+        errors.append(f"{f}: final stage needs {want_ep}")
+    labels = " ".join(l for l in final if l.upper().startswith("LABEL "))
+    for key in ("title", "description", "version", "revision", "created", "source", "licenses"):
+        if f"org.opencontainers.image.{key}=" not in labels:
+            errors.append(f"{f}: final stage lacks LABEL org.opencontainers.image.{key}")
+    # Build stages: everything before the runtime stage, from the first FROM.
+    raw = text.splitlines()
+    first = next((i for i, l in enumerate(raw) if l.startswith("FROM ")), 0)
+    marker = next((i for i, l in enumerate(raw) if l.startswith("# ---- runtime:")), None)
+    if marker is None:
+        errors.append(f"{f}: no '# ---- runtime: {app} ----' marker before the runtime stage")
+    else:
+        prefixes[f.name] = "\n".join(raw[first:marker])
+        if not re.search(rf"-p {re.escape(app)}(\s|$)", prefixes[f.name]):
+            errors.append(f"{f}: the shared builder stage does not build {app} (-p {app})")
+    return errors + members_copied(f, lines)
+
 def dockerfiles(directory, contract):
-    binaries = contract.binaries
     errors = []
     files = sorted(pathlib.Path(directory).glob("*.Dockerfile"))
     if not files:
         errors.append(f"{directory}: no *.Dockerfile")
     prefixes = {}
     for f in files:
-        app = f.name[: -len(".Dockerfile")]
-        text = f.read_text()
-        if app not in binaries:
-            errors.append(f"{f}: {app} is not a binary of docs/contracts.md ({', '.join(binaries)})")
-        lines = logical_lines(text)
-        for l in lines:
-            m = re.match(r"FROM\s+(?:--platform=\S+\s+)?(\S+)", l, re.I)
-            if m and (m.group(1).endswith(":latest") or (":" not in m.group(1).split("/")[-1] and "@" not in m.group(1)
-                                                          and m.group(1) not in {"chef", "planner", "builder", "scratch"})):
-                errors.append(f"{f}: base image '{m.group(1)}' is not pinned to a version tag")
-        final = final_stage(lines)
-        users = [l for l in final if l.upper().startswith("USER ")]
-        if not users or users[-1].split()[1] != contract.user:
-            errors.append(f"{f}: final stage must end with USER {contract.user} (docs/contracts.md), has {users[-1:] or 'none'}")
-        want_hc = f'CMD ["/usr/local/bin/{app}", "healthcheck"]'
-        hcs = [l for l in final if l.upper().startswith("HEALTHCHECK ")]
-        if not hcs or not hcs[-1].endswith(want_hc):
-            errors.append(f"{f}: final stage needs HEALTHCHECK ... {want_hc} (exec form, no shell), has {hcs[-1:] or 'none'}")
-        want_ep = f'ENTRYPOINT ["/usr/local/bin/{app}"]'
-        if want_ep not in final:
-            errors.append(f"{f}: final stage needs {want_ep}")
-        if not any(l.upper().startswith("EXPOSE ") for l in final):
-            errors.append(f"{f}: final stage has no EXPOSE")
-        labels = " ".join(l for l in final if l.upper().startswith("LABEL "))
-        for key in ("title", "description", "version", "revision", "created", "source", "licenses"):
-            if f"org.opencontainers.image.{key}=" not in labels:
-                errors.append(f"{f}: final stage lacks LABEL org.opencontainers.image.{key}")
-        # Build stages: everything before the runtime stage, from the first FROM.
-        raw = text.splitlines()
-        first = next((i for i, l in enumerate(raw) if l.startswith("FROM ")), 0)
-        marker = next((i for i, l in enumerate(raw) if l.startswith("# ---- runtime:")), None)
-        if marker is None:
-            errors.append(f"{f}: no '# ---- runtime: {app} ----' marker before the runtime stage")
-        else:
-            prefixes[f.name] = "\n".join(raw[first:marker])
-        # Every workspace member must reach the builder, or cargo cannot load
-        # the workspace (a new top-level member needs a COPY line).
-        members = tomllib.load(open("Cargo.toml", "rb")).get("workspace", {}).get("members", [])
-        copied, stage = set(), None
-        for l in lines:
-            m = re.match(r"FROM\s+\S+(?:\s+AS\s+(\S+))?", l, re.I)
-            if m:
-                stage = (m.group(1) or "").lower()
-            elif stage == "builder" and l.upper().startswith("COPY ") and "--from=" not in l:
-                parts = [x for x in l.split()[1:] if not x.startswith("--")]
-                copied.update(x.rstrip("/") for x in parts[:-1])
-        for m in members:
-            if not any(src == "." or m == src or m.startswith(src + "/") for src in copied):
-                errors.append(f"{f}: workspace member {m} is not copied into the builder stage")
+        errors += dockerfile(f, contract, prefixes)
     if len(set(prefixes.values())) > 1:
         names = sorted(prefixes)
         errors.append("build stages differ between " + ", ".join(names) +

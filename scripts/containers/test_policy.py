@@ -117,6 +117,62 @@ class Dockerfiles(Scratch):
         self.assertFailsWith(policy.dockerfiles(d, self.contract), "is not a binary of docs/contracts.md")
 
 
+class FunctionDockerfiles(Scratch):
+    """The Lambda function image (deploy-hook.Dockerfile): the shared build
+    stages and the common rules, but no HEALTHCHECK and no EXPOSE."""
+    FUNCTION = "deploy-hook.Dockerfile"
+
+    def function_with(self, old, new):
+        return Dockerfiles.copy_with(self, old, new, name=self.FUNCTION)
+
+    def test_function_is_checked(self):
+        self.assertTrue(policy.lambda_function("deploy-hook"))
+        self.assertFalse(policy.lambda_function("inventory-app"))
+        self.assertFalse(policy.lambda_function("no-such-crate"))
+
+    def test_function_expose(self):
+        errors = self.function_with("USER 65532:65532", "EXPOSE 8080\nUSER 65532:65532")
+        self.assertFailsWith(errors, "a Lambda function image has no EXPOSE")
+
+    def test_function_healthcheck(self):
+        errors = self.function_with("USER 65532:65532",
+                                    'USER 65532:65532\nHEALTHCHECK CMD ["/usr/local/bin/deploy-hook", "healthcheck"]')
+        self.assertFailsWith(errors, "a Lambda function image has no HEALTHCHECK")
+
+    def test_function_user(self):
+        errors = self.function_with("USER 65532:65532", "USER root")
+        self.assertFailsWith(errors, "deploy-hook.Dockerfile: final stage must end with USER 65532:65532")
+
+    def test_function_entrypoint(self):
+        errors = self.function_with('ENTRYPOINT ["/usr/local/bin/deploy-hook"]', 'ENTRYPOINT ["/bootstrap"]')
+        self.assertFailsWith(errors, 'needs ENTRYPOINT ["/usr/local/bin/deploy-hook"]')
+
+    def test_function_shares_the_build_stages(self):
+        errors = self.function_with("WORKDIR /src", "WORKDIR /lambda")
+        self.assertFailsWith(errors, "build stages differ")
+
+    def test_builder_builds_the_function(self):
+        d = self.dir / "Dockerfiles"
+        shutil.copytree("Dockerfiles", d)
+        for f in d.glob("*.Dockerfile"):
+            text = f.read_text()
+            self.assertIn(" -p deploy-hook", text)
+            f.write_text(text.replace(" -p deploy-hook", ""))
+        errors = policy.dockerfiles(d, self.contract)
+        self.assertFailsWith(errors, "the shared builder stage does not build deploy-hook (-p deploy-hook)")
+
+    def test_crate_without_lambda_runtime_is_not_a_function(self):
+        d = self.dir / "Dockerfiles"
+        shutil.copytree("Dockerfiles", d)
+        (d / self.FUNCTION).rename(d / "runtime-contract.Dockerfile")
+        self.assertFailsWith(policy.dockerfiles(d, self.contract), "nor a Lambda function crate")
+
+    def test_fixture_function_with_service_instructions(self):
+        errors = policy.dockerfiles(BROKEN / "function-policy", self.contract)
+        self.assertFailsWith(errors, "a Lambda function image has no HEALTHCHECK")
+        self.assertFailsWith(errors, "a Lambda function image has no EXPOSE")
+
+
 class Compose(Scratch):
     def check(self, change):
         cfg = copy.deepcopy(compose_json())
