@@ -37,7 +37,9 @@ watch_stop() {
     WATCH_PID=""
 }
 trap 'watch_stop; stack_stop' EXIT
-setsid cargo lambda watch --package deploy-hook --locked --ignore-changes --quiet \
+# Offline: the dependencies were fetched by the build above; the emulator
+# builds and runs the function with cargo alone (no zig, no download).
+CARGO_NET_OFFLINE=true setsid cargo lambda watch --package deploy-hook --locked --ignore-changes --quiet \
     --invoke-address 127.0.0.1 --invoke-port "$port" \
     --env-var RUST_LOG=info >"$WATCH_LOG" 2>&1 &
 WATCH_PID="$!"
