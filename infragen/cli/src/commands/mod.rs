@@ -1,8 +1,11 @@
-//! Command-line surface. Model commands live in `model.rs`, AWS operations in `ops.rs`.
+//! Command-line surface. Model commands live in `model.rs`, AWS operations in
+//! `ops.rs`, `deploy` and its lifecycle actions in `deploy.rs`.
 use crate::error::{CliError, EXIT_CODES};
 use clap::{Parser, Subcommand};
 
+pub mod deploy;
 pub mod docs;
+pub mod lifecycle_view;
 pub mod model;
 pub mod ops;
 pub mod release;
