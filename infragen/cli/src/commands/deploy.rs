@@ -95,12 +95,12 @@ pub struct TargetArgs {
     pub stack: StackArgs,
 }
 
-pub async fn run(args: DeployArgs) -> Result<(), OpsError> {
+pub async fn run(args: Box<DeployArgs>) -> Result<(), OpsError> {
     match args.action {
         Some(DeployAction::Rollback(t)) => stop(t, StopKind::Rollback).await,
         Some(DeployAction::Abort(t)) => stop(t, StopKind::Abort).await,
         Some(DeployAction::Continue(t)) => continue_paused(t).await,
-        None => deploy(args).await,
+        None => deploy(*args).await,
     }
 }
 

@@ -51,7 +51,7 @@ for a PAUSE hook).\n\n\
 Examples:\n  infragen deploy --service inventory --image-tag 1.4.0 --wait\n  \
 infragen deploy --service billing --image-tag \"$(git rev-parse --short HEAD)\" --wait-until test-traffic-shift\n  \
 infragen deploy rollback --service billing")]
-    Deploy(super::deploy::DeployArgs),
+    Deploy(Box<super::deploy::DeployArgs>),
 
     /// Manage the Cognito users who may call the API.
     #[command(subcommand)]
@@ -291,7 +291,7 @@ pub fn run(cmd: OpsCommand) -> Result<(), CliError> {
 /// The commands that call AWS (all but `cost`).
 enum AwsCommand {
     Status(StatusArgs),
-    Deploy(super::deploy::DeployArgs),
+    Deploy(Box<super::deploy::DeployArgs>),
     Users(UsersCommand),
     Token(TokenArgs),
 }
