@@ -3,7 +3,6 @@
 //! AWS access goes through `infragen-aws`; ids come from flags or from the
 //! Terraform root outputs (docs/contracts.md).
 use clap::{Args, Subcommand, ValueEnum};
-use infragen_aws::ecs::{ClusterStatus, ServiceStatus};
 use infragen_aws::{Aws, AwsSettings, ErrorKind, OpsError, StackOutputs};
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -384,7 +383,7 @@ async fn status(args: StatusArgs) -> Result<(), OpsError> {
             serde_json::to_string_pretty(&status).expect("status serializes")
         );
     } else {
-        print!("{}", render_status(&status));
+        print!("{}", super::status_view::render_status(&status));
     }
     if !args.services.is_empty() && !status.missing.is_empty() {
         let ctx_service = status.missing.join(", ");
@@ -395,139 +394,6 @@ async fn status(args: StatusArgs) -> Result<(), OpsError> {
         .with_hint("run `infragen status` without --service to list the cluster's services"));
     }
     Ok(())
-}
-
-/// The human-readable status: one summary table, then per service its
-/// deployments and recent events.
-pub fn render_status(status: &ClusterStatus) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "cluster {} ({})\n\n",
-        status.cluster, status.region
-    ));
-    if status.services.is_empty() {
-        out.push_str("no services\n");
-    } else {
-        let rows: Vec<Vec<String>> = status
-            .services
-            .iter()
-            .map(|s| {
-                vec![
-                    s.name.clone(),
-                    s.status.clone(),
-                    s.desired.to_string(),
-                    s.running.to_string(),
-                    s.pending.to_string(),
-                    s.task_definition.clone(),
-                    s.rollout_state.clone().unwrap_or_else(|| "-".into()),
-                    s.deployments.len().to_string(),
-                ]
-            })
-            .collect();
-        out.push_str(&table(
-            &[
-                "SERVICE",
-                "STATUS",
-                "DESIRED",
-                "RUNNING",
-                "PENDING",
-                "TASK DEFINITION",
-                "ROLLOUT",
-                "DEPLOYMENTS",
-            ],
-            &rows,
-        ));
-        for s in &status.services {
-            out.push_str(&render_service_detail(s));
-        }
-    }
-    for m in &status.missing {
-        out.push_str(&format!(
-            "\nwarning: service `{m}` from the outputs does not exist in the cluster\n"
-        ));
-    }
-    out
-}
-
-fn render_service_detail(s: &ServiceStatus) -> String {
-    let mut out = format!("\n{}\n", s.name);
-    let rows: Vec<Vec<String>> = s
-        .deployments
-        .iter()
-        .map(|d| {
-            vec![
-                format!("  {}", d.id),
-                d.status.clone(),
-                d.task_definition.clone(),
-                format!("{}/{}", d.running, d.desired),
-                d.pending.to_string(),
-                d.failed_tasks.to_string(),
-                d.rollout_state.clone().unwrap_or_else(|| "-".into()),
-                d.created_at.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    out.push_str(&table(
-        &[
-            "  DEPLOYMENT",
-            "STATUS",
-            "TASK DEFINITION",
-            "RUNNING",
-            "PENDING",
-            "FAILED",
-            "ROLLOUT",
-            "CREATED",
-        ],
-        &rows,
-    ));
-    for d in &s.deployments {
-        if let (Some(state), Some(reason)) = (&d.rollout_state, &d.rollout_state_reason)
-            && state == "FAILED"
-        {
-            out.push_str(&format!("  {}: {reason}\n", d.id));
-        }
-    }
-    out.push_str(&super::lifecycle_view::render(s));
-    if !s.events.is_empty() {
-        out.push_str("  events (newest first):\n");
-        for e in &s.events {
-            out.push_str(&format!(
-                "    {}  {}\n",
-                e.at.as_deref().unwrap_or(""),
-                e.message
-            ));
-        }
-    }
-    out
-}
-
-/// A plain left-aligned table with two spaces between columns.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(cell.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
-            }
-        }
-        s.trim_end().to_string() + "\n"
-    };
-    let mut out = line(headers.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
 }
 
 /// Reads the password: stdin with `--password-stdin`, else INFRAGEN_USER_PASSWORD.
@@ -602,7 +468,7 @@ async fn users(cmd: UsersCommand) -> Result<(), OpsError> {
                     .collect();
                 print!(
                     "{}",
-                    table(
+                    super::table::table(
                         &["USERNAME", "STATUS", "ENABLED", "EMAIL", "CREATED"],
                         &rows
                     )
@@ -733,21 +599,4 @@ pub fn cost(args: &CostArgs) -> Result<String, OpsError> {
         CostFormat::Json => cost::Format::Json,
     };
     Ok(cost::render(&prices, &usage, &a, b.as_ref(), format))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_aligns_columns() {
-        let t = table(
-            &["A", "BB"],
-            &[
-                vec!["xyz".into(), "1".into()],
-                vec!["q".into(), "22".into()],
-            ],
-        );
-        assert_eq!(t, "A    BB\nxyz  1\nq    22\n");
-    }
 }
