@@ -16,6 +16,10 @@ use crate::service_deployment::{self as sd, Lifecycle};
 use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// How much earlier than the PRIMARY deployment a service deployment may be
+/// stamped and still be the one the deploy started.
+const SLACK_SECS: f64 = 5.0;
+
 /// What the waiting loop reports after every poll.
 #[derive(Debug, Clone)]
 pub struct Progress {
@@ -60,7 +64,7 @@ fn now_epoch() -> f64 {
 
 /// The service deployment the deploy started: by ARN once known, else the
 /// newest created since the `UpdateService` (ECS's own timestamp of the new
-/// PRIMARY deployment, so no clock skew).
+/// PRIMARY deployment, so no clock skew between here and AWS).
 async fn find_deployment(
     aws: &Aws,
     started: &DeployStarted,
@@ -74,8 +78,12 @@ async fn find_deployment(
     let found = match &t.arn {
         Some(arn) => sd::describe(aws, cluster, service, arn).await.map(Some),
         None => {
+            // The service deployment and the PRIMARY deployment are created
+            // by the same UpdateService, not at the same microsecond: a few
+            // seconds of slack, and the newest in that window wins.
             let since = started
                 .deployment_created_epoch
+                .map(|t| t - SLACK_SECS)
                 .unwrap_or_else(|| now_epoch() - 60.0);
             sd::created_since(aws, cluster, service, since).await
         }

@@ -56,7 +56,10 @@ fn canary_progresses_to_steady() {
     let list = calls_to(&calls, "ListServiceDeployments");
     assert_eq!(list[0]["cluster"], "shop");
     assert_eq!(list[0]["service"], "shop-inventory");
-    assert_eq!(list[0]["createdAt"]["after"].as_f64(), Some(UPDATED_AT));
+    assert_eq!(
+        list[0]["createdAt"]["after"].as_f64(),
+        Some(UPDATED_AT - 5.0)
+    );
     assert_eq!(list.len(), 1, "found once, then described by ARN");
     let described = calls_to(&calls, "DescribeServiceDeployments");
     assert!(described.len() >= 4);
