@@ -294,6 +294,11 @@ fn status_shows_the_lifecycle() {
     let out = infragen(&endpoint, &["status", "--service", "shop-inventory"]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("DEPLOYMENTS  LIFECYCLE\n")
+            && stdout.contains("1            IN_PROGRESS POST_TEST_TRAFFIC_SHIFT\n"),
+        "{stdout}"
+    );
     for line in [
         "  service deployment 2Xb8YpTzK1nQ: IN_PROGRESS",
         "    stage            POST_TEST_TRAFFIC_SHIFT (BLUE_GREEN, bake 10 min)",

@@ -3,8 +3,9 @@
 use super::table::table;
 use infragen_aws::ecs::{ClusterStatus, ServiceStatus};
 
-/// The human-readable status: one summary table, then per service its
-/// deployments and recent events.
+/// The human-readable status: one summary table (with the service
+/// deployment's status and stage), then per service its deployments, its
+/// service deployment and recent events.
 pub fn render_status(status: &ClusterStatus) -> String {
     let mut out = String::new();
     out.push_str(&format!(
@@ -27,6 +28,10 @@ pub fn render_status(status: &ClusterStatus) -> String {
                     s.task_definition.clone(),
                     s.rollout_state.clone().unwrap_or_else(|| "-".into()),
                     s.deployments.len().to_string(),
+                    s.lifecycle
+                        .as_ref()
+                        .map(|l| format!("{} {}", l.status, l.stage.as_deref().unwrap_or("-")))
+                        .unwrap_or_else(|| "-".into()),
                 ]
             })
             .collect();
@@ -40,6 +45,7 @@ pub fn render_status(status: &ClusterStatus) -> String {
                 "TASK DEFINITION",
                 "ROLLOUT",
                 "DEPLOYMENTS",
+                "LIFECYCLE",
             ],
             &rows,
         ));
