@@ -1,10 +1,11 @@
 //! ECS: service status, and deployments of a new image tag.
 use crate::config::Aws;
 use crate::error::{CallContext, ErrorKind, OpsError, Result, from_sdk, unknown_service};
+use crate::service_deployment::{self, Lifecycle};
 use aws_sdk_ecs::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ecs::types::{Deployment, Service, TaskDefinitionField};
 use serde::Serialize;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub(crate) fn format_time(t: &DateTime) -> Option<String> {
     t.fmt(DateTimeFormat::DateTime).ok()
@@ -58,7 +59,7 @@ pub struct EventInfo {
 }
 
 /// A service as `status` shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ServiceStatus {
     pub name: String,
     pub status: String,
@@ -73,6 +74,13 @@ pub struct ServiceStatus {
     pub rollout_state: Option<String>,
     pub deployments: Vec<DeploymentStatus>,
     pub events: Vec<EventInfo>,
+    /// The service deployment in progress (else the last one): lifecycle
+    /// stage, traffic weights, rollback monitors. Filled by [`status`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+    /// Why the service deployment could not be read, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle_error: Option<String>,
 }
 
 impl ServiceStatus {
@@ -138,6 +146,8 @@ fn service_status(s: &Service, events: usize) -> ServiceStatus {
                 message: e.message().unwrap_or_default().to_string(),
             })
             .collect(),
+        lifecycle: None,
+        lifecycle_error: None,
     }
 }
 
@@ -256,12 +266,27 @@ pub async fn status(
     };
     let (mut found, missing) = describe(aws, cluster, &names, events).await?;
     found.sort_by(|a, b| a.name.cmp(&b.name));
+    for s in &mut found {
+        attach_lifecycle(aws, cluster, s).await?;
+    }
     Ok(ClusterStatus {
         cluster: cluster.to_string(),
         region: aws.region.clone(),
         services: found,
         missing,
     })
+}
+
+/// Adds the service deployment to `s`. An endpoint that cannot answer
+/// (a local emulator without the ServiceDeployment API) leaves a note
+/// instead; credentials and permissions problems stay errors.
+async fn attach_lifecycle(aws: &Aws, cluster: &str, s: &mut ServiceStatus) -> Result<()> {
+    match service_deployment::latest(aws, cluster, &s.name).await {
+        Ok(l) => s.lifecycle = l,
+        Err(e) if matches!(e.kind, ErrorKind::Credentials) => return Err(e),
+        Err(e) => s.lifecycle_error = Some(e.message),
+    }
+    Ok(())
 }
 
 /// One service, or [`ErrorKind::UnknownService`].
@@ -333,6 +358,9 @@ pub struct DeployStarted {
     pub revision: i32,
     /// The ECS deployment created by the update (`ecs-svc/…`).
     pub deployment_id: Option<String>,
+    /// When ECS created that deployment (epoch seconds, ECS's clock): finds
+    /// the matching service deployment.
+    pub deployment_created_epoch: Option<f64>,
     #[serde(skip)]
     pub started_at: Option<Instant>,
 }
@@ -424,7 +452,6 @@ pub async fn deploy(
         .set_pid_mode(td.pid_mode().cloned())
         .set_ipc_mode(td.ipc_mode().cloned())
         .set_proxy_configuration(td.proxy_configuration().cloned())
-        .set_inference_accelerators(non_empty(td.inference_accelerators()))
         .set_ephemeral_storage(td.ephemeral_storage().cloned())
         .set_runtime_platform(td.runtime_platform().cloned())
         .set_enable_fault_injection(td.enable_fault_injection())
@@ -448,7 +475,7 @@ pub async fn deploy(
         .send()
         .await
         .map_err(|e| from_sdk(e, &ctx))?;
-    let deployment_id = updated.service().and_then(|s| {
+    let primary = updated.service().and_then(|s| {
         s.deployments()
             .iter()
             .find(|d| {
@@ -459,8 +486,9 @@ pub async fn deploy(
                     .iter()
                     .find(|d| d.status() == Some("PRIMARY"))
             })
-            .and_then(|d| d.id().map(str::to_string))
     });
+    let deployment_id = primary.and_then(|d| d.id().map(str::to_string));
+    let deployment_created_epoch = primary.and_then(|d| d.created_at().map(|t| t.as_secs_f64()));
 
     Ok(DeployStarted {
         cluster: cluster.to_string(),
@@ -474,6 +502,7 @@ pub async fn deploy(
         revision: new_td.revision(),
         task_definition_arn: new_arn,
         deployment_id,
+        deployment_created_epoch,
         started_at: Some(Instant::now()),
     })
 }
@@ -514,218 +543,6 @@ fn pick_container(names: &[String], wanted: Option<&str>, hints: &[&str]) -> Res
             ))
             .with_hint(format!("pass --container NAME (one of: {list})"))
         })
-}
-
-/// How waiting for a deployment is going.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// Steady state reached.
-    Done,
-    /// Still rolling out; the text describes the progress.
-    Pending(String),
-    /// The circuit breaker (or someone) rolled the service back.
-    RolledBack(String),
-    /// The deployment failed without (yet) a rollback.
-    Failed(String),
-}
-
-/// Judges a service against the deployment `deploy` started. Pure, so the
-/// rollback rules are unit-tested.
-pub fn assess(s: &ServiceStatus, deployment_id: Option<&str>, task_definition: &str) -> Verdict {
-    let primary = s.primary();
-    let ours = deployment_id
-        .and_then(|id| s.deployments.iter().find(|d| d.id == id))
-        .or_else(|| {
-            s.deployments
-                .iter()
-                .find(|d| d.task_definition == task_definition && d.status == "PRIMARY")
-        });
-
-    for e in &s.events {
-        let m = e.message.to_ascii_lowercase();
-        let about_us = deployment_id.is_some_and(|id| e.message.contains(id));
-        if m.contains("circuit breaker") && m.contains("roll")
-            || (about_us && m.contains("deployment failed"))
-        {
-            return Verdict::RolledBack(e.message.clone());
-        }
-    }
-    let Some(ours) = ours else {
-        let back_on = primary
-            .map(|p| p.task_definition.clone())
-            .unwrap_or_else(|| s.task_definition.clone());
-        return Verdict::RolledBack(format!(
-            "the deployment is gone; the service runs {back_on} again"
-        ));
-    };
-    if ours.rollout_state.as_deref() == Some("FAILED") {
-        let reason = ours
-            .rollout_state_reason
-            .clone()
-            .unwrap_or_else(|| "no reason given".to_string());
-        return if primary.is_some_and(|p| p.id != ours.id) {
-            Verdict::RolledBack(reason)
-        } else {
-            Verdict::Failed(reason)
-        };
-    }
-    if ours.status != "PRIMARY" {
-        let back_on = primary
-            .map(|p| p.task_definition.clone())
-            .unwrap_or_default();
-        return Verdict::RolledBack(format!(
-            "deployment {} was replaced; the service runs {back_on}",
-            ours.id
-        ));
-    }
-    let rollout_done = ours
-        .rollout_state
-        .as_deref()
-        .is_none_or(|r| r == "COMPLETED");
-    if rollout_done
-        && s.deployments.len() == 1
-        && ours.running == ours.desired
-        && s.running == s.desired
-    {
-        return Verdict::Done;
-    }
-    Verdict::Pending(format!(
-        "running {}/{} · pending {} · rollout {}{}",
-        ours.running,
-        ours.desired,
-        ours.pending,
-        ours.rollout_state.as_deref().unwrap_or("-"),
-        if s.deployments.len() > 1 {
-            let n = s.deployments.len() - 1;
-            format!(
-                " · {n} older deployment{} draining",
-                if n == 1 { "" } else { "s" }
-            )
-        } else {
-            String::new()
-        }
-    ))
-}
-
-/// What the waiting loop reports after every poll.
-#[derive(Debug, Clone)]
-pub struct Progress {
-    pub elapsed: Duration,
-    pub summary: String,
-    /// Events not reported before, oldest first.
-    pub new_events: Vec<EventInfo>,
-}
-
-/// Polls the service until [`Verdict::Done`], a failure, or `timeout`.
-pub async fn wait_for_steady_state(
-    aws: &Aws,
-    started: &DeployStarted,
-    timeout: Duration,
-    poll_interval: Duration,
-    mut on_progress: impl FnMut(&Progress),
-) -> Result<ServiceStatus> {
-    let begin = Instant::now();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut first = true;
-    loop {
-        let s = match describe_service(aws, &started.cluster, &started.service, 20).await {
-            Ok(s) => s,
-            // A throttled or failed poll (after the SDK's own retries) is not
-            // a failed deployment: report it and poll again until the timeout.
-            Err(e)
-                if matches!(
-                    e.kind,
-                    ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Connection
-                ) && begin.elapsed() + poll_interval < timeout =>
-            {
-                on_progress(&Progress {
-                    elapsed: begin.elapsed(),
-                    summary: format!("poll failed ({}); retrying", e.message),
-                    new_events: Vec::new(),
-                });
-                tokio::time::sleep(poll_interval).await;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        // Events from before the deployment are history, not news.
-        let mut fresh: Vec<EventInfo> = Vec::new();
-        for e in &s.events {
-            let key = e.id.clone().unwrap_or_else(|| e.message.clone());
-            if seen.insert(key) && !first {
-                fresh.push(e.clone());
-            }
-        }
-        first = false;
-        fresh.reverse();
-        // Only events newer than the deployment count for a rollback verdict.
-        let judged = ServiceStatus {
-            events: fresh.clone(),
-            ..s.clone()
-        };
-        let verdict = assess(
-            &judged,
-            started.deployment_id.as_deref(),
-            &started.task_definition,
-        );
-        let summary = match &verdict {
-            Verdict::Pending(text) => text.clone(),
-            Verdict::Done => "steady state".to_string(),
-            Verdict::RolledBack(_) | Verdict::Failed(_) => "failed".to_string(),
-        };
-        on_progress(&Progress {
-            elapsed: begin.elapsed(),
-            summary: summary.clone(),
-            new_events: fresh,
-        });
-        match verdict {
-            Verdict::Done => return Ok(s),
-            Verdict::RolledBack(reason) => {
-                return Err(OpsError::new(
-                    ErrorKind::DeploymentFailed,
-                    format!(
-                        "deployment of {} to `{}` was rolled back by the deployment circuit breaker: {reason}",
-                        started.task_definition, started.service
-                    ),
-                )
-                .with_hint(format!(
-                    "the service runs {} again; see why the new tasks failed with `infragen status --service {}` and the task logs",
-                    s.primary().map(|p| p.task_definition.as_str()).unwrap_or(&started.previous_task_definition),
-                    started.service
-                )));
-            }
-            Verdict::Failed(reason) => {
-                return Err(OpsError::new(
-                    ErrorKind::DeploymentFailed,
-                    format!(
-                        "deployment of {} to `{}` failed: {reason}",
-                        started.task_definition, started.service
-                    ),
-                )
-                .with_hint(format!(
-                    "see `infragen status --service {}` and the task logs",
-                    started.service
-                )));
-            }
-            Verdict::Pending(_) => {}
-        }
-        let elapsed = begin.elapsed();
-        if elapsed >= timeout {
-            return Err(OpsError::new(
-                ErrorKind::WaitTimeout,
-                format!(
-                    "timed out after {}s waiting for `{}` to reach a steady state ({summary})",
-                    timeout.as_secs(),
-                    started.service
-                ),
-            )
-            .with_hint(format!(
-                "ECS keeps deploying {}; follow it with `infragen status --service {}` or wait longer with --timeout",
-                started.task_definition, started.service
-            )));
-        }
-        tokio::time::sleep(poll_interval.min(timeout - elapsed)).await;
-    }
 }
 
 #[cfg(test)]
@@ -789,126 +606,5 @@ mod tests {
                 .contains("--container")
         );
         assert!(pick_container(&names[..1], None, &["anything"]).is_ok());
-    }
-
-    fn dep(
-        id: &str,
-        status: &str,
-        td: &str,
-        running: i32,
-        desired: i32,
-        rollout: Option<&str>,
-    ) -> DeploymentStatus {
-        DeploymentStatus {
-            id: id.into(),
-            status: status.into(),
-            task_definition: td.into(),
-            revision: None,
-            desired,
-            running,
-            pending: 0,
-            failed_tasks: 0,
-            rollout_state: rollout.map(str::to_string),
-            rollout_state_reason: Some("tasks failed to start".into()),
-            created_at: None,
-            updated_at: None,
-        }
-    }
-
-    fn svc(deployments: Vec<DeploymentStatus>, running: i32, events: &[&str]) -> ServiceStatus {
-        ServiceStatus {
-            name: "inv".into(),
-            status: "ACTIVE".into(),
-            desired: 2,
-            running,
-            pending: 0,
-            task_definition: deployments[0].task_definition.clone(),
-            task_definition_arn: String::new(),
-            revision: None,
-            rollout_state: None,
-            deployments,
-            events: events
-                .iter()
-                .map(|m| EventInfo {
-                    id: None,
-                    at: None,
-                    message: m.to_string(),
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn steady_state_needs_completed_rollout_and_all_tasks() {
-        let done = svc(
-            vec![dep("d2", "PRIMARY", "inv:2", 2, 2, Some("COMPLETED"))],
-            2,
-            &[],
-        );
-        assert_eq!(assess(&done, Some("d2"), "inv:2"), Verdict::Done);
-        let rolling = svc(
-            vec![
-                dep("d2", "PRIMARY", "inv:2", 1, 2, Some("IN_PROGRESS")),
-                dep("d1", "ACTIVE", "inv:1", 1, 0, Some("COMPLETED")),
-            ],
-            2,
-            &[],
-        );
-        assert!(
-            matches!(assess(&rolling, Some("d2"), "inv:2"), Verdict::Pending(t) if t.contains("running 1/2"))
-        );
-        let never_started = svc(vec![dep("d2", "PRIMARY", "inv:2", 0, 2, None)], 0, &[]);
-        assert!(matches!(
-            assess(&never_started, Some("d2"), "inv:2"),
-            Verdict::Pending(_)
-        ));
-    }
-
-    #[test]
-    fn circuit_breaker_rollback_is_a_failure() {
-        // Our deployment FAILED and an older revision is PRIMARY again.
-        let rolled = svc(
-            vec![
-                dep("d3", "PRIMARY", "inv:1", 0, 2, Some("IN_PROGRESS")),
-                dep("d2", "ACTIVE", "inv:2", 0, 0, Some("FAILED")),
-            ],
-            2,
-            &[],
-        );
-        assert_eq!(
-            assess(&rolled, Some("d2"), "inv:2"),
-            Verdict::RolledBack("tasks failed to start".into())
-        );
-        // Our deployment disappeared.
-        let gone = svc(
-            vec![dep("d3", "PRIMARY", "inv:1", 2, 2, Some("COMPLETED"))],
-            2,
-            &[],
-        );
-        assert!(
-            matches!(assess(&gone, Some("d2"), "inv:2"), Verdict::RolledBack(t) if t.contains("inv:1"))
-        );
-        // Only the event says so.
-        let by_event = svc(
-            vec![dep("d2", "PRIMARY", "inv:2", 0, 2, Some("IN_PROGRESS"))],
-            0,
-            &[
-                "(service inv) deployment ecs-svc/1 deployment failed: circuit breaker triggered, rolling back.",
-            ],
-        );
-        assert!(matches!(
-            assess(&by_event, Some("d2"), "inv:2"),
-            Verdict::RolledBack(_)
-        ));
-        // FAILED while still primary: failure without rollback.
-        let failed = svc(
-            vec![dep("d2", "PRIMARY", "inv:2", 0, 2, Some("FAILED"))],
-            0,
-            &[],
-        );
-        assert!(matches!(
-            assess(&failed, Some("d2"), "inv:2"),
-            Verdict::Failed(_)
-        ));
     }
 }

@@ -32,8 +32,15 @@ pub enum ErrorKind {
     Input,
     /// Access denied / not authorized (wrong password, missing permission).
     Denied,
-    /// A deployment failed (circuit breaker rollback, FAILED rollout).
+    /// A deployment failed without rolling back (stopped, aborted, its
+    /// rollback failed, or a FAILED rollout still in place).
     DeploymentFailed,
+    /// A deployment was rolled back (circuit breaker, alarm, hook, or by
+    /// hand) before it reached the stage waited for.
+    RolledBack,
+    /// `deploy rollback|abort|continue`: no service deployment in progress
+    /// (or none paused at a hook) to act on.
+    NothingInProgress,
     /// Waiting for a steady state ran out of time.
     WaitTimeout,
     /// Anything else the service reported.
@@ -307,6 +314,22 @@ pub fn from_service_code(code: &str, msg: &str, ctx: &CallContext) -> OpsError {
             with_msg(format!("{op}: the user cannot sign in yet ({code})")),
         )
         .with_hint("set a permanent password with `infragen users add` (remove the user first)"),
+        "ServiceDeploymentNotFoundException" => OpsError::new(
+            ErrorKind::NothingInProgress,
+            with_msg(format!("{op}: the service deployment does not exist")),
+        )
+        .with_hint("see the service's deployments with `infragen status --service NAME`"),
+        // StopServiceDeployment on a deployment that is no longer stoppable.
+        "ConflictException" => OpsError::new(
+            ErrorKind::NothingInProgress,
+            with_msg(format!("{op}: the service deployment cannot be changed now")),
+        )
+        .with_hint("it finished or is already stopping; see `infragen status --service NAME`"),
+        "UnsupportedFeatureException" => OpsError::new(
+            ErrorKind::Input,
+            with_msg(format!("{op} is not supported here")),
+        )
+        .with_hint("service deployments need the ECS deployment controller (not CODE_DEPLOY or EXTERNAL)"),
         "InvalidParameterException" | "InvalidParameterValueException" | "ClientException" => {
             OpsError::new(ErrorKind::Input, with_msg(format!("{op} rejected the request")))
         }

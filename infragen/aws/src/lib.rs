@@ -1,13 +1,17 @@
-//! Operations against a running deployment through the AWS SDK: ECS status and
-//! deployments, Cognito users and tokens. The only crate of the workspace that
+//! Operations against a running deployment through the AWS SDK: ECS status,
+//! deployments and their lifecycle (service deployments), Cognito users and tokens. The only crate of the workspace that
 //! depends on the SDK; see README.md here for testing against moto.
 pub mod cognito;
 pub mod config;
+pub mod deploy_wait;
 pub mod ecs;
 pub mod error;
 pub mod jwt;
+pub mod lifecycle;
 pub mod outputs;
 pub mod release;
+pub mod rollout;
+pub mod service_deployment;
 
 pub use config::{Aws, AwsSettings};
 pub use error::{ErrorKind, OpsError, Result};

@@ -21,10 +21,16 @@ pub const EXIT_INVALID: u8 = 2;
 /// `render --check` / `compose --check` / `docs --check`: a file differs from
 /// what is generated.
 pub const EXIT_DIFF: u8 = 3;
-/// `deploy --wait`: the deployment failed or was rolled back.
+/// `deploy --wait` / `--wait-until`: the deployment failed without rolling
+/// back (stopped, aborted, or its rollback failed).
 pub const EXIT_DEPLOY_FAILED: u8 = 4;
-/// `deploy --wait`: `--timeout` ran out (ECS keeps deploying).
+/// `deploy --wait` / `--wait-until`: `--timeout` ran out (ECS keeps deploying).
 pub const EXIT_WAIT_TIMEOUT: u8 = 5;
+/// `deploy --wait` / `--wait-until`: the deployment was rolled back before it
+/// reached the stage.
+pub const EXIT_ROLLED_BACK: u8 = 6;
+/// `deploy rollback` / `abort` / `continue`: nothing to act on.
+pub const EXIT_NOTHING_IN_PROGRESS: u8 = 7;
 
 /// The exit-code table, shown by `infragen --help` and every command's
 /// `--help`; the README carries the same text (a test checks it).
@@ -34,8 +40,11 @@ Exit codes (every command):
   1  error: a file, a template or an AWS call failed, or a value given cannot be used
   2  the topology is invalid, or the command line does not parse
   3  render / compose / docs --check: the file differs from what is generated
-  4  deploy --wait: the deployment failed or was rolled back by the circuit breaker
-  5  deploy --wait: --timeout ran out (ECS keeps deploying)";
+  4  deploy --wait / --wait-until: the deployment failed (stopped, aborted, or its rollback failed)
+  5  deploy --wait / --wait-until: --timeout ran out (ECS keeps deploying)
+  6  deploy --wait / --wait-until: the deployment was rolled back before reaching the stage
+     (circuit breaker, alarm, lifecycle hook, or `deploy rollback`)
+  7  deploy rollback / abort / continue: no deployment in progress (or none paused at a hook)";
 
 /// How a topology's problems are printed.
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -81,7 +90,7 @@ pub enum CliError {
     /// `--check` found a difference (exit 3); the diff is already on stdout.
     #[error("{message}")]
     OutOfDate { message: String, hint: String },
-    /// An AWS operation failed (exit 1, or 4 and 5 for `deploy --wait`).
+    /// An AWS operation failed (exit 1, or 4 to 7 for `deploy`).
     #[error("{0}")]
     Aws(#[from] OpsError),
     /// Anything else that failed, with what to do about it (exit 1).
@@ -121,6 +130,8 @@ impl CliError {
             CliError::Aws(e) => match e.kind {
                 ErrorKind::DeploymentFailed => EXIT_DEPLOY_FAILED,
                 ErrorKind::WaitTimeout => EXIT_WAIT_TIMEOUT,
+                ErrorKind::RolledBack => EXIT_ROLLED_BACK,
+                ErrorKind::NothingInProgress => EXIT_NOTHING_IN_PROGRESS,
                 _ => EXIT_ERROR,
             },
             CliError::Render { .. }

@@ -1,315 +1,340 @@
-//! `infragen deploy --wait` outcomes that moto cannot produce (it never starts
-//! tasks): a circuit-breaker rollback (exit 4) and a steady state (exit 0),
-//! against a scripted ECS endpoint on a loopback port.
+//! `infragen deploy` and `infragen status` through the ECS service deployment
+//! lifecycle, against a scripted ECS endpoint on a loopback port.
+//!
+//! Why scripted: moto (the emulator `ops_moto.rs` uses) has none of the
+//! ServiceDeployment calls — `ListServiceDeployments`,
+//! `DescribeServiceDeployments`, `StopServiceDeployment`,
+//! `ContinueServiceDeployment` answer an HTML 500 there — and never starts
+//! tasks, so it can neither roll a deployment forward nor back. The endpoint
+//! in `fake_ecs/` replays the JSON shapes of the ECS API reference (field names as the
+//! service returns them: `lifecycleStage`, `targetServiceRevision`,
+//! `requestedProductionTrafficWeight`, `deploymentCircuitBreaker.failureCount`,
+//! `alarms.triggeredAlarmNames`, `rollback.reason`, `lifecycleHookDetails`…),
+//! one answer per poll, and records every request so the tests can check what
+//! the CLI sent.
+mod fake_ecs;
+
+use fake_ecs::*;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 
-const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/inventory-app";
-const ARN: &str = "arn:aws:ecs:us-east-1:123456789012";
-
-#[derive(Clone, Copy, PartialEq)]
-enum Outcome {
-    RolledBack,
-    Steady,
-}
-
-fn td(rev: u32, tag: &str) -> Value {
-    json!({
-        "taskDefinitionArn": format!("{ARN}:task-definition/shop-inventory:{rev}"),
-        "family": "shop-inventory",
-        "revision": rev,
-        "containerDefinitions": [{"name": "inventory", "image": format!("{REPO}:{tag}"), "essential": true}],
-        "cpu": "256",
-        "memory": "512",
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "status": "ACTIVE"
-    })
-}
-
-fn deployment(
-    id: &str,
-    status: &str,
-    rev: u32,
-    running: i32,
-    rollout: &str,
-    reason: &str,
-) -> Value {
-    json!({
-        "id": id, "status": status,
-        "taskDefinition": format!("{ARN}:task-definition/shop-inventory:{rev}"),
-        "desiredCount": 2, "runningCount": running, "pendingCount": 0, "failedTasks": 0,
-        "rolloutState": rollout, "rolloutStateReason": reason,
-        "createdAt": 1767225600.0, "updatedAt": 1767225600.0
-    })
-}
-
-fn service(rev: u32, running: i32, deployments: Vec<Value>, events: Vec<Value>) -> Value {
-    json!({
-        "serviceName": "shop-inventory",
-        "serviceArn": format!("{ARN}:service/shop/shop-inventory"),
-        "clusterArn": format!("{ARN}:cluster/shop"),
-        "status": "ACTIVE", "desiredCount": 2, "runningCount": running, "pendingCount": 0,
-        "taskDefinition": format!("{ARN}:task-definition/shop-inventory:{rev}"),
-        "deployments": deployments, "events": events
-    })
-}
-
-/// Answers one ECS JSON-protocol call; `updated` tells whether UpdateService ran.
-fn answer(target: &str, updated: &mut bool, polls: &mut u32, outcome: Outcome) -> Value {
-    match target {
-        "DescribeClusters" => {
-            json!({"clusters": [{"clusterName": "shop", "status": "ACTIVE"}], "failures": []})
-        }
-        "DescribeTaskDefinition" => json!({"taskDefinition": td(1, "1.0.0"), "tags": []}),
-        "RegisterTaskDefinition" => json!({"taskDefinition": td(2, "2.0.0")}),
-        "UpdateService" => {
-            *updated = true;
-            json!({"service": service(2, 2, vec![
-                deployment("ecs-svc/2", "PRIMARY", 2, 0, "IN_PROGRESS", "ECS deployment ecs-svc/2 in progress."),
-                deployment("ecs-svc/1", "ACTIVE", 1, 2, "COMPLETED", ""),
-            ], vec![])})
-        }
-        "DescribeServices" if !*updated => json!({"services": [service(1, 2, vec![
-            deployment("ecs-svc/1", "PRIMARY", 1, 2, "COMPLETED", "ECS deployment ecs-svc/1 completed."),
-        ], vec![])], "failures": []}),
-        "DescribeServices" => {
-            *polls += 1;
-            let s = match (outcome, *polls) {
-                // First poll: still rolling; second: the circuit breaker rolled back.
-                (_, 1) => service(
-                    2,
-                    2,
-                    vec![
-                        deployment("ecs-svc/2", "PRIMARY", 2, 1, "IN_PROGRESS", ""),
-                        deployment("ecs-svc/1", "ACTIVE", 1, 1, "COMPLETED", ""),
-                    ],
-                    vec![],
-                ),
-                (Outcome::RolledBack, _) => service(
-                    1,
-                    2,
-                    vec![
-                        deployment("ecs-svc/3", "PRIMARY", 1, 2, "IN_PROGRESS", ""),
-                        deployment(
-                            "ecs-svc/2",
-                            "ACTIVE",
-                            2,
-                            0,
-                            "FAILED",
-                            "ECS deployment circuit breaker: tasks failed to start.",
-                        ),
-                    ],
-                    vec![json!({"id": "e2", "createdAt": 1767225700.0,
-                    "message": "(service shop-inventory) rolling back to deployment ecs-svc/3."})],
-                ),
-                (Outcome::Steady, _) => service(
-                    2,
-                    2,
-                    vec![deployment(
-                        "ecs-svc/2",
-                        "PRIMARY",
-                        2,
-                        2,
-                        "COMPLETED",
-                        "ECS deployment ecs-svc/2 completed.",
-                    )],
-                    vec![json!({"id": "e3", "createdAt": 1767225700.0,
-                    "message": "(service shop-inventory) has reached a steady state."})],
-                ),
-            };
-            json!({"services": [s], "failures": []})
-        }
-        other => panic!("unexpected ECS call {other}"),
-    }
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let header_end = loop {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim().to_string())
-        })
-    };
-    let len: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < header_end + len {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let target = header("x-amz-target")?.rsplit('.').next()?.to_string();
-    Some((
-        target,
-        String::from_utf8_lossy(&buf[header_end..]).to_string(),
-    ))
-}
-
-/// (X-Amz-Target operation, request body) of every call received.
-type Calls = Arc<Mutex<Vec<(String, String)>>>;
-
-/// A scripted ECS endpoint; returns its URL and the calls it received.
-fn fake_ecs(outcome: Outcome) -> (String, Calls) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let seen = calls.clone();
-    std::thread::spawn(move || {
-        let (mut updated, mut polls, mut throttled) = (false, 0, false);
-        for stream in listener.incoming().take(100) {
-            let Ok(mut stream) = stream else { continue };
-            let Some((target, body)) = read_request(&mut stream) else {
-                continue;
-            };
-            // In the steady scenario the second poll is throttled once: the
-            // wait loop must report it and poll again, not fail.
-            let throttle = outcome == Outcome::Steady
-                && target == "DescribeServices"
-                && updated
-                && polls == 1
-                && !throttled;
-            let (status, reply) = if throttle {
-                throttled = true;
-                (
-                    "400 Bad Request",
-                    json!({"__type": "ThrottlingException", "message": "Rate exceeded"})
-                        .to_string(),
-                )
-            } else {
-                (
-                    "200 OK",
-                    answer(&target, &mut updated, &mut polls, outcome).to_string(),
-                )
-            };
-            seen.lock().unwrap().push((target, body));
-            let resp = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                reply.len()
-            );
-            let _ = stream.write_all(resp.as_bytes());
-        }
+#[test]
+fn canary_progresses_to_steady() {
+    let (endpoint, calls) = fake_ecs(Script {
+        deployments: vec![
+            sd("IN_PROGRESS", "SCALE_UP", "CANARY", Some(0.0)),
+            sd(
+                "IN_PROGRESS",
+                "PRODUCTION_TRAFFIC_SHIFT",
+                "CANARY",
+                Some(10.0),
+            ),
+            sd("IN_PROGRESS", "BAKE_TIME", "CANARY", Some(100.0)),
+            sd("SUCCESSFUL", "CLEAN_UP", "CANARY", Some(100.0)),
+        ],
+        throttle_once: true,
     });
-    (url, calls)
-}
-
-fn deploy_wait(endpoint: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
-        .args([
-            "deploy",
-            "--cluster",
-            "shop",
-            "--service",
-            "shop-inventory",
-            "--image-tag",
-            "2.0.0",
-        ])
-        .args([
-            "--wait",
-            "--timeout",
-            "30",
-            "--poll-interval",
-            "1",
-            "--tf-dir",
-            "/nonexistent",
-        ])
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .unwrap()
+    let out = deploy(&endpoint, &["--wait"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("shop-inventory is steady on shop-inventory:2"),
+        "{stdout}"
+    );
+    // Progress: every stage, the canary's weights, the breaker's count.
+    for line in [
+        "stage SCALE_UP",
+        "stage PRODUCTION_TRAFFIC_SHIFT · production 90% old / 10% new · test 100% new",
+        "circuit breaker 0/3 failed tasks",
+        "stage BAKE_TIME · production 0% old / 100% new",
+        "poll failed (DescribeServices was throttled",
+        "has started 1 tasks",
+    ] {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    // The deploy looked for deployments created since its UpdateService,
+    // then followed that one by ARN (the older SUCCESSFUL one is ignored).
+    let list = calls_to(&calls, "ListServiceDeployments");
+    assert_eq!(list[0]["cluster"], "shop");
+    assert_eq!(list[0]["service"], "shop-inventory");
+    assert_eq!(
+        list[0]["createdAt"]["after"].as_f64(),
+        Some(UPDATED_AT - 5.0)
+    );
+    assert_eq!(list.len(), 1, "found once, then described by ARN");
+    let described = calls_to(&calls, "DescribeServiceDeployments");
+    assert!(described.len() >= 4);
+    assert!(
+        described
+            .iter()
+            .all(|b| b["serviceDeploymentArns"] == json!([sd_arn("2Xb8YpTzK1nQ")]))
+    );
 }
 
 #[test]
-fn circuit_breaker_rollback_fails_with_exit_code_4() {
-    let (endpoint, calls) = fake_ecs(Outcome::RolledBack);
-    let out = deploy_wait(&endpoint);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "stderr:\n{stderr}");
+fn blue_green_rolled_back_by_an_alarm_exits_6_with_the_reason() {
+    let (endpoint, _) = fake_ecs(Script {
+        deployments: vec![
+            sd("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", "BLUE_GREEN", Some(0.0)),
+            alarm_rollback(),
+        ],
+        throttle_once: false,
+    });
+    let out = deploy(&endpoint, &["--wait-until", "production-traffic-shift"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(6), "{stdout}\n{stderr}");
     assert!(
         stderr.contains(
-            "error: deployment of shop-inventory:2 to `shop-inventory` was rolled back by the deployment circuit breaker"
+            "error: deployment of shop-inventory:2 to `shop-inventory` was rolled back before reaching \
+             the PRODUCTION_TRAFFIC_SHIFT stage: CloudWatch alarm shop-inventory-5xx-ratio is in ALARM state.; \
+             alarm in ALARM: shop-inventory-5xx-ratio"
         ),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("tasks failed to start") || stderr.contains("rolling back"),
         "{stderr}"
     );
     assert!(
         stderr.contains("hint: the service runs shop-inventory:1 again"),
         "{stderr}"
     );
-
-    let calls = calls.lock().unwrap();
-    let register = calls
-        .iter()
-        .find(|(t, _)| t == "RegisterTaskDefinition")
-        .expect("registered a revision");
-    let body: Value = serde_json::from_str(&register.1).unwrap();
-    assert_eq!(body["family"], "shop-inventory");
-    assert_eq!(
-        body["containerDefinitions"][0]["image"],
-        format!("{REPO}:2.0.0")
-    );
-    assert_eq!(body["cpu"], "256");
-    let update = calls
-        .iter()
-        .find(|(t, _)| t == "UpdateService")
-        .expect("updated the service");
-    let body: Value = serde_json::from_str(&update.1).unwrap();
     assert!(
-        body["taskDefinition"]
-            .as_str()
-            .unwrap()
-            .ends_with("shop-inventory:2"),
-        "{body}"
+        stderr.contains("production 100% old / 0% new · test 100% new"),
+        "{stderr}"
     );
 }
 
 #[test]
-fn steady_state_succeeds() {
-    let (endpoint, _) = fake_ecs(Outcome::Steady);
-    let out = deploy_wait(&endpoint);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+fn circuit_breaker_tripping_is_a_rollback_with_its_count() {
+    let mut failing = sd("IN_PROGRESS", "SCALE_UP", "ROLLING", None);
+    failing["deploymentCircuitBreaker"]["failureCount"] = json!(2);
+    let mut tripped = sd("ROLLBACK_SUCCESSFUL", "SCALE_UP", "ROLLING", None);
+    tripped["deploymentCircuitBreaker"] =
+        json!({"status": "TRIGGERED", "failureCount": 3, "threshold": 3});
+    tripped["statusReason"] = json!("ECS deployment circuit breaker: tasks failed to start.");
+    let (endpoint, _) = fake_ecs(Script {
+        deployments: vec![failing, tripped],
+        throttle_once: false,
+    });
+    let out = deploy(&endpoint, &["--wait"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(6), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("shop-inventory is steady on shop-inventory:2: 2/2 tasks running"),
-        "{stdout}"
-    );
-    // Progress lines (not a TTY): the rollout, then the new event.
-    assert!(stderr.contains("running 1/2"), "{stderr}");
-    assert!(stderr.contains("has reached a steady state"), "{stderr}");
-    assert!(
-        stderr.contains("poll failed (DescribeServices was throttled"),
+        stderr.contains("circuit breaker 2/3 failed tasks"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains(
+            "rolled back before reaching a steady state: ECS deployment circuit breaker: tasks failed to start.; \
+             circuit breaker 3/3 failed tasks"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failed_rollback_exits_4() {
+    let mut d = sd("ROLLBACK_FAILED", "SCALE_UP", "ROLLING", None);
+    d["statusReason"] = json!("The rollback failed: the previous revision cannot start.");
+    let (endpoint, _) = fake_ecs(Script {
+        deployments: vec![d],
+        throttle_once: false,
+    });
+    let out = deploy(&endpoint, &["--wait"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(4), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("failed: the rollback failed: The rollback failed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn wait_until_a_stage_returns_when_it_is_reached() {
+    let (endpoint, calls) = fake_ecs(Script {
+        deployments: vec![
+            sd("IN_PROGRESS", "SCALE_UP", "LINEAR", Some(0.0)),
+            sd("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", "LINEAR", Some(0.0)),
+            sd(
+                "IN_PROGRESS",
+                "PRODUCTION_TRAFFIC_SHIFT",
+                "LINEAR",
+                Some(25.0),
+            ),
+        ],
+        throttle_once: false,
+    });
+    let out = deploy(&endpoint, &["--wait-until", "test-traffic-shift"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "shop-inventory reached the TEST_TRAFFIC_SHIFT stage: IN_PROGRESS · stage TEST_TRAFFIC_SHIFT"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        calls_to(&calls, "DescribeServiceDeployments").len(),
+        2,
+        "stops polling at the stage"
+    );
+}
+
+#[test]
+fn timeout_exits_5() {
+    let (endpoint, _) = fake_ecs(Script {
+        deployments: vec![sd("IN_PROGRESS", "SCALE_UP", "CANARY", Some(0.0))],
+        throttle_once: false,
+    });
+    let started = std::time::Instant::now();
+    let out = deploy(&endpoint, &["--wait", "--timeout", "2"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(5), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "timed out after 2s waiting for `shop-inventory` to reach a steady state (IN_PROGRESS · stage SCALE_UP"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("infragen deploy rollback --service shop-inventory"),
+        "{stderr}"
+    );
+    assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn rollback_abort_and_continue_send_the_right_requests() {
+    for (command, op, field, value) in [
+        ("rollback", "StopServiceDeployment", "stopType", "ROLLBACK"),
+        ("abort", "StopServiceDeployment", "stopType", "ABORT"),
+        (
+            "continue",
+            "ContinueServiceDeployment",
+            "action",
+            "CONTINUE",
+        ),
+    ] {
+        let (endpoint, calls) = fake_ecs(Script {
+            deployments: vec![paused()],
+            throttle_once: false,
+        });
+        let out = infragen(
+            &endpoint,
+            &["deploy", command, "--service", "shop-inventory"],
+        );
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{command}: {stdout}\n{stderr}");
+        let sent = calls_to(&calls, op);
+        assert_eq!(sent.len(), 1, "{command}");
+        assert_eq!(sent[0]["serviceDeploymentArn"], sd_arn("2Xb8YpTzK1nQ"));
+        assert_eq!(sent[0][field], value, "{command}: {}", sent[0]);
+        if command == "continue" {
+            assert_eq!(
+                sent[0]["hookId"],
+                "ecs-pause-e7tK9G_WRJqNF_EOMjztDXfKenlJuEUVjsNStf4WLKw"
+            );
+            assert!(
+                stdout.contains(
+                    "continued deployment 2Xb8YpTzK1nQ of shop-inventory past hook ecs-pause-"
+                ),
+                "{stdout}"
+            );
+        } else {
+            assert!(
+                stdout.contains("deployment 2Xb8YpTzK1nQ of shop-inventory (was IN_PROGRESS at stage POST_TEST_TRAFFIC_SHIFT)"),
+                "{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn nothing_in_progress_exits_7() {
+    // Only finished deployments: nothing to roll back or continue.
+    let (endpoint, calls) = fake_ecs(Script {
+        deployments: vec![sd("SUCCESSFUL", "CLEAN_UP", "CANARY", Some(100.0))],
+        throttle_once: false,
+    });
+    for command in ["rollback", "abort", "continue"] {
+        let out = infragen(
+            &endpoint,
+            &["deploy", command, "--service", "shop-inventory"],
+        );
+        let (_, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(7), "{command}: {stderr}");
+        assert!(
+            stderr.contains(
+                "error: no deployment of `shop-inventory` is in progress in cluster `shop`"
+            ),
+            "{stderr}"
+        );
+    }
+    assert!(calls_to(&calls, "StopServiceDeployment").is_empty());
+    // In progress but not paused: nothing to continue.
+    let (endpoint, calls) = fake_ecs(Script {
+        deployments: vec![sd("IN_PROGRESS", "SCALE_UP", "CANARY", Some(0.0))],
+        throttle_once: false,
+    });
+    let out = infragen(
+        &endpoint,
+        &["deploy", "continue", "--service", "shop-inventory"],
+    );
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(
+        stderr.contains("is not paused at a hook (stage SCALE_UP)"),
+        "{stderr}"
+    );
+    assert!(calls_to(&calls, "ContinueServiceDeployment").is_empty());
+}
+
+#[test]
+fn status_shows_the_lifecycle() {
+    let (endpoint, _) = fake_ecs(Script {
+        deployments: vec![paused()],
+        throttle_once: false,
+    });
+    let out = infragen(&endpoint, &["status", "--service", "shop-inventory"]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("DEPLOYMENTS  LIFECYCLE\n")
+            && stdout.contains("1            IN_PROGRESS POST_TEST_TRAFFIC_SHIFT\n"),
+        "{stdout}"
+    );
+    for line in [
+        "  service deployment 2Xb8YpTzK1nQ: IN_PROGRESS",
+        "    stage            POST_TEST_TRAFFIC_SHIFT (BLUE_GREEN, bake 10 min)",
+        "    traffic          production 100% old / 0% new · test 100% new",
+        "    new revision     2/2 running, 0 pending",
+        "    circuit breaker  0/3 failed tasks (MONITORING)",
+        "    alarms           shop-inventory-5xx-ratio, shop-inventory-p99 (MONITORING)",
+        "    hook             PAUSE ecs-pause-e7tK9G_WRJqNF_EOMjztDXfKenlJuEUVjsNStf4WLKw AWAITING_ACTION until",
+        "then ROLLBACK; `infragen deploy continue --service shop-inventory`",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
+    }
+
+    // A finished rollback stays visible with its reason and the alarm.
+    let (endpoint, _) = fake_ecs(Script {
+        deployments: vec![alarm_rollback()],
+        throttle_once: false,
+    });
+    let out = infragen(
+        &endpoint,
+        &["status", "--service", "shop-inventory", "--json"],
+    );
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let status: Value = serde_json::from_str(&stdout).unwrap();
+    let l = &status["services"][0]["lifecycle"];
+    assert_eq!(l["status"], "ROLLBACK_IN_PROGRESS");
+    assert_eq!(l["stage"], "TEST_TRAFFIC_SHIFT");
+    assert_eq!(
+        l["alarms"]["triggered_alarms"],
+        json!(["shop-inventory-5xx-ratio"])
+    );
+    assert_eq!(
+        l["rollback"]["reason"],
+        "CloudWatch alarm shop-inventory-5xx-ratio is in ALARM state."
+    );
+    assert_eq!(l["circuit_breaker"]["threshold"], 3);
+    assert_eq!(l["target"]["production_weight"], 0.0);
 }

@@ -551,7 +551,9 @@ fn ecs_status_and_deploy() {
         .stdout_has("cluster shop (us-east-1)")
         .stdout_has("SERVICE")
         .stdout_has("shop-inventory:1")
-        .stdout_has("DEPLOYMENT");
+        .stdout_has("DEPLOYMENT")
+        // moto has no ServiceDeployment calls: said, not fatal.
+        .stdout_has("  service deployment: unavailable (ListServiceDeployments failed");
     let json_run = infragen(
         &moto,
         dir.path(),
@@ -608,8 +610,22 @@ fn ecs_status_and_deploy() {
     .failed(5)
     .stderr_has("timed out after 3s waiting for `shop-inventory` to reach a steady state")
     .stderr_has("running 0/2")
+    .stderr_has("no service deployment API here")
+    .stderr_has("judging by the rollout state")
     .stderr_has("hint: ");
     assert!(started.elapsed().as_secs() < 30, "the timeout is honoured");
+    // A lifecycle stage cannot be told without the ServiceDeployment API.
+    deploy_with(
+        &moto,
+        dir.path(),
+        "shop-inventory",
+        "1.3.0",
+        out,
+        &["--wait-until", "test-traffic-shift", "--timeout", "3"],
+    )
+    .failed(1)
+    .stderr_has("--wait-until TEST_TRAFFIC_SHIFT needs the ECS ServiceDeployment API")
+    .stderr_has("hint: wait for a steady state with --wait instead");
 
     // Unknown service / cluster / container.
     deploy(&moto, dir.path(), "nope", "1", out)

@@ -1,11 +1,17 @@
-//! Command-line surface. Model commands live in `model.rs`, AWS operations in `ops.rs`.
+//! Command-line surface. Model commands live in `model.rs`, AWS operations in
+//! `ops.rs`, `deploy` and its lifecycle actions in `deploy.rs`, the status
+//! text in `status_view.rs` and `lifecycle_view.rs`.
 use crate::error::{CliError, EXIT_CODES};
 use clap::{Parser, Subcommand};
 
+pub mod deploy;
 pub mod docs;
+pub mod lifecycle_view;
 pub mod model;
 pub mod ops;
 pub mod release;
+pub mod status_view;
+pub mod table;
 
 #[derive(Debug, Parser)]
 #[command(name = "infragen", version, about, long_about = None, after_help = EXIT_CODES)]

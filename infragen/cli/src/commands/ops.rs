@@ -3,11 +3,9 @@
 //! AWS access goes through `infragen-aws`; ids come from flags or from the
 //! Terraform root outputs (docs/contracts.md).
 use clap::{Args, Subcommand, ValueEnum};
-use infragen_aws::ecs::{ClusterStatus, DeployStarted, ServiceStatus};
 use infragen_aws::{Aws, AwsSettings, ErrorKind, OpsError, StackOutputs};
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::error::CliError;
 
@@ -15,18 +13,22 @@ const PASSWORD_ENV: &str = "INFRAGEN_USER_PASSWORD";
 
 #[derive(Debug, Subcommand)]
 pub enum OpsCommand {
-    /// Show the ECS services of the deployed cluster: task counts, deployments, events.
+    /// Show the ECS services of the deployed cluster: task counts, deployments, lifecycle, events.
     #[command(long_about = "Show the ECS services of the deployed cluster.\n\n\
 For every service: desired/running/pending task counts, the task definition \
-revision, each deployment with its rollout state, and the last events.\n\n\
+revision, each deployment with its rollout state, the last events, and the \
+service deployment in progress (else the last one): its strategy, lifecycle \
+stage, production/test traffic weights, circuit-breaker failures against the \
+threshold, the alarms in ALARM, the rollback reason, and a lifecycle hook \
+paused for `infragen deploy continue`.\n\n\
 The cluster and service names come from the Terraform outputs \
 (`ecs_cluster_name`, `ecs_service_names`) of --tf-dir, or from --outputs FILE, \
 or from --cluster / --service.\n\n\
 Examples:\n  infragen status\n  infragen status --service inventory --events 10\n  \
-infragen status --cluster shop-prod --json | jq '.services[].running'")]
+infragen status --cluster shop-prod --json | jq '.services[].lifecycle.stage'")]
     Status(StatusArgs),
 
-    /// Deploy a new image tag: new task definition revision → update service → (wait).
+    /// Deploy a new image tag, follow its lifecycle; or roll back, abort or continue one.
     #[command(long_about = "Deploy a new image tag to one ECS service.\n\n\
 Reads the latest ACTIVE revision of the service's task definition family, \
 registers a new revision that is identical except for the image tag of one \
@@ -34,13 +36,21 @@ container (the repository part is kept), and points the service at it. \
 Terraform registers revisions of the family (environment, secrets, cpu, \
 memory) but leaves the service's task definition to this command, so a \
 configuration change applied by Terraform goes out with the next deploy. \
-ECS then rolls the tasks over; with the deployment circuit breaker enabled it \
-rolls back by itself if the new tasks do not become healthy.\n\n\
-With --wait, polls the service until the new deployment is COMPLETED and all \
-desired tasks run, showing progress and new service events.\n\n\
+ECS then deploys it with the service's strategy (rolling, blue/green, linear, \
+canary) and rolls back by itself when the circuit breaker or a deployment \
+alarm fires.\n\n\
+With --wait, follows the service deployment (ListServiceDeployments / \
+DescribeServiceDeployments) until it is SUCCESSFUL; with --wait-until STAGE, \
+until it reaches that lifecycle stage. Progress shows the stage, the traffic \
+weights, the circuit breaker's failures against its threshold and the alarms \
+in ALARM; a rollback ends with its reason.\n\n\
+`deploy rollback`, `deploy abort` and `deploy continue` act on the deployment \
+in progress (StopServiceDeployment ROLLBACK / ABORT, ContinueServiceDeployment \
+for a PAUSE hook).\n\n\
 Examples:\n  infragen deploy --service inventory --image-tag 1.4.0 --wait\n  \
-infragen deploy --service billing --image-tag \"$(git rev-parse --short HEAD)\" --wait --timeout 600")]
-    Deploy(DeployArgs),
+infragen deploy --service billing --image-tag \"$(git rev-parse --short HEAD)\" --wait-until test-traffic-shift\n  \
+infragen deploy rollback --service billing")]
+    Deploy(Box<super::deploy::DeployArgs>),
 
     /// Manage the Cognito users who may call the API.
     #[command(subcommand)]
@@ -172,34 +182,6 @@ pub struct StatusArgs {
     pub stack: StackArgs,
 }
 
-#[derive(Debug, Args)]
-pub struct DeployArgs {
-    /// The service: its name in the topology (a key of the `ecs_service_names` output, e.g. inventory)
-    /// or the ECS service name.
-    #[arg(long, value_name = "NAME")]
-    pub service: String,
-    /// The new image tag; the image repository stays as in the family's latest ACTIVE revision.
-    #[arg(long, value_name = "TAG")]
-    pub image_tag: String,
-    /// The container whose image changes (default: the only container, or the one named like the service).
-    #[arg(long, value_name = "NAME")]
-    pub container: Option<String>,
-    /// Wait until the deployment reaches a steady state (or fails, or times out).
-    #[arg(long)]
-    pub wait: bool,
-    /// With --wait: give up after this many seconds (exit code 5).
-    #[arg(long, value_name = "SECS", default_value_t = 900, requires = "wait")]
-    pub timeout: u64,
-    /// With --wait: seconds between two polls of the service.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
-    pub poll_interval: u64,
-    /// ECS cluster name (default: the `ecs_cluster_name` output).
-    #[arg(long, value_name = "NAME")]
-    pub cluster: Option<String>,
-    #[command(flatten)]
-    pub stack: StackArgs,
-}
-
 /// Cognito user pool selection, shared by `users` and `token`.
 #[derive(Debug, Args, Clone)]
 pub struct PoolArgs {
@@ -297,7 +279,7 @@ pub fn run(cmd: OpsCommand) -> Result<(), CliError> {
     runtime.block_on(async {
         match cmd {
             AwsCommand::Status(args) => status(args).await,
-            AwsCommand::Deploy(args) => deploy(args).await,
+            AwsCommand::Deploy(args) => super::deploy::run(args).await,
             AwsCommand::Users(cmd) => users(cmd).await,
             AwsCommand::Token(args) => token(args).await,
         }
@@ -308,19 +290,19 @@ pub fn run(cmd: OpsCommand) -> Result<(), CliError> {
 /// The commands that call AWS (all but `cost`).
 enum AwsCommand {
     Status(StatusArgs),
-    Deploy(DeployArgs),
+    Deploy(Box<super::deploy::DeployArgs>),
     Users(UsersCommand),
     Token(TokenArgs),
 }
 
 /// Terraform outputs, read at most once and only when a flag does not give the value.
-struct Stack {
+pub(super) struct Stack {
     args: StackArgs,
-    outputs: Option<StackOutputs>,
+    pub(super) outputs: Option<StackOutputs>,
 }
 
 impl Stack {
-    fn new(args: StackArgs) -> Self {
+    pub(super) fn new(args: StackArgs) -> Self {
         Self {
             args,
             outputs: None,
@@ -338,7 +320,7 @@ impl Stack {
         Ok(self.outputs.as_ref().expect("loaded above"))
     }
 
-    fn cluster(&mut self, flag: Option<String>) -> Result<String, OpsError> {
+    pub(super) fn cluster(&mut self, flag: Option<String>) -> Result<String, OpsError> {
         match flag {
             Some(c) => Ok(c),
             None => self.outputs()?.require_cluster(),
@@ -354,7 +336,7 @@ impl Stack {
 
     /// Service names: app names are mapped through `ecs_service_names` when
     /// the outputs are at hand (or readable).
-    fn service_name(&mut self, name: &str) -> String {
+    pub(super) fn service_name(&mut self, name: &str) -> String {
         if self.outputs.is_none() && self.args.outputs.is_none() && !self.args.tf_dir.is_dir() {
             return name.to_string();
         }
@@ -364,7 +346,7 @@ impl Stack {
         }
     }
 
-    async fn connect(&self) -> Result<Aws, OpsError> {
+    pub(super) async fn connect(&self) -> Result<Aws, OpsError> {
         let settings = AwsSettings {
             region: self.args.region.clone(),
             fallback_region: self.outputs.as_ref().and_then(|o| o.region.clone()),
@@ -401,7 +383,7 @@ async fn status(args: StatusArgs) -> Result<(), OpsError> {
             serde_json::to_string_pretty(&status).expect("status serializes")
         );
     } else {
-        print!("{}", render_status(&status));
+        print!("{}", super::status_view::render_status(&status));
     }
     if !args.services.is_empty() && !status.missing.is_empty() {
         let ctx_service = status.missing.join(", ");
@@ -412,278 +394,6 @@ async fn status(args: StatusArgs) -> Result<(), OpsError> {
         .with_hint("run `infragen status` without --service to list the cluster's services"));
     }
     Ok(())
-}
-
-/// The human-readable status: one summary table, then per service its
-/// deployments and recent events.
-pub fn render_status(status: &ClusterStatus) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "cluster {} ({})\n\n",
-        status.cluster, status.region
-    ));
-    if status.services.is_empty() {
-        out.push_str("no services\n");
-    } else {
-        let rows: Vec<Vec<String>> = status
-            .services
-            .iter()
-            .map(|s| {
-                vec![
-                    s.name.clone(),
-                    s.status.clone(),
-                    s.desired.to_string(),
-                    s.running.to_string(),
-                    s.pending.to_string(),
-                    s.task_definition.clone(),
-                    s.rollout_state.clone().unwrap_or_else(|| "-".into()),
-                    s.deployments.len().to_string(),
-                ]
-            })
-            .collect();
-        out.push_str(&table(
-            &[
-                "SERVICE",
-                "STATUS",
-                "DESIRED",
-                "RUNNING",
-                "PENDING",
-                "TASK DEFINITION",
-                "ROLLOUT",
-                "DEPLOYMENTS",
-            ],
-            &rows,
-        ));
-        for s in &status.services {
-            out.push_str(&render_service_detail(s));
-        }
-    }
-    for m in &status.missing {
-        out.push_str(&format!(
-            "\nwarning: service `{m}` from the outputs does not exist in the cluster\n"
-        ));
-    }
-    out
-}
-
-fn render_service_detail(s: &ServiceStatus) -> String {
-    let mut out = format!("\n{}\n", s.name);
-    let rows: Vec<Vec<String>> = s
-        .deployments
-        .iter()
-        .map(|d| {
-            vec![
-                format!("  {}", d.id),
-                d.status.clone(),
-                d.task_definition.clone(),
-                format!("{}/{}", d.running, d.desired),
-                d.pending.to_string(),
-                d.failed_tasks.to_string(),
-                d.rollout_state.clone().unwrap_or_else(|| "-".into()),
-                d.created_at.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    out.push_str(&table(
-        &[
-            "  DEPLOYMENT",
-            "STATUS",
-            "TASK DEFINITION",
-            "RUNNING",
-            "PENDING",
-            "FAILED",
-            "ROLLOUT",
-            "CREATED",
-        ],
-        &rows,
-    ));
-    for d in &s.deployments {
-        if let (Some(state), Some(reason)) = (&d.rollout_state, &d.rollout_state_reason)
-            && state == "FAILED"
-        {
-            out.push_str(&format!("  {}: {reason}\n", d.id));
-        }
-    }
-    if !s.events.is_empty() {
-        out.push_str("  events (newest first):\n");
-        for e in &s.events {
-            out.push_str(&format!(
-                "    {}  {}\n",
-                e.at.as_deref().unwrap_or(""),
-                e.message
-            ));
-        }
-    }
-    out
-}
-
-/// A plain left-aligned table with two spaces between columns.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(cell.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
-            }
-        }
-        s.trim_end().to_string() + "\n"
-    };
-    let mut out = line(headers.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
-}
-
-async fn deploy(args: DeployArgs) -> Result<(), OpsError> {
-    infragen_aws::ecs::validate_tag(&args.image_tag)?;
-    let mut stack = Stack::new(args.stack.clone());
-    let cluster = stack.cluster(args.cluster.clone())?;
-    let service = stack.service_name(&args.service);
-    // The app name (the key of `ecs_service_names`) helps to pick the container.
-    let app = stack
-        .outputs
-        .as_ref()
-        .and_then(|o| {
-            o.ecs_service_names
-                .iter()
-                .find(|(_, v)| **v == service)
-                .map(|(k, _)| k.clone())
-        })
-        .unwrap_or_else(|| args.service.clone());
-    let aws = stack.connect().await?;
-    let started = infragen_aws::ecs::deploy(
-        &aws,
-        &cluster,
-        &service,
-        &args.image_tag,
-        args.container.as_deref(),
-        Some(&app),
-    )
-    .await?;
-    print_started(&started);
-    if !args.wait {
-        println!(
-            "not waiting; follow the rollout with `infragen status --service {}`",
-            args.service
-        );
-        return Ok(());
-    }
-    let timeout = Duration::from_secs(args.timeout);
-    let poll = Duration::from_secs(args.poll_interval.max(1));
-    let mut display = WaitDisplay::new(&started, timeout);
-    let result = infragen_aws::ecs::wait_for_steady_state(&aws, &started, timeout, poll, |p| {
-        display.update(p)
-    })
-    .await;
-    display.finish();
-    let steady = result?;
-    println!(
-        "{} is steady on {}: {}/{} tasks running",
-        steady.name, steady.task_definition, steady.running, steady.desired
-    );
-    Ok(())
-}
-
-fn print_started(s: &DeployStarted) {
-    println!(
-        "registered {} (container {}: {} → {})",
-        s.task_definition, s.container, s.previous_image, s.image
-    );
-    let note = if s.base_task_definition == s.previous_task_definition {
-        String::new()
-    } else {
-        format!(
-            "; the service ran {}, so the configuration registered since is rolled out too",
-            s.previous_task_definition
-        )
-    };
-    println!(
-        "based on {}, the latest ACTIVE revision of the family{note}",
-        s.base_task_definition
-    );
-    println!(
-        "updated service {} in {}: {} → {}{}",
-        s.service,
-        s.cluster,
-        s.previous_task_definition,
-        s.task_definition,
-        s.deployment_id
-            .as_deref()
-            .map(|d| format!(" (deployment {d})"))
-            .unwrap_or_default()
-    );
-}
-
-/// Spinner on a terminal, plain lines otherwise (CI logs, pipes).
-struct WaitDisplay {
-    bar: Option<indicatif::ProgressBar>,
-    last: String,
-}
-
-impl WaitDisplay {
-    fn new(started: &DeployStarted, timeout: Duration) -> Self {
-        let bar = if std::io::stderr().is_terminal() {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} [{elapsed}] {prefix} {wide_msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            bar.set_prefix(format!("{} → {}", started.service, started.task_definition));
-            bar.enable_steady_tick(Duration::from_millis(120));
-            Some(bar)
-        } else {
-            eprintln!(
-                "waiting up to {}s for {} to reach a steady state on {}",
-                timeout.as_secs(),
-                started.service,
-                started.task_definition
-            );
-            None
-        };
-        Self {
-            bar,
-            last: String::new(),
-        }
-    }
-
-    fn update(&mut self, p: &infragen_aws::ecs::Progress) {
-        for e in &p.new_events {
-            let line = format!("  event {}  {}", e.at.as_deref().unwrap_or(""), e.message);
-            match &self.bar {
-                Some(bar) => bar.println(line),
-                None => eprintln!("{line}"),
-            }
-        }
-        match &self.bar {
-            Some(bar) => bar.set_message(p.summary.clone()),
-            None => {
-                if p.summary != self.last {
-                    eprintln!("[{:>4}s] {}", p.elapsed.as_secs(), p.summary);
-                }
-            }
-        }
-        self.last = p.summary.clone();
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 /// Reads the password: stdin with `--password-stdin`, else INFRAGEN_USER_PASSWORD.
@@ -758,7 +468,7 @@ async fn users(cmd: UsersCommand) -> Result<(), OpsError> {
                     .collect();
                 print!(
                     "{}",
-                    table(
+                    super::table::table(
                         &["USERNAME", "STATUS", "ENABLED", "EMAIL", "CREATED"],
                         &rows
                     )
@@ -889,21 +599,4 @@ pub fn cost(args: &CostArgs) -> Result<String, OpsError> {
         CostFormat::Json => cost::Format::Json,
     };
     Ok(cost::render(&prices, &usage, &a, b.as_ref(), format))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_aligns_columns() {
-        let t = table(
-            &["A", "BB"],
-            &[
-                vec!["xyz".into(), "1".into()],
-                vec!["q".into(), "22".into()],
-            ],
-        );
-        assert_eq!(t, "A    BB\nxyz  1\nq    22\n");
-    }
 }
