@@ -1,5 +1,6 @@
 //! The estimate: one line per component, each saying what it counts.
 use super::prices::{Prices, Usage};
+use super::rollout::{Rollout, rollout};
 use crate::model::{
     Architecture, BrokerHosting, DatabaseHosting, DeploymentMode, Egress, INTERFACE_ENDPOINTS,
     Model,
@@ -29,6 +30,9 @@ pub struct Estimate {
     pub region: String,
     pub lines: Vec<Line>,
     pub total: f64,
+    /// Per service: the rollout timeline and the extra cost of one
+    /// deployment (not in `total`).
+    pub rollouts: Vec<Rollout>,
 }
 
 /// Why an estimate cannot be made.
@@ -141,11 +145,26 @@ pub fn estimate(model: &Model, prices: &Prices, usage: &Usage) -> Result<Estimat
     data(&mut b, model)?;
     operations(&mut b, model);
     let total = b.lines.iter().map(|l| l.monthly).sum();
+    let rollouts = model
+        .services
+        .iter()
+        .map(|s| {
+            let task_hour = b.fargate(
+                1.0,
+                s.cpu as f64 / 1024.0,
+                s.memory as f64 / 1024.0,
+                s.architecture,
+                0.0,
+            ) / b.usage.hours.max(f64::MIN_POSITIVE);
+            rollout(s, task_hour)
+        })
+        .collect();
     Ok(Estimate {
         topology: model.project.prefix.clone(),
         region: model.project.region.clone(),
         lines: b.lines,
         total,
+        rollouts,
     })
 }
 
@@ -409,13 +428,25 @@ fn operations(b: &mut Builder<'_>, model: &Model) {
     }
 }
 
-/// CloudWatch alarms the observability module and autoscaling create: the
-/// API 5xx alarm; per load-balanced service 5xx, p99 latency and unhealthy
-/// hosts; per service CPU; per queue depth and dead letters; two per
-/// target-tracking policy.
+/// CloudWatch alarm metrics (billed per metric an alarm reads): the API 5xx
+/// alarm; each service's own alarms from the model, the ALB ones reading
+/// both target groups of a traffic-shifting deployment; per queue depth and
+/// dead letters; two per target-tracking policy.
 pub fn alarm_count(model: &Model) -> u32 {
-    let balanced = model.services.iter().filter(|s| s.load_balanced()).count() as u32;
-    let services = model.services.len() as u32;
+    let own: u32 = model
+        .services
+        .iter()
+        .flat_map(|s| {
+            let groups = if s.shifts_traffic() { 2 } else { 1 };
+            s.alarms.iter().map(move |a| {
+                if a.kind.needs_load_balancer() {
+                    groups
+                } else {
+                    1
+                }
+            })
+        })
+        .sum();
     let queues = model
         .services
         .iter()
@@ -431,7 +462,7 @@ pub fn alarm_count(model: &Model) -> u32 {
                 + u32::from(s.scaling.queue_backlog.is_some())
         })
         .sum();
-    1 + 3 * balanced + services + 2 * queues + 2 * policies
+    1 + own + 2 * queues + 2 * policies
 }
 
 /// Secrets: each RDS master password, the Amazon MQ user, and every distinct

@@ -6,9 +6,11 @@
 mod estimate;
 mod prices;
 mod report;
+mod rollout;
 #[cfg(test)]
 mod tests;
 
 pub use estimate::{CostError, Estimate, Line, alarm_count, estimate, secret_count, spot_share};
 pub use prices::*;
 pub use report::{Format, render};
+pub use rollout::{Rollout, START_MINUTES, rollout};

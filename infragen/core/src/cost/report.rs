@@ -145,8 +145,44 @@ fn render_text(
         out.push_str(&text_table(&headers, &rows, numeric_from));
     }
     out.push('\n');
+    for estimate in [a].into_iter().chain(other) {
+        rollouts(&mut out, &prices.meta.currency, estimate, md);
+    }
     text_footer(&mut out, prices, usage, a, other, md);
     out
+}
+
+/// Per service: the rollout timeline and the extra Fargate cost of one
+/// deployment (on-demand prices; not in the monthly total).
+fn rollouts(out: &mut String, cur: &str, estimate: &Estimate, md: bool) {
+    let headers: Vec<String> = vec![
+        "Service".into(),
+        "Rollout".into(),
+        format!("Extra per deployment ({cur})"),
+    ];
+    let rows: Vec<Vec<String>> = estimate
+        .rollouts
+        .iter()
+        .map(|r| {
+            vec![
+                r.service.clone(),
+                r.timeline.clone(),
+                money(r.extra_per_deployment),
+            ]
+        })
+        .collect();
+    let title = format!(
+        "Deployments of {}: blue/green, linear and canary run the new revision at full size beside the old one (up to twice the tasks) until the bake ends; the extra tasks are charged per deployment, not in the total.",
+        estimate.topology
+    );
+    if md {
+        let _ = writeln!(out, "{title}\n");
+        out.push_str(&md_table(&headers, &rows, 2));
+    } else {
+        let _ = writeln!(out, "{title}");
+        out.push_str(&text_table(&headers, &rows, 2));
+    }
+    out.push('\n');
 }
 
 /// What is estimated, and from which prices.

@@ -7,6 +7,7 @@
 //!
 //! Collections are ordered deterministically: services, databases and AZs in
 //! file order, maps as `BTreeMap`.
+mod deploy;
 mod rollout;
 
 use ipnet::Ipv4Net;
@@ -14,6 +15,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
+pub use deploy::{
+    AlarmKind, DEPLOY_HOOK_IMAGE, Deploy, DeployHook, Deployment, Percent, ServiceAlarm,
+};
 
 /// Services reached through interface endpoints when egress is `vpc_endpoints`.
 pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
@@ -32,6 +36,8 @@ pub struct Model {
     pub databases: Vec<Database>,
     pub broker: Option<Broker>,
     pub operations: Operations,
+    /// The smoke-test Lambda, when a service has `smoke_paths`.
+    pub deploy_hook: Option<DeployHook>,
 }
 
 /// Project identity.
@@ -150,6 +156,9 @@ pub struct ServiceNames {
     pub ecs_service: String,
     /// ALB target group: `<prefix>-<service>` (≤ 32 characters, checked).
     pub target_group: String,
+    /// Second target group of a traffic-shifting deployment:
+    /// `<prefix>-<service>-alt` (≤ 32 characters, checked when used).
+    pub alternate_target_group: String,
     /// `/ecs/<prefix>/<service>`.
     pub log_group: String,
     /// `<prefix>/<image>`.
@@ -186,6 +195,11 @@ pub struct Service {
     pub called_by: Vec<String>,
     pub scaling: Scaling,
     pub names: ServiceNames,
+    /// How a new revision rolls out and what rolls it back.
+    pub deployment: Deployment,
+    /// The alarms the service has (ALB alarms only when load-balanced), in
+    /// [`AlarmKind::ALL`] order.
+    pub alarms: Vec<ServiceAlarm>,
 }
 
 /// Autoscaling (always present; `min == max` means a fixed count and no policies).
@@ -314,6 +328,17 @@ impl Service {
     /// Reached by clients through API Gateway (it has `routes`).
     pub fn public(&self) -> bool {
         self.exposure == Exposure::Public
+    }
+
+    /// Has the alternate target group, listener rules and infrastructure
+    /// role of a traffic-shifting deployment.
+    pub fn shifts_traffic(&self) -> bool {
+        self.load_balanced() && self.deployment.strategy.shifts_traffic()
+    }
+
+    /// Runs the smoke-test hook at the test-traffic stage.
+    pub fn smoke_tested(&self) -> bool {
+        self.shifts_traffic() && !self.deployment.smoke_paths.is_empty()
     }
 }
 

@@ -131,6 +131,7 @@ fn humane_type_message(message: &str) -> String {
     for (rust, toml) in [
         ("expected i64", "expected an integer"),
         ("expected u32", "expected an integer"),
+        ("expected f64", "expected a number"),
         ("expected a string", "expected a string (in quotes)"),
         ("expected a boolean", "expected true or false"),
         ("expected a sequence", "expected an array `[...]`"),

@@ -325,6 +325,92 @@ pub struct RawService {
     pub internal: Option<bool>,
     /// Autoscaling. Default: none (a fixed count of `desired` tasks).
     pub scaling: Option<RawScaling>,
+    /// How a new revision replaces the running one (ECS deployment
+    /// strategy, traffic shifting, bake time, smoke test, rollback alarms).
+    /// Default: `rolling` with the circuit breaker, rolled back by the
+    /// service's own alarms.
+    pub deploy: Option<RawDeploy>,
+}
+
+/// ECS deployment strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Replace tasks in place (`ROLLING`): no extra target group; the
+    /// circuit breaker and the rollback alarms stop a bad revision.
+    Rolling,
+    /// Start the whole new revision beside the old one, shift all
+    /// production traffic at once, keep the old one for `bake_minutes`
+    /// (`BLUE_GREEN`).
+    BlueGreen,
+    /// Shift production traffic in equal steps of `linear_step_percent`,
+    /// waiting `linear_step_bake_minutes` after each (`LINEAR`).
+    Linear,
+    /// Shift `canary_percent` of production traffic, wait
+    /// `canary_bake_minutes`, then shift the rest (`CANARY`).
+    Canary,
+}
+
+/// An alarm of the service that can roll a deployment back.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema, serde::Serialize,
+)]
+pub enum AlarmKind {
+    /// `<service>-5xx`: the target groups answered 5xx more than 10 times in
+    /// 5 minutes (ALB targets only).
+    #[serde(rename = "5xx")]
+    Errors5xx,
+    /// `<service>-latency-p99`: p99 response time above 1 s for 15 minutes
+    /// (ALB targets only).
+    #[serde(rename = "latency_p99")]
+    LatencyP99,
+    /// `<service>-unhealthy-targets`: targets failing the readiness check
+    /// for 3 minutes (ALB targets only).
+    #[serde(rename = "unhealthy_targets")]
+    UnhealthyTargets,
+    /// `<service>-cpu`: average CPU above 85 % for 15 minutes.
+    #[serde(rename = "cpu")]
+    Cpu,
+}
+
+/// `[service.deploy]`: the deployment strategy of a service. The traffic
+/// shifting strategies (`blue_green`, `linear`, `canary`) need an ALB target
+/// (`routes`, callers or `internal = true`), at least one rollback alarm,
+/// and a service that is not both public and called by other services
+/// (ECS shifts one production listener rule per target group).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDeploy {
+    /// `rolling`, `blue_green`, `linear` or `canary`. Default: `rolling`.
+    pub strategy: Option<Strategy>,
+    /// Minutes both revisions keep running after all production traffic
+    /// has shifted, so a rollback is instant (0–1440; `blue_green`,
+    /// `linear` and `canary` only). Required with `blue_green`; default
+    /// `10` with `linear` and `canary`.
+    pub bake_minutes: Option<i64>,
+    /// Share of production traffic the canary receives, percent: a
+    /// multiple of 0.1 from 0.1 to 100 (`canary` only). Default: `5`.
+    pub canary_percent: Option<f64>,
+    /// Minutes the canary runs before the rest of the traffic shifts
+    /// (0–1440; `canary` only). Default: `10`.
+    pub canary_bake_minutes: Option<i64>,
+    /// Share of production traffic shifted per step, percent: a multiple of
+    /// 0.1 from 3 to 100 (`linear` only). Default: `10`.
+    pub linear_step_percent: Option<f64>,
+    /// Minutes between two steps (0–1440; `linear` only). Default: `6`.
+    pub linear_step_bake_minutes: Option<i64>,
+    /// Smoke test at the test-traffic stage: paths (with an optional query)
+    /// the `deploy-hook` Lambda requests from the new revision through the
+    /// test listener before any production traffic shifts, e.g.
+    /// `["/readyz", "/api/movies?limit=1"]`; every one must answer 2xx.
+    /// 1–10 absolute paths, no whitespace, at most 1024 characters; only
+    /// with `blue_green`, `linear` or `canary`. Default: none (no hook).
+    pub smoke_paths: Option<Vec<String>>,
+    /// The service's alarms that stop and roll back a deployment while they
+    /// fire: `5xx`, `latency_p99`, `unhealthy_targets` (ALB targets only)
+    /// and `cpu`, each once. Must not be empty with `blue_green`, `linear`
+    /// or `canary`. Default: every alarm the service has.
+    pub rollback_alarms: Option<Vec<AlarmKind>>,
 }
 
 /// Target-tracking autoscaling of a service. When `min` < `max`, at least one

@@ -13,6 +13,7 @@ mod broker;
 pub mod checks;
 mod cluster;
 mod databases;
+mod deploy;
 mod edge;
 mod fields;
 mod network;
@@ -46,6 +47,8 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     }
     services::link_callers(&mut services);
     services::check_load_balancing(&services, p);
+    deploy::finish(raw, &mut services, p);
+    let deploy_hook = deploy::hook(&project, &services);
     network::capacity_check(raw, &network, &services, &databases, broker.as_ref(), p);
 
     Model {
@@ -58,5 +61,6 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         databases,
         broker,
         operations,
+        deploy_hook,
     }
 }

@@ -2,6 +2,7 @@
 //! database and broker, routes and exposure; then who calls whom, and what
 //! load balancing needs. Scaling is in [`super::scaling`].
 use super::checks::{env_name_ok, fargate_memory_hint, fargate_memory_options, route_problem};
+use super::deploy::deployment;
 use super::fields::{UniqueNames, closest, dns_name, ranged};
 use super::scaling::{desired, scaling};
 use crate::diagnostics::{Kind, Problems, key_segment};
@@ -106,6 +107,7 @@ fn service(
         names: ServiceNames {
             ecs_service: format!("{prefix}-{}", s.name),
             target_group: format!("{prefix}-{}", s.name),
+            alternate_target_group: format!("{prefix}-{}-alt", s.name),
             log_group: format!("/ecs/{prefix}/{}", s.name),
             ecr_repository: format!("{prefix}/{image}"),
         },
@@ -127,6 +129,8 @@ fn service(
         exposure: exposure(s, at, p),
         called_by: Vec::new(),
         scaling,
+        deployment: deployment(s, at, p),
+        alarms: Vec::new(),
     }
 }
 

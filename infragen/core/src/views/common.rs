@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub const TERRAFORM_VERSION: &str = ">= 1.9";
 
 /// hashicorp/aws version constraint of every `versions.tf`.
-pub const AWS_PROVIDER_VERSION: &str = "~> 6.0";
+pub const AWS_PROVIDER_VERSION: &str = "~> 6.21";
 
 /// CloudWatch Logs retention below which checkov's CKV_AWS_338 fails.
 const CHECKOV_MIN_RETENTION: u32 = 365;

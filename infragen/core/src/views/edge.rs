@@ -9,16 +9,23 @@ use std::collections::BTreeMap;
 /// First port of the service-to-service ALB listeners.
 pub const FIRST_INTERNAL_LISTENER_PORT: u16 = 8080;
 
+/// First port of the test listeners of smoke-tested services.
+pub const FIRST_TEST_LISTENER_PORT: u16 = 9080;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetCall {
     pub key: String,
     pub target_group_name: String,
+    /// Second target group of a traffic-shifting deployment; `None` renders `null`.
+    pub alternate_target_group_name: Option<String>,
     pub port: u16,
     pub health_check_path: String,
     pub path_patterns: Vec<String>,
     pub priority: u32,
     /// Service-to-service listener port; `None` renders `null`.
     pub listener_port: Option<u16>,
+    /// Test listener port of a smoke-tested service; `None` renders `null`.
+    pub test_listener_port: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,8 +81,20 @@ pub(super) fn listener_ports(model: &Model) -> BTreeMap<String, u16> {
     ports
 }
 
+/// Test listener port per smoke-tested service, in file order.
+pub(super) fn test_listener_ports(model: &Model) -> BTreeMap<String, u16> {
+    let mut ports = BTreeMap::new();
+    let mut next = FIRST_TEST_LISTENER_PORT;
+    for service in model.services.iter().filter(|s| s.smoke_tested()) {
+        ports.insert(service.name.clone(), next);
+        next += 1;
+    }
+    ports
+}
+
 pub(super) fn edge_call(model: &Model) -> EdgeCall {
     let ports = listener_ports(model);
+    let test_ports = test_listener_ports(model);
     let mut targets = Vec::new();
     let mut routes = Vec::new();
     let mut priority = 0;
@@ -94,6 +113,9 @@ pub(super) fn edge_call(model: &Model) -> EdgeCall {
         targets.push(TargetCall {
             key: service.name.clone(),
             target_group_name: service.names.target_group.clone(),
+            alternate_target_group_name: service
+                .shifts_traffic()
+                .then(|| service.names.alternate_target_group.clone()),
             port: service.port,
             health_check_path: service.health_path.clone(),
             priority: if path_patterns.is_empty() {
@@ -103,6 +125,7 @@ pub(super) fn edge_call(model: &Model) -> EdgeCall {
             },
             path_patterns,
             listener_port: ports.get(&service.name).copied(),
+            test_listener_port: test_ports.get(&service.name).copied(),
         });
     }
     routes.sort();

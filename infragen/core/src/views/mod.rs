@@ -23,6 +23,8 @@ mod cluster;
 mod common;
 pub mod compose;
 mod database;
+mod deploy_hook;
+mod deployment;
 mod edge;
 pub mod names;
 mod network;
@@ -42,7 +44,7 @@ pub use readme::ReadmeView;
 pub use root::RootView;
 
 /// Every module infragen can generate.
-pub const MODULES: [&str; 11] = [
+pub const MODULES: [&str; 12] = [
     "kms",
     "network",
     "auth",
@@ -54,6 +56,7 @@ pub const MODULES: [&str; 11] = [
     "broker",
     "secret",
     "observability",
+    "deploy_hook",
 ];
 
 /// Every file to generate for a model, with its template and view, in a
@@ -106,6 +109,10 @@ pub fn plan(model: &Model, source: &str, diagram: String) -> Vec<FileView> {
     }
     if !root.credentials.is_empty() {
         module_files("secret", &header, &NoFlags {}, files_of);
+    }
+    if model.deploy_hook.is_some() {
+        let hook = deploy_hook::deploy_hook_module(model);
+        module_files("deploy_hook", &header, &hook, files_of);
     }
     let observability = observability::observability_module(model);
     module_files("observability", &header, &observability, files_of);

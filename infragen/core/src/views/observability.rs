@@ -4,14 +4,17 @@
 use super::common::VHOST;
 use super::names;
 use super::service::ServiceCall;
-use crate::model::Model;
+use crate::model::{AlarmKind, Model};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchedService {
     pub key: String,
     pub service_name_expr: String,
     pub load_balanced: bool,
+    /// Name of each of the service's alarms, by kind (`5xx`, `cpu`, ...).
+    pub alarm_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +55,7 @@ pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> Obs
             key: call.container_name_key(),
             service_name_expr: format!("module.{}.service_name", call.module),
             load_balanced: call.load_balancer.is_some(),
+            alarm_names: alarm_names(model, call),
         })
         .collect();
     watched_services.sort_by(|a, b| a.key.cmp(&b.key));
@@ -68,6 +72,26 @@ pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> Obs
                 ),
             })
             .collect(),
+    }
+}
+
+/// An application's alarms come from the model; a dependency container
+/// (no load balancer) has the CPU alarm only.
+fn alarm_names(model: &Model, call: &ServiceCall) -> BTreeMap<String, String> {
+    match model
+        .services
+        .iter()
+        .find(|s| s.names.ecs_service == call.name)
+    {
+        Some(service) => service
+            .alarms
+            .iter()
+            .map(|a| (a.kind.key().to_string(), a.name.clone()))
+            .collect(),
+        None => BTreeMap::from([(
+            AlarmKind::Cpu.key().to_string(),
+            AlarmKind::Cpu.alarm_name(&call.name),
+        )]),
     }
 }
 

@@ -1,5 +1,5 @@
 //! `modules/registry`: the root module's call (one repository per image,
-//! and each image's tag) and the module's flags.
+//! the deploy hook's included, and each image's tag) and the module's flags.
 use super::common::Literal;
 use crate::model::Model;
 use serde::Serialize;
@@ -28,6 +28,7 @@ pub(super) fn registry_call(model: &Model) -> RegistryCall {
         .services
         .iter()
         .map(|s| s.names.ecr_repository.clone())
+        .chain(model.deploy_hook.iter().map(|h| h.ecr_repository.clone()))
         .collect();
     repositories.sort();
     repositories.dedup();
@@ -46,6 +47,11 @@ pub(super) fn image_tags(model: &Model) -> Vec<Literal> {
         image_tags
             .entry(service.names.ecr_repository.clone())
             .or_insert_with(|| service.image_tag.clone());
+    }
+    if let Some(hook) = &model.deploy_hook {
+        image_tags
+            .entry(hook.ecr_repository.clone())
+            .or_insert_with(|| hook.image_tag.clone());
     }
     image_tags
         .into_iter()

@@ -5,6 +5,7 @@ use super::broker::{self, BrokerCall, broker_call};
 use super::cluster::{ClusterCall, cluster_call};
 use super::common::{Header, Literal, literals};
 use super::database::{self, DatabaseCall, database_calls};
+use super::deploy_hook::{DeployHookCall, deploy_hook_call};
 use super::edge::{EdgeCall, edge_call, listener_ports};
 use super::network::{NetworkCall, network_call};
 use super::observability::{ObservabilityCall, observability_call};
@@ -53,6 +54,7 @@ pub struct RootView {
     pub broker: Option<BrokerCall>,
     pub credentials: Vec<CredentialsCall>,
     pub services: Vec<ServiceCall>,
+    pub deploy_hook: Option<DeployHookCall>,
     pub observability: ObservabilityCall,
     pub outputs: RootOutputs,
 }
@@ -87,6 +89,7 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
         observability: observability_call(model, &services),
         outputs: outputs(model, &services),
         services,
+        deploy_hook: deploy_hook_call(model),
     }
 }
 

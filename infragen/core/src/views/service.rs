@@ -4,6 +4,7 @@ use super::common::{
     CapacityProvider, Entry, PeerCall, VHOST, capacity, endpoint_peers, entries,
     password_value_from, retention_skip, strings, subnets_expr,
 };
+use super::deployment::{DeploymentCall, HookCall, deployment_call, hook_call};
 use super::names;
 use super::wiring::Wiring;
 use crate::hcl::hcl_string;
@@ -14,6 +15,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadBalancerCall {
     pub target_key: String,
+    /// Has an alternate target group and a production listener rule.
+    pub shifts_traffic: bool,
+    /// Has a test listener rule.
+    pub smoke_tested: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +72,9 @@ pub struct ServiceCall {
     pub service_discovery: Option<DiscoveryCall>,
     pub scaling: Option<ScalingCall>,
     pub request_count_target_key: Option<String>,
+    /// `None`: the module's default (rolling, no alarms).
+    pub deployment: Option<DeploymentCall>,
+    pub lifecycle_hook: Option<HookCall>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,6 +170,8 @@ pub(super) fn app_service_call(
         secret_arns,
         load_balancer: balanced.then(|| LoadBalancerCall {
             target_key: service.name.clone(),
+            shifts_traffic: service.shifts_traffic(),
+            smoke_tested: service.smoke_tested(),
         }),
         peers,
         service_discovery: None,
@@ -170,6 +180,8 @@ pub(super) fn app_service_call(
             .and_then(|s| s.requests_per_target)
             .map(|_| service.name.clone()),
         scaling,
+        deployment: Some(deployment_call(service)),
+        lifecycle_hook: hook_call(model, service),
     }
 }
 
@@ -281,6 +293,8 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         }),
         scaling: None,
         request_count_target_key: None,
+        deployment: None,
+        lifecycle_hook: None,
     }
 }
 
