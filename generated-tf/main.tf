@@ -73,20 +73,24 @@ module "edge" {
 
   targets = {
     api-gateway = {
-      target_group_name = "crud-master-prod-api-gateway"
-      port              = 3000
-      health_check_path = "/readyz"
-      path_patterns     = ["/api/*"]
-      priority          = 10
-      listener_port     = null
+      target_group_name           = "crud-master-prod-api-gateway"
+      alternate_target_group_name = null
+      port                        = 3000
+      health_check_path           = "/readyz"
+      path_patterns               = ["/api/*"]
+      priority                    = 10
+      listener_port               = null
+      test_listener_port          = null
     }
     inventory = {
-      target_group_name = "crud-master-prod-inventory"
-      port              = 8080
-      health_check_path = "/readyz"
-      path_patterns     = []
-      priority          = 0
-      listener_port     = 8080
+      target_group_name           = "crud-master-prod-inventory"
+      alternate_target_group_name = null
+      port                        = 8080
+      health_check_path           = "/readyz"
+      path_patterns               = []
+      priority                    = 0
+      listener_port               = 8080
+      test_listener_port          = null
     }
   }
 
@@ -234,6 +238,11 @@ module "service_api_gateway" {
     security_group_id = module.edge.alb_security_group_id
   }
 
+  deployment = {
+    strategy    = "ROLLING"
+    alarm_names = ["crud-master-prod-api-gateway-5xx", "crud-master-prod-api-gateway-latency-p99", "crud-master-prod-api-gateway-unhealthy-targets", "crud-master-prod-api-gateway-cpu"]
+  }
+
   peers = {
     alb-inventory   = { security_group_id = module.edge.alb_security_group_id, port = 8080 }
     broker-rabbitmq = { security_group_id = module.broker.security_group_id, port = 5671 }
@@ -304,6 +313,11 @@ module "service_inventory" {
   load_balancer = {
     target_group_arn  = module.edge.target_group_arns["inventory"]
     security_group_id = module.edge.alb_security_group_id
+  }
+
+  deployment = {
+    strategy    = "ROLLING"
+    alarm_names = ["crud-master-prod-inventory-5xx", "crud-master-prod-inventory-latency-p99", "crud-master-prod-inventory-unhealthy-targets", "crud-master-prod-inventory-cpu"]
   }
 
   peers = {
@@ -377,6 +391,11 @@ module "service_billing" {
     module.database_billing.password_secret_arn,
   ]
 
+  deployment = {
+    strategy    = "ROLLING"
+    alarm_names = ["crud-master-prod-billing-cpu"]
+  }
+
   peers = {
     broker-rabbitmq  = { security_group_id = module.broker.security_group_id, port = 5671 }
     database-billing = { security_group_id = module.database_billing.security_group_id, port = 5432 }
@@ -406,13 +425,15 @@ module "observability" {
   cluster_name              = module.cluster.cluster_name
   alb_arn_suffix            = module.edge.alb_arn_suffix
   target_group_arn_suffixes = module.edge.target_group_arn_suffixes
-  api_id                    = module.edge.api_id
-  api_stage                 = module.edge.stage_name
+
+  alternate_target_group_arn_suffixes = module.edge.alternate_target_group_arn_suffixes
+  api_id                              = module.edge.api_id
+  api_stage                           = module.edge.stage_name
 
   services = {
-    api-gateway = { service_name = module.service_api_gateway.service_name, load_balanced = true }
-    billing     = { service_name = module.service_billing.service_name, load_balanced = false }
-    inventory   = { service_name = module.service_inventory.service_name, load_balanced = true }
+    api-gateway = { service_name = module.service_api_gateway.service_name, load_balanced = true, alarm_names = { "5xx" = "crud-master-prod-api-gateway-5xx", cpu = "crud-master-prod-api-gateway-cpu", latency_p99 = "crud-master-prod-api-gateway-latency-p99", unhealthy_targets = "crud-master-prod-api-gateway-unhealthy-targets" } }
+    billing     = { service_name = module.service_billing.service_name, load_balanced = false, alarm_names = { cpu = "crud-master-prod-billing-cpu" } }
+    inventory   = { service_name = module.service_inventory.service_name, load_balanced = true, alarm_names = { "5xx" = "crud-master-prod-inventory-5xx", cpu = "crud-master-prod-inventory-cpu", latency_p99 = "crud-master-prod-inventory-latency-p99", unhealthy_targets = "crud-master-prod-inventory-unhealthy-targets" } }
   }
 
   queues = {

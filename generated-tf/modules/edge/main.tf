@@ -90,6 +90,35 @@ resource "aws_lb_target_group" "this" {
   tags = merge({ Name = each.value.target_group_name, Service = each.key }, var.tags)
 }
 
+# The second target group of a traffic-shifting deployment (blue/green,
+# linear, canary): ECS registers the new revision here, shifts the production
+# listener rule's weights to it, and swaps the roles of the two groups when
+# the deployment completes.
+resource "aws_lb_target_group" "alternate" {
+  #checkov:skip=CKV_AWS_378:TLS terminates at API Gateway; ALB-to-task traffic stays inside the VPC between security groups that reference each other, and the tasks serve plain HTTP
+  for_each = { for key, target in var.targets : key => target if target.alternate_target_group_name != null }
+
+  name                 = each.value.alternate_target_group_name
+  port                 = each.value.port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+
+  health_check {
+    enabled             = true
+    path                = each.value.health_check_path
+    protocol            = "HTTP"
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = merge({ Name = each.value.alternate_target_group_name, Service = each.key }, var.tags)
+}
+
 resource "aws_lb_listener" "public" {
   #checkov:skip=CKV_AWS_2:TLS terminates at API Gateway; this listener of an internal ALB is reachable only from the VPC link security group inside the VPC
   #checkov:skip=CKV_AWS_103:No TLS on this internal listener (see CKV_AWS_2), so there is no TLS policy to set
@@ -111,7 +140,7 @@ resource "aws_lb_listener" "public" {
 }
 
 resource "aws_lb_listener_rule" "public" {
-  for_each = { for key, target in var.targets : key => target if length(target.path_patterns) > 0 }
+  for_each = { for key, target in var.targets : key => target if length(target.path_patterns) > 0 && target.alternate_target_group_name == null }
 
   listener_arn = aws_lb_listener.public.arn
   priority     = each.value.priority
@@ -139,12 +168,180 @@ resource "aws_lb_listener" "internal" {
   port              = each.value.listener_port
   protocol          = "HTTP"
 
+  # Forwarding is a rule, so the rule of a traffic-shifting deployment can be
+  # handed to ECS; the default action answers what no rule matches. (A
+  # default action cannot mix forward and fixed-response: it is one or the
+  # other.)
   default_action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      message_body = "{\"error\":\"not_found\",\"message\":\"no route\"}"
+      status_code  = "404"
+    }
+  }
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+}
+
+resource "aws_lb_listener_rule" "internal" {
+  for_each = { for key, target in var.targets : key => target if target.listener_port != null && target.alternate_target_group_name == null }
+
+  listener_arn = aws_lb_listener.internal[each.key].arn
+  priority     = 1
+
+  action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.this[each.key].arn
   }
 
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
   tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+}
+
+# Production listener rules of traffic-shifting deployments: a weighted
+# forward to both target groups (all traffic on the primary at creation).
+# ECS rewrites the weights during every deployment and swaps the groups at
+# its end, so Terraform ignores the action: otherwise the next apply would
+# shift traffic back to a drained target group
+# (terraform-aws-modules/terraform-aws-alb#409).
+resource "aws_lb_listener_rule" "public_shifted" {
+  for_each = { for key, target in var.targets : key => target if length(target.path_patterns) > 0 && target.alternate_target_group_name != null }
+
+  listener_arn = aws_lb_listener.public.arn
+  priority     = each.value.priority
+
+  action {
+    type = "forward"
+
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this[each.key].arn
+        weight = 100
+      }
+
+      target_group {
+        arn    = aws_lb_target_group.alternate[each.key].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = each.value.path_patterns
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [action]
+  }
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+}
+
+resource "aws_lb_listener_rule" "internal_shifted" {
+  for_each = { for key, target in var.targets : key => target if target.listener_port != null && target.alternate_target_group_name != null }
+
+  listener_arn = aws_lb_listener.internal[each.key].arn
+  priority     = 1
+
+  action {
+    type = "forward"
+
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this[each.key].arn
+        weight = 100
+      }
+
+      target_group {
+        arn    = aws_lb_target_group.alternate[each.key].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  # ECS owns the weights (see public_shifted).
+  lifecycle {
+    ignore_changes = [action]
+  }
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+}
+
+# Test listeners: one port per smoke-tested service, reachable only from the
+# deploy hook's security group. During a deployment ECS points the test rule
+# at the new revision, and the hook calls it there before any production
+# traffic shifts.
+resource "aws_lb_listener" "test" {
+  #checkov:skip=CKV_AWS_2:Test listener of an internal ALB, reachable only from the deploy hook's security group inside the VPC
+  #checkov:skip=CKV_AWS_103:No TLS on this internal listener (see CKV_AWS_2), so there is no TLS policy to set
+  for_each = { for key, target in var.targets : key => target if target.test_listener_port != null }
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = each.value.test_listener_port
+  protocol          = "HTTP"
+
+  default_action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      message_body = "{\"error\":\"not_found\",\"message\":\"no route\"}"
+      status_code  = "404"
+    }
+  }
+
+  tags = merge({ Name = "${var.name}-${each.key}-test" }, var.tags)
+}
+
+resource "aws_lb_listener_rule" "test" {
+  for_each = aws_lb_listener.test
+
+  listener_arn = each.value.arn
+  priority     = 1
+
+  action {
+    type = "forward"
+
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this[each.key].arn
+        weight = 100
+      }
+
+      target_group {
+        arn    = aws_lb_target_group.alternate[each.key].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  # ECS owns the weights (see public_shifted).
+  lifecycle {
+    ignore_changes = [action]
+  }
+
+  tags = merge({ Name = "${var.name}-${each.key}-test" }, var.tags)
 }
 
 resource "aws_apigatewayv2_vpc_link" "this" {

@@ -44,3 +44,26 @@ output "target_group_arn_suffixes" {
   description = "Target group ARN suffix per load-balanced service (CloudWatch TargetGroup dimension)."
   value       = { for key, target_group in aws_lb_target_group.this : key => target_group.arn_suffix }
 }
+
+output "alternate_target_group_arns" {
+  description = "Alternate target group ARN per service with a traffic-shifting deployment."
+  value       = { for key, target_group in aws_lb_target_group.alternate : key => target_group.arn }
+}
+
+output "alternate_target_group_arn_suffixes" {
+  description = "Alternate target group ARN suffix per service with a traffic-shifting deployment (CloudWatch TargetGroup dimension)."
+  value       = { for key, target_group in aws_lb_target_group.alternate : key => target_group.arn_suffix }
+}
+
+output "production_listener_rule_arns" {
+  description = "Production listener rule ARN per service with a traffic-shifting deployment (the rule whose weights ECS shifts)."
+  value = merge(
+    { for key, rule in aws_lb_listener_rule.public_shifted : key => rule.arn },
+    { for key, rule in aws_lb_listener_rule.internal_shifted : key => rule.arn },
+  )
+}
+
+output "test_listener_rule_arns" {
+  description = "Test listener rule ARN per service with a smoke test."
+  value       = { for key, rule in aws_lb_listener_rule.test : key => rule.arn }
+}

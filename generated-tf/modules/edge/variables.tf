@@ -32,14 +32,16 @@ variable "public_listener_port" {
 }
 
 variable "targets" {
-  description = "ALB target group per load-balanced service: health check path, path patterns on the public listener (empty: none) with their rule priority, and the port of its service-to-service listener (null: none)."
+  description = "ALB target group per load-balanced service: health check path, path patterns on the public listener (empty: none) with their rule priority, the port of its service-to-service listener (null: none), the alternate target group of a traffic-shifting deployment (null: rolling) and the port of its test listener (null: none)."
   type = map(object({
-    target_group_name = string
-    port              = number
-    health_check_path = string
-    path_patterns     = list(string)
-    priority          = number
-    listener_port     = number
+    target_group_name           = string
+    alternate_target_group_name = string
+    port                        = number
+    health_check_path           = string
+    path_patterns               = list(string)
+    priority                    = number
+    listener_port               = number
+    test_listener_port          = number
   }))
 }
 

@@ -11,10 +11,18 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id         = data.aws_caller_identity.current.account_id
-  partition          = data.aws_partition.current.partition
-  region             = data.aws_region.current.region
-  balanced           = { for key, service in var.services : key => service if service.load_balanced }
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  balanced   = { for key, service in var.services : key => service if service.load_balanced }
+  # Both target groups of a traffic-shifting deployment: the new revision
+  # serves from either, so its alarms and widgets must see both.
+  target_groups = {
+    for key, service in local.balanced : key => compact([
+      var.target_group_arn_suffixes[key],
+      lookup(var.alternate_target_group_arn_suffixes, key, ""),
+    ])
+  }
   alarm_actions      = [aws_sns_topic.alarms.arn]
   dead_letter_queues = { for key, queue in var.queues : key => merge(queue, { queue = "${queue.queue}.dlq" }) }
 }
@@ -85,15 +93,14 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   tags = merge({ Name = "${var.name}-api-5xx" }, var.tags)
 }
 
+# The ALB alarms add up (5xx) or take the worst (latency, unhealthy targets)
+# of every target group of the service, so they also watch a new revision
+# that serves from the alternate target group; they roll deployments back.
 resource "aws_cloudwatch_metric_alarm" "target_5xx" {
   for_each = local.balanced
 
-  alarm_name          = "${each.value.service_name}-5xx"
+  alarm_name          = each.value.alarm_names["5xx"]
   alarm_description   = "${each.key} answered 5xx more than ${var.error_5xx_threshold} times in 5 minutes"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_Target_5XX_Count"
-  statistic           = "Sum"
-  period              = 300
   evaluation_periods  = 1
   threshold           = var.error_5xx_threshold
   comparison_operator = "GreaterThanThreshold"
@@ -101,23 +108,42 @@ resource "aws_cloudwatch_metric_alarm" "target_5xx" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
-  dimensions = {
-    LoadBalancer = var.alb_arn_suffix
-    TargetGroup  = var.target_group_arn_suffixes[each.key]
+  metric_query {
+    id          = "errors"
+    label       = "5xx of ${each.key}"
+    expression  = "SUM([${join(", ", [for i, target_group in local.target_groups[each.key] : "FILL(tg${i}, 0)"])}])"
+    return_data = true
   }
 
-  tags = merge({ Name = "${each.value.service_name}-5xx" }, var.tags)
+  dynamic "metric_query" {
+    for_each = local.target_groups[each.key]
+
+    content {
+      id          = "tg${metric_query.key}"
+      return_data = false
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = "HTTPCode_Target_5XX_Count"
+        stat        = "Sum"
+        period      = 300
+
+        dimensions = {
+          LoadBalancer = var.alb_arn_suffix
+          TargetGroup  = metric_query.value
+        }
+      }
+    }
+  }
+
+  tags = merge({ Name = each.value.alarm_names["5xx"] }, var.tags)
 }
 
 resource "aws_cloudwatch_metric_alarm" "latency_p99" {
   for_each = local.balanced
 
-  alarm_name          = "${each.value.service_name}-latency-p99"
+  alarm_name          = each.value.alarm_names["latency_p99"]
   alarm_description   = "${each.key} p99 response time above ${var.latency_p99_seconds} s for 15 minutes"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  extended_statistic  = "p99"
-  period              = 300
   evaluation_periods  = 3
   threshold           = var.latency_p99_seconds
   comparison_operator = "GreaterThanThreshold"
@@ -125,23 +151,42 @@ resource "aws_cloudwatch_metric_alarm" "latency_p99" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
-  dimensions = {
-    LoadBalancer = var.alb_arn_suffix
-    TargetGroup  = var.target_group_arn_suffixes[each.key]
+  metric_query {
+    id          = "latency"
+    label       = "p99 response time of ${each.key}"
+    expression  = "MAX([${join(", ", [for i, target_group in local.target_groups[each.key] : "tg${i}"])}])"
+    return_data = true
   }
 
-  tags = merge({ Name = "${each.value.service_name}-latency-p99" }, var.tags)
+  dynamic "metric_query" {
+    for_each = local.target_groups[each.key]
+
+    content {
+      id          = "tg${metric_query.key}"
+      return_data = false
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = "TargetResponseTime"
+        stat        = "p99"
+        period      = 300
+
+        dimensions = {
+          LoadBalancer = var.alb_arn_suffix
+          TargetGroup  = metric_query.value
+        }
+      }
+    }
+  }
+
+  tags = merge({ Name = each.value.alarm_names["latency_p99"] }, var.tags)
 }
 
 resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   for_each = local.balanced
 
-  alarm_name          = "${each.value.service_name}-unhealthy-targets"
+  alarm_name          = each.value.alarm_names["unhealthy_targets"]
   alarm_description   = "${each.key} has targets failing the readiness check for 3 minutes"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  statistic           = "Maximum"
-  period              = 60
   evaluation_periods  = 3
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
@@ -149,18 +194,41 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
-  dimensions = {
-    LoadBalancer = var.alb_arn_suffix
-    TargetGroup  = var.target_group_arn_suffixes[each.key]
+  metric_query {
+    id          = "unhealthy"
+    label       = "Unhealthy targets of ${each.key}"
+    expression  = "MAX([${join(", ", [for i, target_group in local.target_groups[each.key] : "FILL(tg${i}, 0)"])}])"
+    return_data = true
   }
 
-  tags = merge({ Name = "${each.value.service_name}-unhealthy-targets" }, var.tags)
+  dynamic "metric_query" {
+    for_each = local.target_groups[each.key]
+
+    content {
+      id          = "tg${metric_query.key}"
+      return_data = false
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = "UnHealthyHostCount"
+        stat        = "Maximum"
+        period      = 60
+
+        dimensions = {
+          LoadBalancer = var.alb_arn_suffix
+          TargetGroup  = metric_query.value
+        }
+      }
+    }
+  }
+
+  tags = merge({ Name = each.value.alarm_names["unhealthy_targets"] }, var.tags)
 }
 
 resource "aws_cloudwatch_metric_alarm" "cpu" {
   for_each = var.services
 
-  alarm_name          = "${each.value.service_name}-cpu"
+  alarm_name          = each.value.alarm_names["cpu"]
   alarm_description   = "${each.key} average CPU above ${var.cpu_threshold} % for 15 minutes"
   namespace           = "AWS/ECS"
   metric_name         = "CPUUtilization"
@@ -178,7 +246,7 @@ resource "aws_cloudwatch_metric_alarm" "cpu" {
     ServiceName = each.value.service_name
   }
 
-  tags = merge({ Name = "${each.value.service_name}-cpu" }, var.tags)
+  tags = merge({ Name = each.value.alarm_names["cpu"] }, var.tags)
 }
 
 resource "aws_cloudwatch_metric_alarm" "queue_depth" {
@@ -261,16 +329,18 @@ resource "aws_cloudwatch_dashboard" "this" {
           width  = 12
           height = 6
           properties = {
-            title  = "${key}: requests, 5xx, p99 latency, healthy targets"
+            title  = "${key}: requests, 5xx, p99 latency, healthy targets (every target group)"
             region = local.region
             view   = "timeSeries"
             period = 60
-            metrics = [
-              ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffixes[key], { stat = "Sum" }],
-              ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffixes[key], { stat = "Sum" }],
-              ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffixes[key], { stat = "p99", yAxis = "right" }],
-              ["AWS/ApplicationELB", "HealthyHostCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffixes[key], { stat = "Minimum" }],
-            ]
+            metrics = concat([
+              for target_group in local.target_groups[key] : [
+                ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", target_group, { stat = "Sum" }],
+                ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", target_group, { stat = "Sum" }],
+                ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", target_group, { stat = "p99", yAxis = "right" }],
+                ["AWS/ApplicationELB", "HealthyHostCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", target_group, { stat = "Minimum" }],
+              ]
+            ]...)
           }
         }
       ],

@@ -27,10 +27,11 @@ variable "cluster_name" {
 }
 
 variable "services" {
-  description = "ECS services to watch: service name and whether it sits behind the ALB."
+  description = "ECS services to watch: service name, whether it sits behind the ALB, and the name of each of its alarms by kind (5xx, latency_p99, unhealthy_targets: load-balanced only; cpu)."
   type = map(object({
     service_name  = string
     load_balanced = bool
+    alarm_names   = map(string)
   }))
 }
 
@@ -42,6 +43,12 @@ variable "alb_arn_suffix" {
 variable "target_group_arn_suffixes" {
   description = "Target group ARN suffix per load-balanced service."
   type        = map(string)
+}
+
+variable "alternate_target_group_arn_suffixes" {
+  description = "Alternate target group ARN suffix per service with a traffic-shifting deployment: its alarms and widgets follow both target groups."
+  type        = map(string)
+  default     = {}
 }
 
 variable "api_id" {

@@ -4,17 +4,22 @@
 # filesystem, awslogs, secrets from Secrets Manager, container health check),
 # least-privilege roles, its own security group chained by reference to the
 # ALB, its dependencies and the VPC endpoints, the service itself in private
-# subnets without public IP and with a rolling-back circuit breaker, and
-# target-tracking autoscaling.
+# subnets without public IP, deployed by its strategy (rolling with the
+# circuit breaker, or blue/green, linear or canary traffic shifting between
+# two target groups) and rolled back by its own alarms, and target-tracking
+# autoscaling.
 
 data "aws_region" "current" {}
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 locals {
-  region      = data.aws_region.current.region
-  partition   = data.aws_partition.current.partition
-  has_secrets = length(var.secret_arns) > 0
+  region         = data.aws_region.current.region
+  partition      = data.aws_partition.current.partition
+  has_secrets    = length(var.secret_arns) > 0
+  shifts_traffic = var.deployment.strategy != "ROLLING"
 
   container_definition = merge(
     {
@@ -135,6 +140,41 @@ resource "aws_iam_role" "task" {
   })
 
   tags = merge({ Name = "${var.name}-task" }, var.tags)
+}
+
+# Infrastructure role of a traffic-shifting deployment: ECS assumes it to
+# register tasks in the alternate target group and rewrite the listener
+# rules' weights. Trust is limited to ECS acting for this account.
+resource "aws_iam_role" "load_balancers" {
+  count = local.shifts_traffic ? 1 : 0
+
+  name = "${var.name}-ecs-lb"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AllowAccessToECSForInfrastructureManagement"
+        Effect    = "Allow"
+        Principal = { Service = "ecs.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+        }
+      },
+    ]
+  })
+
+  tags = merge({ Name = "${var.name}-ecs-lb" }, var.tags)
+}
+
+resource "aws_iam_role_policy_attachment" "load_balancers" {
+  count = local.shifts_traffic ? 1 : 0
+
+  role       = aws_iam_role.load_balancers[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 }
 
 resource "aws_ecs_task_definition" "this" {
@@ -300,6 +340,8 @@ resource "aws_ecs_service" "this" {
     assign_public_ip = false
   }
 
+  # ECS applies the circuit breaker to rolling deployments only; the alarms
+  # below stop and roll back every strategy.
   deployment_circuit_breaker {
     enable   = true
     rollback = true
@@ -309,6 +351,50 @@ resource "aws_ecs_service" "this" {
     type = "ECS"
   }
 
+  deployment_configuration {
+    strategy             = var.deployment.strategy
+    bake_time_in_minutes = local.shifts_traffic ? var.deployment.bake_time_in_minutes : null
+
+    dynamic "canary_configuration" {
+      for_each = var.deployment.canary == null ? [] : [var.deployment.canary]
+
+      content {
+        canary_percent              = canary_configuration.value.percent
+        canary_bake_time_in_minutes = canary_configuration.value.bake_minutes
+      }
+    }
+
+    dynamic "linear_configuration" {
+      for_each = var.deployment.linear == null ? [] : [var.deployment.linear]
+
+      content {
+        step_percent              = linear_configuration.value.step_percent
+        step_bake_time_in_minutes = linear_configuration.value.step_bake_minutes
+      }
+    }
+
+    dynamic "lifecycle_hook" {
+      for_each = var.lifecycle_hook == null ? [] : [var.lifecycle_hook]
+
+      content {
+        hook_target_arn  = lifecycle_hook.value.function_arn
+        role_arn         = lifecycle_hook.value.role_arn
+        lifecycle_stages = ["POST_TEST_TRAFFIC_SHIFT"]
+        hook_details     = lifecycle_hook.value.hook_details
+      }
+    }
+  }
+
+  dynamic "alarms" {
+    for_each = length(var.deployment.alarm_names) == 0 ? [] : [var.deployment.alarm_names]
+
+    content {
+      alarm_names = alarms.value
+      enable      = true
+      rollback    = true
+    }
+  }
+
   dynamic "load_balancer" {
     for_each = var.load_balancer == null ? [] : [var.load_balancer]
 
@@ -316,6 +402,17 @@ resource "aws_ecs_service" "this" {
       target_group_arn = load_balancer.value.target_group_arn
       container_name   = var.container_name
       container_port   = var.container_port
+
+      dynamic "advanced_configuration" {
+        for_each = local.shifts_traffic ? [load_balancer.value] : []
+
+        content {
+          alternate_target_group_arn = advanced_configuration.value.alternate_target_group_arn
+          production_listener_rule   = advanced_configuration.value.production_listener_rule_arn
+          test_listener_rule         = advanced_configuration.value.test_listener_rule_arn
+          role_arn                   = aws_iam_role.load_balancers[0].arn
+        }
+      }
     }
   }
 
@@ -334,9 +431,19 @@ resource "aws_ecs_service" "this" {
   # Terraform only registers revisions of the family; were task_definition
   # not ignored, the next apply would roll the service back to the revision
   # in Terraform's state.
+  # A traffic-shifting deployment swaps the primary and alternate target
+  # groups when it completes; Terraform ignores load_balancer so the next
+  # apply does not swap them back and trigger a deployment that registers
+  # the tasks in the wrong group (hashicorp/terraform-provider-aws#45678). No
+  # service here changes its target groups otherwise: they are named from
+  # the model.
   lifecycle {
-    ignore_changes = [desired_count, task_definition]
+    ignore_changes = [desired_count, task_definition, load_balancer]
   }
+
+  # ECS checks the infrastructure role when the service is created; without
+  # its policy the first deployment cannot touch the target groups.
+  depends_on = [aws_iam_role_policy_attachment.load_balancers]
 
   tags = merge({ Name = var.name }, var.tags)
 }

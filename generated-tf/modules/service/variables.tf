@@ -132,10 +132,49 @@ variable "capacity_provider_strategy" {
 }
 
 variable "load_balancer" {
-  description = "ALB target group and ALB security group when the service is load balanced; null otherwise."
+  description = "ALB target group and ALB security group when the service is load balanced; null otherwise. A traffic-shifting deployment adds the alternate target group, the production listener rule and, with a smoke test, the test listener rule."
   type = object({
-    target_group_arn  = string
-    security_group_id = string
+    target_group_arn             = string
+    security_group_id            = string
+    alternate_target_group_arn   = optional(string)
+    production_listener_rule_arn = optional(string)
+    test_listener_rule_arn       = optional(string)
+  })
+  default = null
+}
+
+variable "deployment" {
+  description = "ECS deployment strategy (ROLLING, BLUE_GREEN, LINEAR, CANARY) with its bake time and traffic steps, and the alarms that roll a deployment back (empty: none)."
+  type = object({
+    strategy             = string
+    bake_time_in_minutes = optional(number)
+    canary = optional(object({
+      percent      = number
+      bake_minutes = number
+    }))
+    linear = optional(object({
+      step_percent      = number
+      step_bake_minutes = number
+    }))
+    alarm_names = list(string)
+  })
+  default = {
+    strategy    = "ROLLING"
+    alarm_names = []
+  }
+
+  validation {
+    condition     = contains(["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"], var.deployment.strategy)
+    error_message = "deployment.strategy must be ROLLING, BLUE_GREEN, LINEAR or CANARY."
+  }
+}
+
+variable "lifecycle_hook" {
+  description = "Smoke-test Lambda ECS invokes after test traffic shifts to the new revision (POST_TEST_TRAFFIC_SHIFT), the role ECS invokes it with, and the JSON it receives as hookDetails; null for none."
+  type = object({
+    function_arn = string
+    role_arn     = string
+    hook_details = string
   })
   default = null
 }

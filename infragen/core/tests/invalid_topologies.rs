@@ -299,3 +299,118 @@ fn every_fixture_fails_without_panicking() {
     }
     assert!(n >= 8);
 }
+
+#[test]
+fn deploy_strategies_against_ecs_limits() {
+    let e = load_fixture("deploy_strategies.toml");
+    let s0 = "service[0].deploy";
+    has(
+        &e,
+        12,
+        12,
+        &format!("{s0}.strategy"),
+        "blue_green needs `bake_minutes`",
+    );
+    has(&e, 12, 12, &format!("{s0}.strategy"), "calls from jobs");
+    has(
+        &e,
+        13,
+        1,
+        &format!("{s0}.canary_percent"),
+        "no effect with strategy = \"blue_green\"",
+    );
+    let s1 = "service[1].deploy";
+    has(
+        &e,
+        21,
+        18,
+        &format!("{s1}.canary_percent"),
+        "5.05 is not a multiple of 0.1",
+    );
+    has(
+        &e,
+        22,
+        23,
+        &format!("{s1}.canary_bake_minutes"),
+        "2000 is out of range 0–1440",
+    );
+    has(
+        &e,
+        23,
+        27,
+        &format!("{s1}.rollback_alarms[1]"),
+        "`5xx` is listed twice",
+    );
+    let s2 = "service[2].deploy";
+    has(
+        &e,
+        31,
+        23,
+        &format!("{s2}.linear_step_percent"),
+        "2 is out of range 3.0–100",
+    );
+    has(
+        &e,
+        32,
+        19,
+        &format!("{s2}.rollback_alarms"),
+        "without a rollback alarm",
+    );
+    has(
+        &e,
+        33,
+        16,
+        &format!("{s2}.smoke_paths[0]"),
+        "`readyz` is not an HTTP path",
+    );
+    let s3 = "service[3].deploy";
+    has(
+        &e,
+        39,
+        12,
+        &format!("{s3}.strategy"),
+        "has no load balancer",
+    );
+    has(
+        &e,
+        40,
+        20,
+        &format!("{s3}.rollback_alarms[0]"),
+        "`latency_p99` watches the ALB",
+    );
+    has(
+        &e,
+        47,
+        1,
+        "service[4].deploy.smoke_paths",
+        "rolling deployments do not have",
+    );
+    assert_eq!(e.problems.len(), 12, "{}", e.to_plain());
+    snapshot("deploy_strategies.toml", &e);
+}
+
+#[test]
+fn deploy_alternate_target_group_name_fits_32_characters() {
+    let e = load_fixture("deploy_alternate_name.toml");
+    has(
+        &e,
+        14,
+        12,
+        "service[0].deploy.strategy",
+        "`bookshop-staging-storefront-api-alt` is 35 characters",
+    );
+    assert_eq!(e.problems.len(), 1, "{}", e.to_plain());
+}
+
+#[test]
+fn deploy_strategy_must_be_known() {
+    let source = "[project]\nname = \"shop\"\nregion = \"eu-west-3\"\n\n[[service]]\nname = \"web\"\nroutes = [\"/api/{proxy+}\"]\n\n[service.deploy]\nstrategy = \"bluegreen\"\n";
+    let e = infragen_core::load(source, "inline.toml").expect_err("unknown strategy");
+    has(
+        &e,
+        10,
+        12,
+        "service[0].deploy.strategy",
+        "unknown variant `bluegreen`",
+    );
+}

@@ -188,7 +188,7 @@ fn module_conventions_hold() {
                     content.contains("source  = \"hashicorp/aws\""),
                     "{name}: {path}"
                 );
-                assert!(content.contains("version = \"~> 6.0\""), "{name}: {path}");
+                assert!(content.contains("version = \"~> 6.21\""), "{name}: {path}");
                 assert!(content.contains("required_version = "), "{name}: {path}");
             }
         }

@@ -160,17 +160,28 @@ fn rollouts(out: &mut String, cur: &str, estimate: &Estimate, md: bool) {
         "Rollout".into(),
         format!("Extra per deployment ({cur})"),
     ];
-    let rows: Vec<Vec<String>> = estimate
+    let per_deployment = |x: f64| format!("{x:.3}");
+    let mut rows: Vec<Vec<String>> = estimate
         .rollouts
         .iter()
         .map(|r| {
             vec![
                 r.service.clone(),
                 r.timeline.clone(),
-                money(r.extra_per_deployment),
+                per_deployment(r.extra_per_deployment),
             ]
         })
         .collect();
+    let all: f64 = estimate
+        .rollouts
+        .iter()
+        .map(|r| r.extra_per_deployment)
+        .sum();
+    rows.push(vec![
+        "Every service once".into(),
+        String::new(),
+        per_deployment(all),
+    ]);
     let title = format!(
         "Deployments of {}: blue/green, linear and canary run the new revision at full size beside the old one (up to twice the tasks) until the bake ends; the extra tasks are charged per deployment, not in the total.",
         estimate.topology

@@ -176,3 +176,69 @@ fn markdown_names_region_date_and_source() {
     assert!(md.contains("us-east-1") && md.contains(&p.meta.as_of) && md.contains("pricing"));
     assert!(md.contains("| **Total** |"), "{md}");
 }
+
+const SHIFTING: &str = r#"
+[project]
+name = "shop"
+region = "us-east-1"
+
+[[service]]
+name = "web"
+routes = ["/api/{proxy+}"]
+desired = 4
+upstreams = { A = "aa", B = "bb" }
+[service.deploy]
+strategy = "canary"
+canary_percent = 5
+canary_bake_minutes = 10
+bake_minutes = 15
+smoke_paths = ["/readyz"]
+
+[[service]]
+name = "aa"
+internal = true
+[service.deploy]
+strategy = "linear"
+linear_step_percent = 12.5
+linear_step_bake_minutes = 3
+
+[[service]]
+name = "bb"
+internal = true
+[service.deploy]
+strategy = "blue_green"
+bake_minutes = 0
+rollback_alarms = ["5xx"]
+"#;
+
+#[test]
+fn rollout_timelines_follow_each_strategy() {
+    let m = model(SHIFTING);
+    let e = estimate(&m, &Prices::embedded(), &Usage::default()).unwrap();
+    let r = |name: &str| e.rollouts.iter().find(|r| r.service == name).unwrap();
+    assert_eq!(
+        r("web").timeline,
+        "smoke test → canary 5.0 % for 10 min → 100 % → bake 15 min ≈ 27 min, peak 2× tasks"
+    );
+    assert_eq!((r("web").minutes, r("web").peak_tasks), (27, 8));
+    // 8 shifts of 12.5 %, 7 waits of 3 min, the default 10-minute bake.
+    assert_eq!(r("aa").minutes, START_MINUTES + 7 * 3 + 10);
+    assert!(
+        r("aa")
+            .timeline
+            .starts_with("linear 12.5 % every 3 min (8 steps)")
+    );
+    assert_eq!(r("bb").minutes, START_MINUTES);
+    // The extra tasks: desired × one task-hour × the deployment's hours.
+    let p = Prices::embedded();
+    let task_hour = 0.25 * p.fargate.x86_vcpu_hour + 0.5 * p.fargate.x86_gb_hour;
+    close(r("web").extra_per_deployment, 4.0 * task_hour * 27.0 / 60.0);
+}
+
+#[test]
+fn alarm_metrics_count_both_target_groups_of_a_shifting_service() {
+    let m = model(SHIFTING);
+    // API 5xx; web and aa: 3 ALB alarms × 2 target groups + CPU; bb: the same
+    // (its rollback alarms are a subset of the alarms it has); no policies.
+    assert_eq!(alarm_count(&m), 1 + 3 * (3 * 2 + 1));
+}

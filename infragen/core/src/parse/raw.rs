@@ -385,8 +385,8 @@ pub struct RawDeploy {
     pub strategy: Option<Strategy>,
     /// Minutes both revisions keep running after all production traffic
     /// has shifted, so a rollback is instant (0–1440; `blue_green`,
-    /// `linear` and `canary` only). Required with `blue_green`; default
-    /// `10` with `linear` and `canary`.
+    /// `linear` and `canary` only); required with `blue_green`. Default:
+    /// `10` (`linear` and `canary`).
     pub bake_minutes: Option<i64>,
     /// Share of production traffic the canary receives, percent: a
     /// multiple of 0.1 from 0.1 to 100 (`canary` only). Default: `5`.
