@@ -67,15 +67,21 @@ fn vpc(out: &mut String, model: &Model) {
         model.cluster.name
     );
     for service in &model.services {
+        let smoke = if service.smoke_tested() {
+            " + smoke test"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "      {}[\"{}<br/>{} CPU / {} MiB, {}–{} tasks\"]",
+            "      {}[\"{}<br/>{} CPU / {} MiB, {}–{} tasks<br/>deploy: {}{smoke}\"]",
             node_id("svc", &service.name),
             service.name,
             service.cpu,
             service.memory,
             service.scaling.min,
-            service.scaling.max
+            service.scaling.max,
+            service.deployment.strategy.summary()
         );
     }
     for (database, _) in model.container_databases() {

@@ -108,6 +108,21 @@ fn graph_names_every_service() {
     }
 }
 
+#[test]
+fn graph_shows_each_service_strategy() {
+    let (_, source) = fixtures()
+        .into_iter()
+        .find(|(name, _)| name == "canary")
+        .expect("canary fixture");
+    let model = infragen_core::load(&source, "canary.toml").expect("canary fixture");
+    let graph = infragen_core::graph::mermaid(&model);
+    assert!(
+        graph.contains("deploy: canary 5.0 % for 10 min, bake 15 min + smoke test"),
+        "{graph}"
+    );
+    assert!(graph.contains("deploy: rolling\"]"), "{graph}");
+}
+
 /// `generated-tf/` is the rendering of the repository's `topology.toml`
 /// (what `infragen render --check` enforces in CI). `INFRAGEN_BLESS=1`
 /// rewrites it.

@@ -68,6 +68,29 @@ impl Deploy {
         !matches!(self, Deploy::Rolling)
     }
 
+    /// A short description: `rolling`, `blue/green, bake 15 min`,
+    /// `canary 5.0 % for 10 min, bake 15 min`, `linear 10.0 % every 6 min, bake 10 min`.
+    pub fn summary(&self) -> String {
+        match self {
+            Deploy::Rolling => "rolling".into(),
+            Deploy::BlueGreen { bake_minutes } => format!("blue/green, bake {bake_minutes} min"),
+            Deploy::Canary {
+                percent,
+                canary_bake_minutes,
+                bake_minutes,
+            } => {
+                format!("canary {percent} % for {canary_bake_minutes} min, bake {bake_minutes} min")
+            }
+            Deploy::Linear {
+                step_percent,
+                step_bake_minutes,
+                bake_minutes,
+            } => format!(
+                "linear {step_percent} % every {step_bake_minutes} min, bake {bake_minutes} min"
+            ),
+        }
+    }
+
     /// Minutes both revisions run after the last traffic shift.
     pub fn bake_minutes(&self) -> u32 {
         match self {

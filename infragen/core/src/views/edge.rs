@@ -83,13 +83,10 @@ pub(super) fn listener_ports(model: &Model) -> BTreeMap<String, u16> {
 
 /// Test listener port per smoke-tested service, in file order.
 pub(super) fn test_listener_ports(model: &Model) -> BTreeMap<String, u16> {
-    let mut ports = BTreeMap::new();
-    let mut next = FIRST_TEST_LISTENER_PORT;
-    for service in model.services.iter().filter(|s| s.smoke_tested()) {
-        ports.insert(service.name.clone(), next);
-        next += 1;
-    }
-    ports
+    (FIRST_TEST_LISTENER_PORT..)
+        .zip(model.services.iter().filter(|s| s.smoke_tested()))
+        .map(|(port, service)| (service.name.clone(), port))
+        .collect()
 }
 
 pub(super) fn edge_call(model: &Model) -> EdgeCall {
