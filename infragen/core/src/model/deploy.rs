@@ -185,6 +185,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_is_rolling_rolled_back_by_the_services_own_alarms() {
+        let model = crate::load_default().unwrap();
+        assert!(model.deploy_hook.is_none());
+        for service in &model.services {
+            assert_eq!(service.deployment.strategy, Deploy::Rolling);
+            assert!(service.deployment.smoke_paths.is_empty());
+            assert_eq!(service.deployment.rollback_alarms, service.alarms);
+        }
+        let names: Vec<&str> = model.services[1]
+            .alarms
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "crud-master-prod-inventory-5xx",
+                "crud-master-prod-inventory-latency-p99",
+                "crud-master-prod-inventory-unhealthy-targets",
+                "crud-master-prod-inventory-cpu",
+            ]
+        );
+        // billing is a worker: no ALB alarms.
+        assert_eq!(model.services[2].alarms.len(), 1);
+    }
+
+    #[test]
     fn percents_print_one_decimal() {
         assert_eq!(Percent(50).to_string(), "5.0");
         assert_eq!(Percent(125).to_string(), "12.5");
