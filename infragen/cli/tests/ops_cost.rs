@@ -92,3 +92,28 @@ fn table_json_and_compare() {
     assert_eq!(code, 1);
     assert!(stderr.contains("cannot read topology"), "{stderr}");
 }
+
+#[test]
+fn rollout_timeline_and_extra_cost_per_deployment() {
+    let canary = repo_root().join("infragen/core/tests/fixtures/valid/canary.toml");
+    let (code, table, stderr) = cost(&["--topology", canary.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        table.contains(
+            "smoke test → canary 5.0 % for 10 min → 100 % → bake 15 min ≈ 27 min, peak 2× tasks"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("Extra per deployment (USD)"), "{table}");
+    let (code, json, stderr) = cost(&["--topology", canary.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let rollouts = v["estimate"]["rollouts"].as_array().expect("rollouts");
+    let gateway = rollouts
+        .iter()
+        .find(|r| r["service"] == "api-gateway")
+        .expect("api-gateway rollout");
+    assert_eq!(gateway["strategy"], "canary");
+    assert_eq!(gateway["minutes"], 27);
+    assert!(gateway["extra_per_deployment"].as_f64().unwrap() > 0.0);
+}
