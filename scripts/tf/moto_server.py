@@ -288,6 +288,22 @@ def _patch_moto():
     EC2ContainerServiceResponse.create_service = keeping(EC2ContainerServiceResponse.create_service)
     EC2ContainerServiceResponse.update_service = keeping(EC2ContainerServiceResponse.update_service)
 
+    # Lambda: moto answers ImageConfigResponse with empty Command and
+    # EntryPoint for every image function; AWS returns it only when an image
+    # config was set, so the provider reads [] where the configuration has none.
+    from moto.awslambda.models import LambdaFunction
+
+    get_configuration = LambdaFunction.get_configuration
+
+    def configuration_without_empty_image_config(self, *args, **kwargs):
+        config = get_configuration(self, *args, **kwargs)
+        image = config.get("ImageConfigResponse", {}).get("ImageConfig", {})
+        if not any(image.values()):
+            config.pop("ImageConfigResponse", None)
+        return config
+
+    LambdaFunction.get_configuration = configuration_without_empty_image_config
+
     # KMS: moto ignores EnableKeyRotation's RotationPeriodInDays and
     # GetKeyRotationStatus omits it; the provider reads rotation_period_in_days.
     periods = {}
