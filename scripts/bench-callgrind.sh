@@ -86,7 +86,7 @@ log "$REQS requests (non-2xx: ${ERRS:-0})"
 
 DUMP=$(ls -t "$OUT".* 2>/dev/null | head -1)
 [[ -n $DUMP ]] || DUMP=$OUT
-callgrind_annotate --inclusive=no --threshold=100 "$DUMP" >"$WORK/self.txt"
+callgrind_annotate --inclusive=no --auto=no --threshold=100 "$DUMP" 2>/dev/null >"$WORK/self.txt"
 python3 "$ROOT/scripts/bench/callgrind_layers.py" "$WORK/self.txt" "$REQS"
 if [[ -n ${CG_KEEP:-} ]]; then
     mkdir -p "$CG_KEEP"

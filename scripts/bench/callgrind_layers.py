@@ -64,18 +64,22 @@ def main() -> None:
     totals: dict[str, int] = {}
     line_re = re.compile(r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(.*)$")
     grand = 0
-    in_body = False
+    in_functions = False
     for line in open(path, encoding="utf-8", errors="replace"):
-        if line.startswith("-" * 10):
-            in_body = True
+        if "file:function" in line:
+            in_functions = True
             continue
+        if in_functions and not line.strip():
+            break  # the function list ends at the first blank line
         m = line_re.match(line)
-        if not in_body or not m:
+        if not m:
             continue
         ir = int(m.group(1).replace(",", ""))
         sym = m.group(2)
         if "PROGRAM TOTALS" in sym:
             grand = ir
+            continue
+        if not in_functions:
             continue
         layer = layer_of(sym)
         totals[layer] = totals.get(layer, 0) + ir
