@@ -3,7 +3,9 @@
 //! | module | offers |
 //! |---|---|
 //! | [`config`] | `Env` typed env-var reader (`string/parse/bool/secs/port/required`), `Secret<T>` (never printed), `ConfigError` naming the variable; `HttpSettings`, `LogSettings`, `PgSettings`, `AmqpSettings` with the defaults of `docs/contracts.md` (`from_env()`, `from_source()` for tests) |
-//! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`), `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
+//! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`); re-exports `RequestTelemetry` and `RequestId` |
+//! | [`request_telemetry`] | `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
+//! | [`trim_slashes`] | `TrimSlashes` middleware: trailing and repeated slashes removed before routing, without a regex |
 //! | [`metrics`] | `Metrics::new(service)` per-service Prometheus registry with `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight`; `register(collector)` for service metrics; `render()`; `metrics_handler` |
 //! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`/`add_flag_check`, `set_draining`; `healthz`, `readyz` handlers |
 //! | [`shutdown`] | `signal()` (SIGTERM/SIGINT), `CancellationToken` |
@@ -34,10 +36,12 @@ pub mod errors;
 pub mod health;
 pub mod healthcheck;
 pub mod metrics;
+pub mod request_telemetry;
 pub mod retry;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod trim_slashes;
 
 pub use actix_web;
 pub use config::{ConfigError, Secret};
