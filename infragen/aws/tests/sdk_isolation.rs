@@ -65,6 +65,18 @@ fn only_infragen_pulls_in_the_aws_sdk() {
         HashSet::from(secrets_manager_users),
         "only inventory-app and billing-app may enable service-kit/secrets-manager"
     );
+    let kit = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "service-kit")
+        .unwrap();
+    assert!(
+        !kit["features"]["default"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|f| f == "secrets-manager")),
+        "secrets-manager must stay out of service-kit's default features"
+    );
     for member in meta["workspace_members"].as_array().unwrap() {
         let member = member.as_str().unwrap();
         if allowed.contains(&names[member]) {
