@@ -37,7 +37,7 @@ async fn load(client: reqwest::Client, base: String, stop: Arc<AtomicBool>) -> V
     while !stop.load(Ordering::SeqCst) {
         n += 1;
         let sent = Instant::now();
-        let request = if n % 2 == 0 {
+        let request = if n.is_multiple_of(2) {
             client.get(format!("{base}/api/movies"))
         } else {
             client
