@@ -128,6 +128,11 @@ impl PasswordSecret {
         &self.arn
     }
 
+    /// The secret's region (from its ARN): where it is read.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// The login read last, if any.
     pub fn cached(&self) -> Option<Login> {
         self.state
@@ -351,7 +356,7 @@ mod tests {
             "arn:aws:secretsmanager:eu-west-3:123456789012:secret:rds!db-1a2b-AbCdEf",
         )
         .unwrap();
-        assert_eq!(&*ok.region, "eu-west-3");
+        assert_eq!(ok.region(), "eu-west-3");
         for bad in [
             "rds!db-1a2b",
             "arn:aws:ssm:eu-west-3:123456789012:parameter/x",
