@@ -286,18 +286,15 @@ module "service_inventory" {
     LOG_FORMAT            = "json"
     PGDATABASE            = "movies"
     PGHOST                = module.database_inventory.address
+    PGPASSWORD_SECRET_ARN = module.database_inventory.password_secret_arn
     PGPORT                = "5432"
-    PGSSLMODE             = "require"
+    PGSSLMODE             = "verify-full"
     PGUSER                = module.database_inventory.username
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }
 
-  secrets = {
-    PGPASSWORD = "${module.database_inventory.password_secret_arn}:password::"
-  }
-
-  secret_arns = [
+  task_secret_arns = [
     module.database_inventory.password_secret_arn,
   ]
 
@@ -360,8 +357,9 @@ module "service_billing" {
     LOG_FORMAT            = "json"
     PGDATABASE            = "orders"
     PGHOST                = module.database_billing.address
+    PGPASSWORD_SECRET_ARN = module.database_billing.password_secret_arn
     PGPORT                = "5432"
-    PGSSLMODE             = "require"
+    PGSSLMODE             = "verify-full"
     PGUSER                = module.database_billing.username
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
@@ -369,11 +367,13 @@ module "service_billing" {
 
   secrets = {
     AMQP_PASSWORD = "${module.broker.credentials_secret_arn}:password::"
-    PGPASSWORD    = "${module.database_billing.password_secret_arn}:password::"
   }
 
   secret_arns = [
     module.broker.credentials_secret_arn,
+  ]
+
+  task_secret_arns = [
     module.database_billing.password_secret_arn,
   ]
 

@@ -113,8 +113,9 @@ resource "aws_iam_role_policy" "execution_secrets" {
   })
 }
 
-# Task role: the application's own identity. It needs no AWS API today, so it
-# has no policy; add statements here when it does.
+# Task role: the application's own identity. Its only AWS call is reading
+# the secrets it re-reads at run time (the RDS master password, rotated
+# every 7 days), when it has any.
 resource "aws_iam_role" "task" {
   name = "${var.name}-task"
 
@@ -135,6 +136,31 @@ resource "aws_iam_role" "task" {
   })
 
   tags = merge({ Name = "${var.name}-task" }, var.tags)
+}
+
+resource "aws_iam_role_policy" "task_secrets" {
+  count = length(var.task_secret_arns) > 0 ? 1 : 0
+
+  name = "read-rotating-secrets"
+  role = aws_iam_role.task.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadRotatingSecrets"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = var.task_secret_arns
+      },
+      {
+        Sid      = "DecryptRotatingSecrets"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [var.kms_key_arn]
+      },
+    ]
+  })
 }
 
 resource "aws_ecs_task_definition" "this" {

@@ -85,6 +85,12 @@ variable "secret_arns" {
   default     = []
 }
 
+variable "task_secret_arns" {
+  description = "ARNs of the secrets the application itself reads at run time (the rotating RDS password): the task role may read exactly these."
+  type        = list(string)
+  default     = []
+}
+
 variable "writable_paths" {
   description = "Paths mounted as writable task-local volumes (the root filesystem is read-only)."
   type        = list(string)

@@ -62,6 +62,8 @@ pub struct ServiceCall {
     pub environment: Vec<Entry>,
     pub secrets: Vec<Entry>,
     pub secret_arns: Vec<String>,
+    /// Secrets the application reads itself (its task role may).
+    pub task_secret_arns: Vec<String>,
     pub load_balancer: Option<LoadBalancerCall>,
     pub peers: Vec<PeerCall>,
     pub service_discovery: Option<DiscoveryCall>,
@@ -117,6 +119,7 @@ pub(super) fn app_service_call(
         env,
         secrets,
         mut secret_arns,
+        task_secret_arns,
         mut peers,
     } = wiring;
     secret_arns.sort();
@@ -160,6 +163,7 @@ pub(super) fn app_service_call(
         environment: entries(env),
         secrets: entries(secrets),
         secret_arns,
+        task_secret_arns,
         load_balancer: balanced.then(|| LoadBalancerCall {
             target_key: service.name.clone(),
         }),
@@ -274,6 +278,7 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         environment: entries(c.environment),
         secrets: entries(secrets),
         secret_arns: vec![secret],
+        task_secret_arns: Vec::new(),
         load_balancer: None,
         peers: endpoint_peers(model),
         service_discovery: Some(DiscoveryCall {
