@@ -129,7 +129,7 @@ impl AlarmShape {
     pub fn limit_problem(&self) -> Option<String> {
         let range = u64::from(self.period) * u64::from(self.evaluation_periods);
         let cap: u64 = if self.period < 3600 { 86_400 } else { 604_800 };
-        if self.period == 0 || self.period % 60 != 0 || self.period > 86_400 {
+        if self.period == 0 || !self.period.is_multiple_of(60) || self.period > 86_400 {
             Some(format!(
                 "a period of {} s is not a whole number of minutes up to one day",
                 self.period
@@ -223,9 +223,9 @@ pub fn budget(objective: f64) -> f64 {
 
 /// `5m`, `1h`, `3d`: a window's name.
 pub fn window_name(minutes: u32) -> String {
-    if minutes % 1440 == 0 {
+    if minutes.is_multiple_of(1440) {
         format!("{}d", minutes / 1440)
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         format!("{}h", minutes / 60)
     } else {
         format!("{minutes}m")
