@@ -431,9 +431,10 @@ impl Model {
     /// The CloudWatch alarms that gate a service's deployments (for the ECS
     /// deployment `alarms` block): the fast-burn short-window alarm of each
     /// of its SLOs. Metric alarms, not the composite page: ECS documents
-    /// its deployment alarms as metric alarms, and the short window alone
-    /// is what reacts within minutes of a bad revision (the 1 h window
-    /// would also roll back a fix deployed during an incident).
+    /// deployment alarms as CloudWatch alarm names without saying composite
+    /// alarms are accepted, and the short window alone is what reacts within
+    /// minutes of a bad revision (the 1 h window would also roll back a fix
+    /// deployed during an incident).
     pub fn deployment_alarm_names(&self, service: &str) -> Vec<String> {
         self.slos_of(service)
             .map(|slo| slo.deployment_gate.clone())
