@@ -535,9 +535,9 @@ pub enum RawSli {
     /// Share of requests not answered 5xx by the service
     /// (`HTTPCode_Target_5XX_Count` / `RequestCount`).
     Availability,
-    /// Share of requests answered within `latency_ms` (`TargetResponseTime`
-    /// above the threshold / all responses): with `objective = 99`, "p99
-    /// below `latency_ms`".
+    /// Share of requests answered within `latency_ms` (the bad ones:
+    /// `TargetResponseTime` above the threshold, over all responses): with
+    /// `objective = 99`, "p99 below `latency_ms`".
     Latency,
 }
 
@@ -562,8 +562,8 @@ pub struct RawSlo {
     /// `availability` or `latency`.
     pub sli: RawSli,
     /// Target share of good requests, percent: above 0 and below 100, at
-    /// most three decimals, e.g. `99.9`. At least 93.1 (a budget under
-    /// 100 / 14.4 %), or the fast-burn page could never fire.
+    /// most three decimals, e.g. `99.9`. At least 93.056 (a budget of at
+    /// most 100 / 14.4 ≈ 6.94 %), or the fast-burn page could never fire.
     pub objective: f64,
     /// Rolling window of the SLO (and of its error budget), days: `28` or
     /// `30`. Default: `30`.

@@ -121,7 +121,7 @@ fn objective(objective: f64, path: &str, p: &mut Problems) {
                 "an objective of {objective} % leaves a {:.1} % budget: a {FASTEST_BURN}× burn would need more than 100 % errors, so the fast-burn page could never fire",
                 100.0 - objective
             ),
-            "use an objective of at least 93.1 (a budget under 100 / 14.4 %)",
+            "use an objective of at least 93.056 (a budget of at most 100 / 14.4 ≈ 6.94 %)",
         );
     }
 }
