@@ -199,3 +199,39 @@ fn budget_widgets(slo: &Slo, metrics: SliMetrics) -> SloBudget {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_slos_become_windows_composites_and_budgets() {
+        let model = crate::load_default().unwrap();
+        let call = slo_call(&model);
+        assert_eq!(call.windows.len(), 16);
+        let gates: Vec<&str> = call
+            .windows
+            .iter()
+            .filter(|w| w.value.deployment_gate)
+            .map(|w| w.value.alarm_name.as_str())
+            .collect();
+        assert_eq!(gates, model.deployment_alarm_names("api-gateway"));
+        assert!(gates.iter().all(|g| g.ends_with("-page-5m")), "{gates:?}");
+        let latency = call
+            .windows
+            .iter()
+            .find(|w| w.key == "api-gateway-latency-page-5m")
+            .unwrap();
+        assert_eq!(latency.value.metrics.bad_stat, "TC(0.3:)");
+        assert_eq!(latency.value.metrics.total_stat, "SampleCount");
+        assert_eq!(latency.value.threshold, 0.144);
+        let page = &call.composites[0].value;
+        assert_eq!(
+            page.alarm_rule,
+            "(ALARM(\"crud-master-prod-api-gateway-slo-availability-page-1h\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-page-5m\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-availability-page-6h\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-page-30m\"))"
+        );
+        assert_eq!(call.budgets.len(), 2);
+        assert_eq!(call.budgets[0].value.budget, 0.001);
+        assert_eq!(call.budgets[0].value.burn_lines.len(), 4);
+    }
+}
