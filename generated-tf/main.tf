@@ -424,5 +424,305 @@ module "observability" {
     billing   = module.database_billing.identifier
   }
 
+  error_ratio_threshold = 0.05
+  min_requests          = 20
+  latency_p99_seconds   = 1.0
+  alarm_evaluation = {
+    period              = 300
+    evaluation_periods  = 3
+    datapoints_to_alarm = 3
+  }
+
+  slo_windows = {
+    api-gateway-availability-page-1h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-1h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 1h above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 3600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.0144
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-page-5m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-5m"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 5m above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 300
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.0144
+      min_requests        = 50
+      deployment_gate     = true
+    }
+    api-gateway-availability-page-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-6h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 6h above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.006
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-page-30m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-30m"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 30m above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 1800
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.006
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-1d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-1d"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 1d above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 86400
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.003
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-2h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-2h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 2h above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 7200
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.003
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-3d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-3d"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 3d above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 86400
+      evaluation_periods  = 3
+      datapoints_to_alarm = 3
+      threshold           = 0.001
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-6h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 6h above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.001
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-page-1h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-1h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 1h above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 3600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.144
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-page-5m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-5m"
+      description         = "api-gateway latency SLO 99 %: error ratio over 5m above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 300
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.144
+      min_requests        = 50
+      deployment_gate     = true
+    }
+    api-gateway-latency-page-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-6h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 6h above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.06
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-page-30m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-30m"
+      description         = "api-gateway latency SLO 99 %: error ratio over 30m above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 1800
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.06
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-1d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-1d"
+      description         = "api-gateway latency SLO 99 %: error ratio over 1d above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 86400
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.03
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-2h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-2h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 2h above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 7200
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.03
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-3d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-3d"
+      description         = "api-gateway latency SLO 99 %: error ratio over 3d above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 86400
+      evaluation_periods  = 3
+      datapoints_to_alarm = 3
+      threshold           = 0.01
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-6h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 6h above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.01
+      min_requests        = 50
+      deployment_gate     = false
+    }
+  }
+
+  slo_composites = {
+    api-gateway-availability-page = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-availability-page"
+      description = "api-gateway availability SLO 99.9 % over 30 days, page: the error budget is burning fast, act now"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-availability-page-1h\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-page-5m\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-availability-page-6h\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-page-30m\"))"
+    }
+    api-gateway-availability-ticket = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-availability-ticket"
+      description = "api-gateway availability SLO 99.9 % over 30 days, ticket: the error budget is burning slowly, act this week"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-1d\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-2h\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-3d\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-6h\"))"
+    }
+    api-gateway-latency-page = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-latency-page"
+      description = "api-gateway latency SLO 99 % over 28 days, page: the error budget is burning fast, act now"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-latency-page-1h\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-page-5m\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-latency-page-6h\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-page-30m\"))"
+    }
+    api-gateway-latency-ticket = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-latency-ticket"
+      description = "api-gateway latency SLO 99 % over 28 days, ticket: the error budget is burning slowly, act this week"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-1d\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-2h\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-3d\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-6h\"))"
+    }
+  }
+
+  slo_budgets = {
+    api-gateway-availability = {
+      title        = "api-gateway availability 99.9 %"
+      service      = "api-gateway"
+      bad_metric   = "HTTPCode_Target_5XX_Count"
+      bad_stat     = "Sum"
+      total_metric = "RequestCount"
+      total_stat   = "Sum"
+      budget       = 0.001
+      window_days  = 30
+      burn_lines   = [{ label = "page (1h / 5m)", value = 14.4 }, { label = "page (6h / 30m)", value = 6.0 }, { label = "ticket (1d / 2h)", value = 3.0 }, { label = "ticket (3d / 6h)", value = 1.0 }]
+    }
+    api-gateway-latency = {
+      title        = "api-gateway latency: 99 % within 300 ms"
+      service      = "api-gateway"
+      bad_metric   = "TargetResponseTime"
+      bad_stat     = "TC(0.3:)"
+      total_metric = "TargetResponseTime"
+      total_stat   = "SampleCount"
+      budget       = 0.01
+      window_days  = 28
+      burn_lines   = [{ label = "page (1h / 5m)", value = 14.4 }, { label = "page (6h / 30m)", value = 6.0 }, { label = "ticket (1d / 2h)", value = 3.0 }, { label = "ticket (3d / 6h)", value = 1.0 }]
+    }
+  }
+
   tags = local.tags
 }

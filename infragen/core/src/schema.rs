@@ -33,7 +33,9 @@ fn declared_keys(def: &str) -> Option<&'static [&'static str]> {
         "RawDatabase" => field_names::<RawDatabase>(),
         "RawBroker" => field_names::<RawBroker>(),
         "RawOperations" => field_names::<RawOperations>(),
+        "RawAlarms" => field_names::<RawAlarms>(),
         "RawEcr" => field_names::<RawEcr>(),
+        "RawSlo" => field_names::<RawSlo>(),
         _ => return None,
     })
 }
@@ -493,7 +495,9 @@ mod tests {
                 "`[[database]]`",
                 "`[broker]`",
                 "`[operations]`",
+                "`[operations.alarms]`",
                 "`[operations.ecr]`",
+                "`[[slo]]`",
             ]
         );
         assert!(md.contains("| `name` | string | **required** |"), "{md}");

@@ -299,3 +299,52 @@ fn every_fixture_fails_without_panicking() {
     }
     assert!(n >= 8);
 }
+
+#[test]
+fn slos_and_alarm_settings_all_reported() {
+    let e = load_fixture("slos.toml");
+    has(
+        &e,
+        14,
+        22,
+        "operations.alarms.error_rate_percent",
+        "more than two decimals",
+    );
+    has(
+        &e,
+        16,
+        22,
+        "operations.alarms.evaluation_periods",
+        "one-day limit",
+    );
+    has(
+        &e,
+        17,
+        23,
+        "operations.alarms.datapoints_to_alarm",
+        "not between 1 and evaluation_periods",
+    );
+    has(&e, 20, 11, "slo[0].service", "no service is named `apii`");
+    has(&e, 25, 11, "slo[1].service", "not behind the ALB");
+    has(&e, 32, 13, "slo[2].objective", "strictly between 0 and 100");
+    has(&e, 33, 15, "slo[2].window_days", "not an SLO window");
+    has(
+        &e,
+        37,
+        7,
+        "slo[3].sli",
+        "slo[2] already sets the availability objective",
+    );
+    has(&e, 38, 13, "slo[3].objective", "more than three decimals");
+    has(&e, 42, 7, "slo[4].sli", "needs `latency_ms`");
+    has(&e, 43, 13, "slo[4].objective", "could never fire");
+    has(
+        &e,
+        49,
+        14,
+        "slo[5].latency_ms",
+        "only applies to `sli = \"latency\"`",
+    );
+    assert_eq!(e.problems.len(), 13, "{}", e.to_plain());
+    snapshot("slos.toml", &e);
+}

@@ -367,8 +367,13 @@ fn operations(b: &mut Builder<'_>, model: &Model) {
         "monitoring".into(),
         "operations",
         "CloudWatch dashboard and alarms".into(),
-        format!("{dashboards} dashboard + {alarms} alarms (incl. autoscaling)"),
-        dashboards as f64 * cw.dashboard_month + alarms as f64 * cw.alarm_month,
+        format!(
+            "{dashboards} dashboard + {} alarms reading {} metrics (incl. autoscaling and {} SLO burn-rate windows) + {} composite alarms",
+            alarms.metric, alarms.billed_metrics, alarms.slo_windows, alarms.composite
+        ),
+        dashboards as f64 * cw.dashboard_month
+            + alarms.billed_metrics as f64 * cw.alarm_month
+            + alarms.composite as f64 * cw.composite_alarm_month,
     );
     let secrets = secret_count(model);
     b.add(
@@ -409,11 +414,25 @@ fn operations(b: &mut Builder<'_>, model: &Model) {
     }
 }
 
-/// CloudWatch alarms the observability module and autoscaling create: the
-/// API 5xx alarm; per load-balanced service 5xx, p99 latency and unhealthy
-/// hosts; per service CPU; per queue depth and dead letters; two per
-/// target-tracking policy.
-pub fn alarm_count(model: &Model) -> u32 {
+/// The CloudWatch alarms the observability module and autoscaling create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlarmCount {
+    /// Metric alarms.
+    pub metric: u32,
+    /// Metrics those alarms read (the billing unit: a ratio alarm reads two).
+    pub billed_metrics: u32,
+    /// Of the metric alarms, the SLO burn-rate windows.
+    pub slo_windows: u32,
+    /// Composite alarms (an SLO's page and ticket).
+    pub composite: u32,
+}
+
+/// The API 5xx ratio (2 metrics); per load-balanced service the 5xx ratio
+/// (2), p99 latency and unhealthy hosts; per service CPU; per queue depth
+/// and dead letters; two per target-tracking policy; per SLO every
+/// burn-rate window (errors / requests: 2 metrics each) and its page and
+/// ticket composites.
+pub fn alarm_count(model: &Model) -> AlarmCount {
     let balanced = model.services.iter().filter(|s| s.load_balanced()).count() as u32;
     let services = model.services.len() as u32;
     let queues = model
@@ -431,7 +450,16 @@ pub fn alarm_count(model: &Model) -> u32 {
                 + u32::from(s.scaling.queue_backlog.is_some())
         })
         .sum();
-    1 + 3 * balanced + services + 2 * queues + 2 * policies
+    let slo_windows: u32 = model.slos.iter().map(|s| s.alarms.len() as u32).sum();
+    let composite: u32 = model.slos.iter().map(|s| s.composites.len() as u32).sum();
+    let single = services + 2 * balanced + 2 * queues + 2 * policies;
+    let ratios = 1 + balanced + slo_windows;
+    AlarmCount {
+        metric: single + ratios,
+        billed_metrics: single + 2 * ratios,
+        slo_windows,
+        composite,
+    }
 }
 
 /// Secrets: each RDS master password, the Amazon MQ user, and every distinct

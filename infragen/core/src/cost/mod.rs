@@ -9,6 +9,8 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-pub use estimate::{CostError, Estimate, Line, alarm_count, estimate, secret_count, spot_share};
+pub use estimate::{
+    AlarmCount, CostError, Estimate, Line, alarm_count, estimate, secret_count, spot_share,
+};
 pub use prices::*;
 pub use report::{Format, render};

@@ -176,3 +176,20 @@ fn markdown_names_region_date_and_source() {
     assert!(md.contains("us-east-1") && md.contains(&p.meta.as_of) && md.contains("pricing"));
     assert!(md.contains("| **Total** |"), "{md}");
 }
+
+#[test]
+fn alarms_are_counted_from_the_model_with_slos() {
+    let model = crate::load_default().unwrap();
+    let count = super::alarm_count(&model);
+    // 3 CPU + 2 × 2 (latency, unhealthy) + 2 queue + 2 × 4 autoscaling
+    // single-metric alarms; API and 2 service 5xx ratios and 2 SLOs × 8
+    // burn-rate windows read two metrics each.
+    assert_eq!(count.slo_windows, 16);
+    assert_eq!(count.metric, 17 + 3 + 16);
+    assert_eq!(count.billed_metrics, 17 + 2 * (3 + 16));
+    assert_eq!(count.composite, 4);
+    let mut without = model.clone();
+    without.slos.clear();
+    assert_eq!(super::alarm_count(&without).composite, 0);
+    assert_eq!(super::alarm_count(&without).metric, 20);
+}

@@ -8,12 +8,14 @@
 //! Collections are ordered deterministically: services, databases and AZs in
 //! file order, maps as `BTreeMap`.
 mod rollout;
+pub mod slo;
 
 use ipnet::Ipv4Net;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
+pub use slo::{AlarmShape, Severity, Sli, Slo};
 
 /// Services reached through interface endpoints when egress is `vpc_endpoints`.
 pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
@@ -32,6 +34,8 @@ pub struct Model {
     pub databases: Vec<Database>,
     pub broker: Option<Broker>,
     pub operations: Operations,
+    /// In file order.
+    pub slos: Vec<Slo>,
 }
 
 /// Project identity.
@@ -292,7 +296,20 @@ pub struct Operations {
     pub alarm_email: Option<String>,
     pub monthly_budget_usd: u32,
     pub dashboard: bool,
+    pub alarms: Alarms,
     pub ecr: Ecr,
+}
+
+/// The golden-signal alarms.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alarms {
+    /// 5xx share of requests above which the error alarms fire, percent.
+    pub error_rate_percent: f64,
+    /// Requests a period must hold before the error ratio is judged.
+    pub min_requests: u32,
+    pub latency_p99_ms: u32,
+    /// Shared by the error-ratio and latency alarms (checked against CloudWatch's limits).
+    pub shape: AlarmShape,
 }
 
 /// ECR.
@@ -404,6 +421,24 @@ impl Model {
     pub fn container_broker(&self) -> Option<(&Broker, &Container)> {
         let broker = self.broker.as_ref()?;
         Some((broker, broker.container()?))
+    }
+
+    /// The SLOs of a service, in file order.
+    pub fn slos_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a Slo> + 'a {
+        self.slos.iter().filter(move |slo| slo.service == service)
+    }
+
+    /// The CloudWatch alarms that gate a service's deployments (for the ECS
+    /// deployment `alarms` block): the fast-burn short-window alarm of each
+    /// of its SLOs. Metric alarms, not the composite page: ECS documents
+    /// deployment alarms as CloudWatch alarm names without saying composite
+    /// alarms are accepted, and the short window alone is what reacts within
+    /// minutes of a bad revision (the 1 h window would also roll back a fix
+    /// deployed during an incident).
+    pub fn deployment_alarm_names(&self, service: &str) -> Vec<String> {
+        self.slos_of(service)
+            .map(|slo| slo.deployment_gate.clone())
+            .collect()
     }
 
     /// The service with this name.

@@ -20,6 +20,7 @@ mod operations;
 mod project;
 mod scaling;
 mod services;
+mod slos;
 #[cfg(test)]
 mod tests;
 
@@ -47,6 +48,7 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     services::link_callers(&mut services);
     services::check_load_balancing(&services, p);
     network::capacity_check(raw, &network, &services, &databases, broker.as_ref(), p);
+    let slos = slos::slos(raw, &project, &services, p);
 
     Model {
         project,
@@ -58,5 +60,6 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         databases,
         broker,
         operations,
+        slos,
     }
 }

@@ -3,6 +3,7 @@
 use crate::model::{Exposure, Model};
 
 mod network;
+mod slos;
 
 const BASE: &str = r#"
 [project]
