@@ -64,7 +64,7 @@ resource "aws_sns_topic_subscription" "email" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${var.name}-api-5xx"
+  alarm_name          = "${var.name}-api-5xx-errors"
   alarm_description   = "API Gateway answered 5xx more than ${var.error_5xx_threshold} times in 5 minutes"
   namespace           = "AWS/ApiGateway"
   metric_name         = "5xx"
@@ -82,7 +82,7 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
     Stage = var.api_stage
   }
 
-  tags = merge({ Name = "${var.name}-api-5xx" }, var.tags)
+  tags = merge({ Name = "${var.name}-api-5xx-errors" }, var.tags)
 }
 
 resource "aws_cloudwatch_metric_alarm" "target_5xx" {

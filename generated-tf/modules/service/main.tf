@@ -67,7 +67,7 @@ resource "aws_cloudwatch_log_group" "this" {
 # Execution role: used by the ECS agent to pull the image, write logs and
 # read this service's secrets -- nothing else.
 resource "aws_iam_role" "execution" {
-  name = "${var.name}-execution"
+  name = var.resource_names.execution_role
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -80,7 +80,7 @@ resource "aws_iam_role" "execution" {
     ]
   })
 
-  tags = merge({ Name = "${var.name}-execution" }, var.tags)
+  tags = merge({ Name = var.resource_names.execution_role }, var.tags)
 }
 
 resource "aws_iam_role_policy_attachment" "execution" {
@@ -116,7 +116,7 @@ resource "aws_iam_role_policy" "execution_secrets" {
 # Task role: the application's own identity. It needs no AWS API today, so it
 # has no policy; add statements here when it does.
 resource "aws_iam_role" "task" {
-  name = "${var.name}-task"
+  name = var.resource_names.task_role
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -134,11 +134,11 @@ resource "aws_iam_role" "task" {
     ]
   })
 
-  tags = merge({ Name = "${var.name}-task" }, var.tags)
+  tags = merge({ Name = var.resource_names.task_role }, var.tags)
 }
 
 resource "aws_ecs_task_definition" "this" {
-  family                   = var.name
+  family                   = var.resource_names.task_family
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.cpu
@@ -164,11 +164,11 @@ resource "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_security_group" "this" {
-  name        = var.name
+  name        = var.resource_names.security_group
   description = "ECS service ${var.name}; every rule references another security group"
   vpc_id      = var.vpc_id
 
-  tags = merge({ Name = var.name }, var.tags)
+  tags = merge({ Name = var.resource_names.security_group }, var.tags)
 }
 
 # Inbound from the ALB to the container port, and the matching ALB egress.

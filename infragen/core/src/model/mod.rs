@@ -7,6 +7,7 @@
 //!
 //! Collections are ordered deterministically: services, databases and AZs in
 //! file order, maps as `BTreeMap`.
+mod names;
 mod rollout;
 
 use ipnet::Ipv4Net;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
+pub use names::{AwsName, AwsNames, Namespace, Owner, Purpose};
 
 /// Services reached through interface endpoints when egress is `vpc_endpoints`.
 pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
@@ -32,6 +34,8 @@ pub struct Model {
     pub databases: Vec<Database>,
     pub broker: Option<Broker>,
     pub operations: Operations,
+    /// Every AWS name the rendered Terraform gives a resource (checked unique).
+    pub names: AwsNames,
 }
 
 /// Project identity.
@@ -73,6 +77,9 @@ pub struct Network {
     /// Number of NAT gateways to create: 0 (vpc_endpoints), 1, or one per zone.
     pub nat_gateways: usize,
     pub flow_logs_retention_days: u32,
+    /// Zone IDs of the region where HTTP API VPC links exist: the VPC link
+    /// gets the private subnets of these zones only.
+    pub vpc_link_zone_ids: Vec<String>,
 }
 
 /// API Gateway HTTP API.
@@ -143,15 +150,10 @@ pub enum Exposure {
     None,
 }
 
-/// Names derived for a service (the one place they are computed).
+/// The ECR repository of a service (several services may share one; every
+/// other AWS name is in [`Model::names`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceNames {
-    /// ECS service and task definition family: `<prefix>-<service>`.
-    pub ecs_service: String,
-    /// ALB target group: `<prefix>-<service>` (≤ 32 characters, checked).
-    pub target_group: String,
-    /// `/ecs/<prefix>/<service>`.
-    pub log_group: String,
     /// `<prefix>/<image>`.
     pub ecr_repository: String,
 }

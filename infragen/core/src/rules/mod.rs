@@ -15,9 +15,11 @@ mod cluster;
 mod databases;
 mod edge;
 mod fields;
+pub mod names;
 mod network;
 mod operations;
 mod project;
+pub mod regions;
 mod scaling;
 mod services;
 #[cfg(test)]
@@ -47,6 +49,16 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     services::link_callers(&mut services);
     services::check_load_balancing(&services, p);
     network::capacity_check(raw, &network, &services, &databases, broker.as_ref(), p);
+    let names = names::names(
+        &names::Inputs {
+            project: &project,
+            egress: network.egress,
+            services: &services,
+            databases: &databases,
+            broker: broker.as_ref(),
+        },
+        p,
+    );
 
     Model {
         project,
@@ -58,5 +70,6 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         databases,
         broker,
         operations,
+        names,
     }
 }

@@ -91,7 +91,11 @@ fn base_is_valid_and_defaults_are_filled() {
     assert_eq!(inv.exposure, Exposure::Internal);
     assert_eq!(inv.called_by, ["gateway"]);
     assert_eq!(m.service("billing").unwrap().exposure, Exposure::None);
-    assert_eq!(inv.names.target_group, "shop-prod-inventory");
+    assert_eq!(
+        m.names
+            .service("inventory", crate::model::Purpose::TargetGroup),
+        "shop-prod-inventory"
+    );
     let db = m.database("inventory").unwrap();
     assert_eq!(db.db_name, "inventory");
     assert_eq!(db.used_by, ["inventory"]);
