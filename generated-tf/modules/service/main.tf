@@ -266,13 +266,15 @@ resource "aws_service_discovery_service" "this" {
 }
 
 resource "aws_ecs_service" "this" {
-  name                               = var.name
-  cluster                            = var.cluster_arn
-  task_definition                    = aws_ecs_task_definition.this.arn
-  desired_count                      = var.desired_count
-  platform_version                   = "LATEST"
-  deployment_minimum_healthy_percent = 100
-  deployment_maximum_percent         = 200
+  name             = var.name
+  cluster          = var.cluster_arn
+  task_definition  = aws_ecs_task_definition.this.arn
+  desired_count    = var.desired_count
+  platform_version = "LATEST"
+  # A stateful single task (a dev database or broker) never runs twice: two
+  # instances behind one DNS name would split writes and strand messages.
+  deployment_minimum_healthy_percent = var.single_task ? 0 : 100
+  deployment_maximum_percent         = var.single_task ? 100 : 200
   health_check_grace_period_seconds  = var.load_balancer == null ? null : 60
   enable_ecs_managed_tags            = true
   propagate_tags                     = "SERVICE"

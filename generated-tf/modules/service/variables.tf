@@ -132,6 +132,12 @@ variable "desired_count" {
   type        = number
 }
 
+variable "single_task" {
+  description = "A stateful dependency run as one task (dev database or broker): deployments stop the old task before starting the new one."
+  type        = bool
+  default     = false
+}
+
 variable "capacity_provider_strategy" {
   description = "FARGATE / FARGATE_SPOT split."
   type = list(object({

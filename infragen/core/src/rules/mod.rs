@@ -31,6 +31,7 @@ mod tests;
 pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     let operations = operations::operations(raw, p);
     let project = project::project(raw, p);
+    operations::require_recipient(&operations, &project, p);
     let network = network::network(raw, &project, operations.log_retention_days, p);
     let edge = edge::edge(raw, &project, operations.log_retention_days, p);
     let auth = auth::auth(raw, &project, p);

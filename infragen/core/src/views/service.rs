@@ -79,6 +79,8 @@ pub struct ServiceCall {
     pub log_group_name: String,
     pub log_retention_days: u32,
     pub desired_count: u32,
+    /// A stateful dependency: one task, never two at once, never on Spot.
+    pub single_task: bool,
     pub internet_egress: bool,
     pub capacity_provider_strategy: Vec<CapacityProvider>,
     pub environment: Vec<Entry>,
@@ -179,6 +181,7 @@ pub(super) fn app_service_call(
         log_group_name: model.names.get(&owner, Purpose::ContainerLogGroup).into(),
         log_retention_days: model.operations.log_retention_days,
         desired_count: service.desired,
+        single_task: false,
         internet_egress,
         capacity_provider_strategy: capacity(model, service.architecture == Architecture::Arm64),
         environment: entries(env),
@@ -295,8 +298,14 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         log_group_name: model.names.get(&c.owner, Purpose::ContainerLogGroup).into(),
         log_retention_days: model.operations.log_retention_days,
         desired_count: 1,
+        single_task: true,
         internet_egress: model.network.egress != Egress::VpcEndpoints,
-        capacity_provider_strategy: capacity(model, false),
+        // Not on Spot: an interruption loses the data in task storage.
+        capacity_provider_strategy: vec![CapacityProvider {
+            capacity_provider: "FARGATE",
+            weight: 1,
+            base: 0,
+        }],
         environment: entries(c.environment),
         secrets: entries(secrets),
         secret_arns: vec![secret],

@@ -32,6 +32,9 @@ name = "inventory"
 name = "billing"
 
 [broker]
+
+[operations]
+alarm_email = "oncall@example.com"
 "#;
 
 fn load(text: &str) -> Result<Model, Vec<(String, String)>> {
@@ -272,8 +275,8 @@ fn ports_retention_and_ranges() {
         "out of range",
     );
     fails(
-        "[broker]\n",
-        "[broker]\n[operations]\nlog_retention_days = 10\n",
+        "[operations]\n",
+        "[operations]\nlog_retention_days = 10\n",
         "operations.log_retention_days",
         "not a CloudWatch Logs retention",
     );
@@ -452,16 +455,30 @@ fn edge_domain_and_operations() {
         "[broker]\n[edge.domain]\nname = \"api.example.com\"\nhosted_zone_id = \"Z0123456789ABC\"\n",
     );
     fails(
-        "[broker]\n",
-        "[broker]\n[operations]\nalarm_email = \"nobody\"\n",
+        "alarm_email = \"oncall@example.com\"",
+        "alarm_email = \"nobody\"",
         "operations.alarm_email",
         "not an e-mail",
     );
     fails(
-        "[broker]\n",
-        "[broker]\n[operations]\nmonthly_budget_usd = 0\n",
+        "[operations]\n",
+        "[operations]\nmonthly_budget_usd = 0\n",
         "operations.monthly_budget_usd",
         "out of range",
+    );
+    fails(
+        "alarm_email = \"oncall@example.com\"\n",
+        "",
+        "project.environment",
+        "has no alarm recipient",
+    );
+    // Only production requires a recipient.
+    let staging = BASE
+        .replacen("[project]\n", "[project]\nenvironment = \"staging\"\n", 1)
+        .replacen("alarm_email = \"oncall@example.com\"\n", "", 1);
+    assert!(
+        load(&staging).is_ok(),
+        "staging without a recipient is valid"
     );
     fails(
         "[broker]\n",
