@@ -324,6 +324,7 @@ module "service_inventory" {
     PGPORT                = "5432"
     PGSSLMODE             = "require"
     PGUSER                = module.database_inventory.username
+    PG_POOL_SIZE          = "9"
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }
@@ -405,6 +406,7 @@ module "service_billing" {
     PGPORT                = "5432"
     PGSSLMODE             = "require"
     PGUSER                = module.database_billing.username
+    PG_POOL_SIZE          = "9"
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }

@@ -193,9 +193,12 @@ resource "aws_cloudwatch_metric_alarm" "queue_depth" {
   evaluation_periods  = 3
   threshold           = var.queue_depth_threshold
   comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  # No data means the broker stopped publishing the queue's metrics (or the
+  # queue is gone): INSUFFICIENT_DATA, notified, not a silent OK.
+  treat_missing_data        = "missing"
+  alarm_actions             = local.alarm_actions
+  ok_actions                = local.alarm_actions
+  insufficient_data_actions = local.alarm_actions
 
   dimensions = {
     Broker      = each.value.broker
@@ -218,9 +221,12 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  # No data means the broker stopped publishing the queue's metrics (or the
+  # queue is gone): INSUFFICIENT_DATA, notified, not a silent OK.
+  treat_missing_data        = "missing"
+  alarm_actions             = local.alarm_actions
+  ok_actions                = local.alarm_actions
+  insufficient_data_actions = local.alarm_actions
 
   dimensions = {
     Broker      = each.value.broker

@@ -35,7 +35,7 @@ locals {
       healthCheck = {
         command     = var.health_check_command
         interval    = 15
-        timeout     = 5
+        timeout     = var.health_check_timeout
         retries     = 3
         startPeriod = var.health_check_start_period
       }

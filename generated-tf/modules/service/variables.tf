@@ -106,6 +106,12 @@ variable "health_check_command" {
   type        = list(string)
 }
 
+variable "health_check_timeout" {
+  description = "Seconds a health check may take before it counts as failed."
+  type        = number
+  default     = 5
+}
+
 variable "health_check_start_period" {
   description = "Grace period before failed health checks count, seconds."
   type        = number

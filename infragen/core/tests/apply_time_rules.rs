@@ -232,3 +232,53 @@ fn services_wait_for_listeners_capacity_providers_and_secret_values() {
         }
     }
 }
+
+#[test]
+fn queue_alarms_are_not_silently_green_without_data() {
+    // B4: a broker that stops publishing a queue's metrics must not leave its
+    // alarms OK: missing data is INSUFFICIENT_DATA, and notified.
+    let mut queues = 0;
+    for (name, files) in rendered() {
+        let observability = &files["modules/observability/main.tf"];
+        for alarm in ["queue_depth", "dead_letters"] {
+            let start = observability
+                .find(&format!(
+                    "resource \"aws_cloudwatch_metric_alarm\" \"{alarm}\""
+                ))
+                .expect("queue alarm");
+            let block = &observability[start..];
+            let block = &block[..block.find("\n}\n").unwrap_or(block.len())];
+            queues += 1;
+            assert!(
+                block.contains("treat_missing_data        = \"missing\""),
+                "{name}: {block}"
+            );
+            assert!(
+                block.contains("insufficient_data_actions = local.alarm_actions"),
+                "{name}: {block}"
+            );
+        }
+    }
+    assert!(queues > 0);
+}
+
+#[test]
+fn rabbitmq_container_health_check_has_time_to_answer() {
+    // B10: `rabbitmq-diagnostics ping` starts an Erlang VM; 5 s fail healthy
+    // brokers on a busy task.
+    let mut brokers = 0;
+    for (name, files) in rendered() {
+        let Some(call) = module(&files["main.tf"], "broker") else {
+            continue;
+        };
+        if call.contains("./modules/service") {
+            brokers += 1;
+            assert!(call.contains("health_check_timeout = 20"), "{name}: {call}");
+        }
+        assert!(
+            files["README.md"].contains("First apply: images before services"),
+            "{name}"
+        );
+    }
+    assert!(brokers >= 1);
+}

@@ -188,6 +188,10 @@ pub struct Service {
     pub called_by: Vec<String>,
     pub scaling: Scaling,
     pub names: ServiceNames,
+    /// PostgreSQL pool size per task, when it uses a database: its own
+    /// `PG_POOL_SIZE`, or the largest that keeps every task of a 200 %
+    /// rollout within the database's `max_connections`.
+    pub pg_pool_size: Option<u32>,
 }
 
 /// Autoscaling (always present; `min == max` means a fixed count and no policies).

@@ -12,6 +12,7 @@ mod auth;
 mod broker;
 pub mod checks;
 mod cluster;
+mod connections;
 mod databases;
 mod edge;
 mod fields;
@@ -48,6 +49,13 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         broker::link_users(broker, &services);
     }
     services::link_callers(&mut services);
+    connections::pools(
+        &mut services,
+        &databases,
+        runtime_contract::variables::DEFAULT_PG_POOL_SIZE as u32,
+        runtime_contract::variables::PG_POOL_SIZE,
+        p,
+    );
     services::check_load_balancing(&services, p);
     network::capacity_check(raw, &network, &services, &databases, broker.as_ref(), p);
     let names = names::names(

@@ -91,7 +91,7 @@ fn service(
         );
     }
     let health_path = health_path(s, at, p);
-    let scaling = scaling(s, context.broker, at, p);
+    let scaling = scaling(s, context.broker, context.cluster.container_insights, at, p);
     let desired = desired(s, &scaling, at, p);
     variables(s, &context.names, at, p);
     database_reference(s, context.databases, at, p);
@@ -121,6 +121,7 @@ fn service(
         exposure: exposure(s, at, p),
         called_by: Vec::new(),
         scaling,
+        pg_pool_size: None,
     }
 }
 

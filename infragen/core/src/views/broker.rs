@@ -75,6 +75,9 @@ pub(super) fn container_call(model: &Model, broker: &Broker, container: &Contain
             port: broker.port(),
             hostname: broker.name.clone(),
             health_check_command: strings(&["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
+            // The CLI starts an Erlang VM for every check: seconds, more
+            // on a busy 0.5 vCPU task, so 5 s fails healthy brokers.
+            health_check_timeout: Some(20),
             writable_paths: &["/tmp", "/var/lib/rabbitmq", "/var/log/rabbitmq"],
             environment,
             credentials: credentials.into(),

@@ -139,6 +139,7 @@ pub(super) fn container_call(
             port: database.port,
             hostname: database_hostname(&database.name),
             health_check_command,
+            health_check_timeout: None,
             writable_paths: &["/tmp", "/var/lib/postgresql/data", "/var/run/postgresql"],
             environment,
             credentials,

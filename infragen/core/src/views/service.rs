@@ -75,6 +75,8 @@ pub struct ServiceCall {
     pub port: u16,
     pub user: Option<String>,
     pub health_check_command: Vec<String>,
+    /// Seconds, when the module's 5 are too short.
+    pub health_check_timeout: Option<u32>,
     pub writable_paths: Vec<String>,
     pub log_group_name: String,
     pub log_retention_days: u32,
@@ -136,6 +138,7 @@ pub(super) fn app_service_call(
     if service.public() {
         wiring.auth(internet_egress);
     }
+    wiring.pool(service);
     wiring.own(service, &model.project.region);
     let Wiring {
         env,
@@ -177,6 +180,7 @@ pub(super) fn app_service_call(
             ),
             runtime_contract::apps::HEALTHCHECK_ARG.into(),
         ],
+        health_check_timeout: None,
         writable_paths: vec![runtime_contract::container::WRITABLE_PATH.into()],
         log_group_name: model.names.get(&owner, Purpose::ContainerLogGroup).into(),
         log_retention_days: model.operations.log_retention_days,
@@ -266,6 +270,7 @@ pub(super) struct InfraContainer {
     /// Cloud Map hostname.
     pub hostname: String,
     pub health_check_command: Vec<String>,
+    pub health_check_timeout: Option<u32>,
     pub writable_paths: &'static [&'static str],
     pub environment: BTreeMap<String, String>,
     /// Root module label of the generated credentials.
@@ -294,6 +299,7 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         port: c.port,
         user: None,
         health_check_command: c.health_check_command,
+        health_check_timeout: c.health_check_timeout,
         writable_paths: strings(c.writable_paths),
         log_group_name: model.names.get(&c.owner, Purpose::ContainerLogGroup).into(),
         log_retention_days: model.operations.log_retention_days,

@@ -487,3 +487,71 @@ fn edge_domain_and_operations() {
         "out of range",
     );
 }
+
+#[test]
+fn rabbitmq_4_and_queue_backlog_metrics() {
+    // RabbitMQ 4.x runs on mq.m7g only.
+    fails(
+        "[broker]\n",
+        "[broker]\nengine_version = \"4.2\"\n",
+        "broker.instance_type",
+        "mq.m7g instance types only",
+    );
+    passes(
+        "[broker]\n",
+        "[broker]\nengine_version = \"4.2\"\ninstance_type = \"mq.m7g.medium\"\n",
+    );
+    let billing = "name = \"billing\"\ndatabase = \"billing\"\nbroker = \"rabbitmq\"\n";
+    let backlog = format!(
+        "{billing}[service.scaling]\nmin = 1\nmax = 3\nqueue_backlog = {{ queue = \"billing_queue\", target = 100 }}\n"
+    );
+    passes(billing, &backlog);
+    // RabbitMQ 4.x brokers publish no per-queue metrics.
+    let text = BASE.replacen(billing, &backlog, 1).replacen(
+        "[broker]\n",
+        "[broker]\nengine_version = \"4.2\"\ninstance_type = \"mq.m7g.medium\"\n",
+        1,
+    );
+    let problems = load(&text).expect_err("queue backlog on RabbitMQ 4");
+    assert!(
+        problems
+            .iter()
+            .any(|(path, m)| path == "service[2].scaling.queue_backlog"
+                && m.contains("do not publish")),
+        "{problems:#?}"
+    );
+    // The task count comes from Container Insights.
+    let text = BASE.replacen(billing, &backlog, 1).replacen(
+        "[broker]\n",
+        "[cluster]\ncontainer_insights = false\n\n[broker]\n",
+        1,
+    );
+    let problems = load(&text).expect_err("queue backlog without Container Insights");
+    assert!(
+        problems
+            .iter()
+            .any(|(path, m)| path == "service[2].scaling.queue_backlog"
+                && m.contains("Container Insights")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn database_connections_fit_a_rollout_at_200_percent() {
+    // db.t4g.micro takes about 84 connections (79 for applications):
+    // inventory at up to 2 × 4 tasks gets a pool of 9.
+    let scaled = "name = \"inventory\"\ndatabase = \"inventory\"\n[service.scaling]\nmin = 1\nmax = 4\ncpu_target = 60\n";
+    let m = passes("name = \"inventory\"\ndatabase = \"inventory\"\n", scaled);
+    assert_eq!(m.service("inventory").unwrap().pg_pool_size, Some(9));
+    // Fixed counts keep the services' default pool.
+    let m = passes("", "");
+    assert_eq!(m.service("billing").unwrap().pg_pool_size, Some(16));
+    assert_eq!(m.service("gateway").unwrap().pg_pool_size, None);
+    // 2 × 40 tasks cannot each have 2 connections.
+    fails(
+        "name = \"inventory\"\ndatabase = \"inventory\"\n",
+        &scaled.replace("max = 4", "max = 40"),
+        "database[0].instance_class",
+        "not enough for inventory (up to 80 tasks)",
+    );
+}
