@@ -183,7 +183,7 @@ fn stage_names(r: &mut Registry, inputs: &Inputs<'_>) {
 /// Alarms of the queues that drive scaling on Amazon MQ (a container
 /// broker publishes no metrics), keyed like the observability module's map.
 fn queue_names(r: &mut Registry, inputs: &Inputs<'_>) {
-    if !inputs.broker.is_some_and(|b| b.amazon_mq().is_some()) {
+    if inputs.broker.is_none_or(|b| b.amazon_mq().is_none()) {
         return;
     }
     let prefix = &inputs.project.prefix;
