@@ -31,6 +31,7 @@ module "network" {
   nat_gateway_count        = 2
   interface_endpoints      = []
   flow_logs_retention_days = 365
+  vpc_link_zone_ids        = ["euw3-az1", "euw3-az3"]
   kms_key_arn              = module.kms.key_arn
   tags                     = local.tags
 }
@@ -61,6 +62,7 @@ module "edge" {
   name                      = "crud-master-prod"
   vpc_id                    = module.network.vpc_id
   subnet_ids                = module.network.private_subnet_ids
+  vpc_link_subnet_ids       = module.network.vpc_link_subnet_ids
   alb_name                  = "crud-master-prod-internal"
   deletion_protection       = true
   routes                    = ["ANY /api/{proxy+}"]
@@ -136,6 +138,13 @@ module "database_inventory" {
   log_retention_days    = 365
   kms_key_arn           = module.kms.key_arn
   tags                  = local.tags
+
+  resource_names = {
+    security_group       = "crud-master-prod-inventory-rds"
+    monitoring_role      = "crud-master-prod-inventory-monitoring"
+    postgresql_log_group = "/aws/rds/instance/crud-master-prod-inventory/postgresql"
+    upgrade_log_group    = "/aws/rds/instance/crud-master-prod-inventory/upgrade"
+  }
 }
 
 # PostgreSQL "billing" on Amazon RDS, used by billing.
@@ -157,6 +166,13 @@ module "database_billing" {
   log_retention_days    = 365
   kms_key_arn           = module.kms.key_arn
   tags                  = local.tags
+
+  resource_names = {
+    security_group       = "crud-master-prod-billing-rds"
+    monitoring_role      = "crud-master-prod-billing-monitoring"
+    postgresql_log_group = "/aws/rds/instance/crud-master-prod-billing/postgresql"
+    upgrade_log_group    = "/aws/rds/instance/crud-master-prod-billing/upgrade"
+  }
 }
 
 # RabbitMQ "rabbitmq" on Amazon MQ, used by api-gateway, billing.
@@ -171,6 +187,11 @@ module "broker" {
   deployment_mode = "SINGLE_INSTANCE"
   kms_key_arn     = module.kms.key_arn
   tags            = local.tags
+
+  resource_names = {
+    security_group = "crud-master-prod-rabbitmq"
+    secret         = "crud-master-prod-rabbitmq/amqp"
+  }
 }
 
 # Service "api-gateway": public through API Gateway (/api/{proxy+}).
@@ -197,6 +218,13 @@ module "service_api_gateway" {
   desired_count        = 2
   s3_prefix_list_id    = module.network.s3_prefix_list_id
   internet_egress      = true
+
+  resource_names = {
+    task_family    = "crud-master-prod-api-gateway"
+    execution_role = "crud-master-prod-api-gateway-execution"
+    task_role      = "crud-master-prod-api-gateway-task"
+    security_group = "crud-master-prod-api-gateway"
+  }
 
   capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
@@ -276,6 +304,13 @@ module "service_inventory" {
   s3_prefix_list_id    = module.network.s3_prefix_list_id
   internet_egress      = true
 
+  resource_names = {
+    task_family    = "crud-master-prod-inventory"
+    execution_role = "crud-master-prod-inventory-execution"
+    task_role      = "crud-master-prod-inventory-task"
+    security_group = "crud-master-prod-inventory"
+  }
+
   capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
   ]
@@ -290,6 +325,7 @@ module "service_inventory" {
     PGPORT                = "5432"
     PGSSLMODE             = "verify-full"
     PGUSER                = module.database_inventory.username
+    PG_POOL_SIZE          = "9"
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }
@@ -341,6 +377,13 @@ module "service_billing" {
   s3_prefix_list_id    = module.network.s3_prefix_list_id
   internet_egress      = true
 
+  resource_names = {
+    task_family    = "crud-master-prod-billing"
+    execution_role = "crud-master-prod-billing-execution"
+    task_role      = "crud-master-prod-billing-task"
+    security_group = "crud-master-prod-billing"
+  }
+
   capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
   ]
@@ -361,6 +404,7 @@ module "service_billing" {
     PGPORT                = "5432"
     PGSSLMODE             = "verify-full"
     PGUSER                = module.database_billing.username
+    PG_POOL_SIZE          = "9"
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }

@@ -70,7 +70,7 @@ resource "aws_sns_topic_subscription" "email" {
 # pages nobody). treat_missing_data = "notBreaching": API Gateway and the ALB
 # publish no datapoint for a period without requests, and no request is no error.
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${var.name}-api-5xx"
+  alarm_name          = "${var.name}-api-5xx-errors"
   alarm_description   = "More than ${var.error_ratio_threshold * 100} % of API requests answered 5xx in ${var.alarm_evaluation.datapoints_to_alarm} of ${var.alarm_evaluation.evaluation_periods} periods of ${var.alarm_evaluation.period / 60} minutes"
   evaluation_periods  = var.alarm_evaluation.evaluation_periods
   datapoints_to_alarm = var.alarm_evaluation.datapoints_to_alarm
@@ -117,7 +117,7 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
     }
   }
 
-  tags = merge({ Name = "${var.name}-api-5xx" }, var.tags)
+  tags = merge({ Name = "${var.name}-api-5xx-errors" }, var.tags)
 }
 
 resource "aws_cloudwatch_metric_alarm" "target_5xx" {
@@ -258,9 +258,12 @@ resource "aws_cloudwatch_metric_alarm" "queue_depth" {
   evaluation_periods  = 3
   threshold           = var.queue_depth_threshold
   comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  # No data means the broker stopped publishing the queue's metrics (or the
+  # queue is gone): INSUFFICIENT_DATA, notified, not a silent OK.
+  treat_missing_data        = "missing"
+  alarm_actions             = local.alarm_actions
+  ok_actions                = local.alarm_actions
+  insufficient_data_actions = local.alarm_actions
 
   dimensions = {
     Broker      = each.value.broker
@@ -283,9 +286,12 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  # No data means the broker stopped publishing the queue's metrics (or the
+  # queue is gone): INSUFFICIENT_DATA, notified, not a silent OK.
+  treat_missing_data        = "missing"
+  alarm_actions             = local.alarm_actions
+  ok_actions                = local.alarm_actions
+  insufficient_data_actions = local.alarm_actions
 
   dimensions = {
     Broker      = each.value.broker

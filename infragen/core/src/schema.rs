@@ -542,6 +542,9 @@ broker = "rabbitmq"
 name = "main"
 
 [broker]
+
+[operations]
+alarm_email = "oncall@example.com"
 "#;
         let model = crate::load(minimal, "minimal.toml").expect("minimal topology is valid");
         let model = serde_json::to_value(&model).unwrap();

@@ -7,6 +7,7 @@
 //!
 //! Collections are ordered deterministically: services, databases and AZs in
 //! file order, maps as `BTreeMap`.
+mod names;
 mod rollout;
 pub mod slo;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
+pub use names::{AwsName, AwsNames, Namespace, Owner, Purpose};
 pub use slo::{AlarmShape, Severity, Sli, Slo};
 
 /// Services reached through interface endpoints when egress is `vpc_endpoints`.
@@ -36,6 +38,8 @@ pub struct Model {
     pub operations: Operations,
     /// In file order.
     pub slos: Vec<Slo>,
+    /// Every AWS name the rendered Terraform gives a resource (checked unique).
+    pub names: AwsNames,
 }
 
 /// Project identity.
@@ -77,6 +81,9 @@ pub struct Network {
     /// Number of NAT gateways to create: 0 (vpc_endpoints), 1, or one per zone.
     pub nat_gateways: usize,
     pub flow_logs_retention_days: u32,
+    /// Zone IDs of the region where HTTP API VPC links exist: the VPC link
+    /// gets the private subnets of these zones only.
+    pub vpc_link_zone_ids: Vec<String>,
 }
 
 /// API Gateway HTTP API.
@@ -147,15 +154,10 @@ pub enum Exposure {
     None,
 }
 
-/// Names derived for a service (the one place they are computed).
+/// The ECR repository of a service (several services may share one; every
+/// other AWS name is in [`Model::names`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceNames {
-    /// ECS service and task definition family: `<prefix>-<service>`.
-    pub ecs_service: String,
-    /// ALB target group: `<prefix>-<service>` (≤ 32 characters, checked).
-    pub target_group: String,
-    /// `/ecs/<prefix>/<service>`.
-    pub log_group: String,
     /// `<prefix>/<image>`.
     pub ecr_repository: String,
 }
@@ -190,6 +192,10 @@ pub struct Service {
     pub called_by: Vec<String>,
     pub scaling: Scaling,
     pub names: ServiceNames,
+    /// PostgreSQL pool size per task, when it uses a database: its own
+    /// `PG_POOL_SIZE`, or the largest that keeps every task of a 200 %
+    /// rollout within the database's `max_connections`.
+    pub pg_pool_size: Option<u32>,
 }
 
 /// Autoscaling (always present; `min == max` means a fixed count and no policies).

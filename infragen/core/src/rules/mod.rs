@@ -12,12 +12,15 @@ mod auth;
 mod broker;
 pub mod checks;
 mod cluster;
+mod connections;
 mod databases;
 mod edge;
 mod fields;
+pub mod names;
 mod network;
 mod operations;
 mod project;
+pub mod regions;
 mod scaling;
 mod services;
 mod slos;
@@ -30,6 +33,7 @@ mod tests;
 pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     let operations = operations::operations(raw, p);
     let project = project::project(raw, p);
+    operations::require_recipient(&operations, &project, p);
     let network = network::network(raw, &project, operations.log_retention_days, p);
     let edge = edge::edge(raw, &project, operations.log_retention_days, p);
     let auth = auth::auth(raw, &project, p);
@@ -46,9 +50,26 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         broker::link_users(broker, &services);
     }
     services::link_callers(&mut services);
+    connections::pools(
+        &mut services,
+        &databases,
+        runtime_contract::variables::DEFAULT_PG_POOL_SIZE as u32,
+        runtime_contract::variables::PG_POOL_SIZE,
+        p,
+    );
     services::check_load_balancing(&services, p);
     network::capacity_check(raw, &network, &services, &databases, broker.as_ref(), p);
     let slos = slos::slos(raw, &project, &services, p);
+    let names = names::names(
+        &names::Inputs {
+            project: &project,
+            egress: network.egress,
+            services: &services,
+            databases: &databases,
+            broker: broker.as_ref(),
+        },
+        p,
+    );
 
     Model {
         project,
@@ -61,5 +82,6 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         broker,
         operations,
         slos,
+        names,
     }
 }

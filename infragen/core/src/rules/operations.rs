@@ -2,7 +2,7 @@
 use super::checks::email_ok;
 use super::fields::{ranged, retention};
 use crate::diagnostics::Problems;
-use crate::model::{AlarmShape, Alarms, Ecr, Operations};
+use crate::model::{AlarmShape, Alarms, Ecr, Operations, Project};
 use crate::parse::raw::{RawAlarms, RawTopology};
 
 pub(super) fn operations(raw: &RawTopology, p: &mut Problems) -> Operations {
@@ -133,5 +133,22 @@ fn alarms(r: &RawAlarms, p: &mut Problems) -> Alarms {
         min_requests,
         latency_p99_ms,
         shape,
+    }
+}
+
+/// A production stage must reach someone: without a recipient its alarms
+/// and budget alerts go nowhere.
+pub(super) fn require_recipient(operations: &Operations, project: &Project, p: &mut Problems) {
+    if project.is_production() && operations.alarm_email.is_none() {
+        // At the environment: what makes the stage a production one (the
+        // `[operations]` table may not exist).
+        p.invalid(
+            "project.environment",
+            format!(
+                "the production stage `{}` has no alarm recipient: its alarms and budget alerts would reach nobody",
+                project.environment
+            ),
+            "set `operations.alarm_email` (an on-call address or a list that forwards to one)",
+        );
     }
 }

@@ -197,6 +197,14 @@ impl Wiring {
     }
 
     /// The topology's own variables and secrets, which win over the derived ones.
+    /// `PG_POOL_SIZE` the model derived for the database's connection budget.
+    pub fn pool(&mut self, service: &Service) {
+        if let Some(size) = service.pg_pool_size {
+            self.env
+                .insert(contract::PG_POOL_SIZE.into(), hcl_string(&size.to_string()));
+        }
+    }
+
     pub fn own(&mut self, service: &Service, region: &str) {
         for (key, value) in &service.env {
             self.env.insert(key.clone(), hcl_string(value));
