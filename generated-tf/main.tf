@@ -31,6 +31,7 @@ module "network" {
   nat_gateway_count        = 2
   interface_endpoints      = []
   flow_logs_retention_days = 365
+  vpc_link_zone_ids        = ["euw3-az1", "euw3-az3"]
   kms_key_arn              = module.kms.key_arn
   tags                     = local.tags
 }
@@ -61,6 +62,7 @@ module "edge" {
   name                      = "crud-master-prod"
   vpc_id                    = module.network.vpc_id
   subnet_ids                = module.network.private_subnet_ids
+  vpc_link_subnet_ids       = module.network.vpc_link_subnet_ids
   alb_name                  = "crud-master-prod-internal"
   deletion_protection       = true
   routes                    = ["ANY /api/{proxy+}"]
@@ -140,6 +142,13 @@ module "database_inventory" {
   log_retention_days    = 365
   kms_key_arn           = module.kms.key_arn
   tags                  = local.tags
+
+  resource_names = {
+    security_group       = "crud-master-prod-inventory-rds"
+    monitoring_role      = "crud-master-prod-inventory-monitoring"
+    postgresql_log_group = "/aws/rds/instance/crud-master-prod-inventory/postgresql"
+    upgrade_log_group    = "/aws/rds/instance/crud-master-prod-inventory/upgrade"
+  }
 }
 
 # PostgreSQL "billing" on Amazon RDS, used by billing.
@@ -161,6 +170,13 @@ module "database_billing" {
   log_retention_days    = 365
   kms_key_arn           = module.kms.key_arn
   tags                  = local.tags
+
+  resource_names = {
+    security_group       = "crud-master-prod-billing-rds"
+    monitoring_role      = "crud-master-prod-billing-monitoring"
+    postgresql_log_group = "/aws/rds/instance/crud-master-prod-billing/postgresql"
+    upgrade_log_group    = "/aws/rds/instance/crud-master-prod-billing/upgrade"
+  }
 }
 
 # RabbitMQ "rabbitmq" on Amazon MQ, used by api-gateway, billing.
@@ -175,6 +191,11 @@ module "broker" {
   deployment_mode = "SINGLE_INSTANCE"
   kms_key_arn     = module.kms.key_arn
   tags            = local.tags
+
+  resource_names = {
+    security_group = "crud-master-prod-rabbitmq"
+    secret         = "crud-master-prod-rabbitmq/amqp"
+  }
 }
 
 # Service "api-gateway": public through API Gateway (/api/{proxy+}).
@@ -201,6 +222,13 @@ module "service_api_gateway" {
   desired_count        = 2
   s3_prefix_list_id    = module.network.s3_prefix_list_id
   internet_egress      = true
+
+  resource_names = {
+    task_family    = "crud-master-prod-api-gateway"
+    execution_role = "crud-master-prod-api-gateway-execution"
+    task_role      = "crud-master-prod-api-gateway-task"
+    security_group = "crud-master-prod-api-gateway"
+  }
 
   capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
@@ -240,7 +268,7 @@ module "service_api_gateway" {
 
   deployment = {
     strategy    = "ROLLING"
-    alarm_names = ["crud-master-prod-api-gateway-5xx", "crud-master-prod-api-gateway-latency-p99", "crud-master-prod-api-gateway-unhealthy-targets", "crud-master-prod-api-gateway-cpu"]
+    alarm_names = ["crud-master-prod-api-gateway-5xx", "crud-master-prod-api-gateway-latency-p99", "crud-master-prod-api-gateway-unhealthy-targets", "crud-master-prod-api-gateway-cpu", "crud-master-prod-api-gateway-slo-availability-page-5m", "crud-master-prod-api-gateway-slo-latency-page-5m"]
   }
 
   peers = {
@@ -285,6 +313,13 @@ module "service_inventory" {
   s3_prefix_list_id    = module.network.s3_prefix_list_id
   internet_egress      = true
 
+  resource_names = {
+    task_family    = "crud-master-prod-inventory"
+    execution_role = "crud-master-prod-inventory-execution"
+    task_role      = "crud-master-prod-inventory-task"
+    security_group = "crud-master-prod-inventory"
+  }
+
   capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
   ]
@@ -295,18 +330,16 @@ module "service_inventory" {
     LOG_FORMAT            = "json"
     PGDATABASE            = "movies"
     PGHOST                = module.database_inventory.address
+    PGPASSWORD_SECRET_ARN = module.database_inventory.password_secret_arn
     PGPORT                = "5432"
-    PGSSLMODE             = "require"
+    PGSSLMODE             = "verify-full"
     PGUSER                = module.database_inventory.username
+    PG_POOL_SIZE          = "9"
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }
 
-  secrets = {
-    PGPASSWORD = "${module.database_inventory.password_secret_arn}:password::"
-  }
-
-  secret_arns = [
+  task_secret_arns = [
     module.database_inventory.password_secret_arn,
   ]
 
@@ -358,6 +391,13 @@ module "service_billing" {
   s3_prefix_list_id    = module.network.s3_prefix_list_id
   internet_egress      = true
 
+  resource_names = {
+    task_family    = "crud-master-prod-billing"
+    execution_role = "crud-master-prod-billing-execution"
+    task_role      = "crud-master-prod-billing-task"
+    security_group = "crud-master-prod-billing"
+  }
+
   capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
   ]
@@ -374,20 +414,24 @@ module "service_billing" {
     LOG_FORMAT            = "json"
     PGDATABASE            = "orders"
     PGHOST                = module.database_billing.address
+    PGPASSWORD_SECRET_ARN = module.database_billing.password_secret_arn
     PGPORT                = "5432"
-    PGSSLMODE             = "require"
+    PGSSLMODE             = "verify-full"
     PGUSER                = module.database_billing.username
+    PG_POOL_SIZE          = "9"
     RUST_LOG              = "info"
     SHUTDOWN_TIMEOUT_SECS = "25"
   }
 
   secrets = {
     AMQP_PASSWORD = "${module.broker.credentials_secret_arn}:password::"
-    PGPASSWORD    = "${module.database_billing.password_secret_arn}:password::"
   }
 
   secret_arns = [
     module.broker.credentials_secret_arn,
+  ]
+
+  task_secret_arns = [
     module.database_billing.password_secret_arn,
   ]
 
@@ -443,6 +487,306 @@ module "observability" {
   databases = {
     inventory = module.database_inventory.identifier
     billing   = module.database_billing.identifier
+  }
+
+  error_ratio_threshold = 0.05
+  min_requests          = 20
+  latency_p99_seconds   = 1.0
+  alarm_evaluation = {
+    period              = 300
+    evaluation_periods  = 3
+    datapoints_to_alarm = 3
+  }
+
+  slo_windows = {
+    api-gateway-availability-page-1h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-1h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 1h above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 3600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.0144
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-page-5m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-5m"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 5m above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 300
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.0144
+      min_requests        = 50
+      deployment_gate     = true
+    }
+    api-gateway-availability-page-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-6h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 6h above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.006
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-page-30m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-page-30m"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 30m above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 1800
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.006
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-1d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-1d"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 1d above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 86400
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.003
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-2h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-2h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 2h above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 7200
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.003
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-3d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-3d"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 3d above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 86400
+      evaluation_periods  = 3
+      datapoints_to_alarm = 3
+      threshold           = 0.001
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-availability-ticket-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-availability-ticket-6h"
+      description         = "api-gateway availability SLO 99.9 %: error ratio over 6h above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "HTTPCode_Target_5XX_Count"
+      bad_stat            = "Sum"
+      total_metric        = "RequestCount"
+      total_stat          = "Sum"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.001
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-page-1h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-1h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 1h above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 3600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.144
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-page-5m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-5m"
+      description         = "api-gateway latency SLO 99 %: error ratio over 5m above 14.4x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 300
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.144
+      min_requests        = 50
+      deployment_gate     = true
+    }
+    api-gateway-latency-page-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-6h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 6h above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.06
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-page-30m = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-page-30m"
+      description         = "api-gateway latency SLO 99 %: error ratio over 30m above 6x the error budget (one window of the page)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 1800
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.06
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-1d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-1d"
+      description         = "api-gateway latency SLO 99 %: error ratio over 1d above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 86400
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.03
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-2h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-2h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 2h above 3x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 7200
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.03
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-3d = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-3d"
+      description         = "api-gateway latency SLO 99 %: error ratio over 3d above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 86400
+      evaluation_periods  = 3
+      datapoints_to_alarm = 3
+      threshold           = 0.01
+      min_requests        = 50
+      deployment_gate     = false
+    }
+    api-gateway-latency-ticket-6h = {
+      alarm_name          = "crud-master-prod-api-gateway-slo-latency-ticket-6h"
+      description         = "api-gateway latency SLO 99 %: error ratio over 6h above 1x the error budget (one window of the ticket)"
+      service             = "api-gateway"
+      bad_metric          = "TargetResponseTime"
+      bad_stat            = "TC(0.3:)"
+      total_metric        = "TargetResponseTime"
+      total_stat          = "SampleCount"
+      period              = 21600
+      evaluation_periods  = 1
+      datapoints_to_alarm = 1
+      threshold           = 0.01
+      min_requests        = 50
+      deployment_gate     = false
+    }
+  }
+
+  slo_composites = {
+    api-gateway-availability-page = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-availability-page"
+      description = "api-gateway availability SLO 99.9 % over 30 days, page: the error budget is burning fast, act now"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-availability-page-1h\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-page-5m\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-availability-page-6h\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-page-30m\"))"
+    }
+    api-gateway-availability-ticket = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-availability-ticket"
+      description = "api-gateway availability SLO 99.9 % over 30 days, ticket: the error budget is burning slowly, act this week"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-1d\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-2h\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-3d\") AND ALARM(\"crud-master-prod-api-gateway-slo-availability-ticket-6h\"))"
+    }
+    api-gateway-latency-page = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-latency-page"
+      description = "api-gateway latency SLO 99 % over 28 days, page: the error budget is burning fast, act now"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-latency-page-1h\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-page-5m\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-latency-page-6h\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-page-30m\"))"
+    }
+    api-gateway-latency-ticket = {
+      alarm_name  = "crud-master-prod-api-gateway-slo-latency-ticket"
+      description = "api-gateway latency SLO 99 % over 28 days, ticket: the error budget is burning slowly, act this week"
+      alarm_rule  = "(ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-1d\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-2h\")) OR (ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-3d\") AND ALARM(\"crud-master-prod-api-gateway-slo-latency-ticket-6h\"))"
+    }
+  }
+
+  slo_budgets = {
+    api-gateway-availability = {
+      title        = "api-gateway availability 99.9 %"
+      service      = "api-gateway"
+      bad_metric   = "HTTPCode_Target_5XX_Count"
+      bad_stat     = "Sum"
+      total_metric = "RequestCount"
+      total_stat   = "Sum"
+      budget       = 0.001
+      window_days  = 30
+      burn_lines   = [{ label = "page (1h / 5m)", value = 14.4 }, { label = "page (6h / 30m)", value = 6.0 }, { label = "ticket (1d / 2h)", value = 3.0 }, { label = "ticket (3d / 6h)", value = 1.0 }]
+    }
+    api-gateway-latency = {
+      title        = "api-gateway latency: 99 % within 300 ms"
+      service      = "api-gateway"
+      bad_metric   = "TargetResponseTime"
+      bad_stat     = "TC(0.3:)"
+      total_metric = "TargetResponseTime"
+      total_stat   = "SampleCount"
+      budget       = 0.01
+      window_days  = 28
+      burn_lines   = [{ label = "page (1h / 5m)", value = 14.4 }, { label = "page (6h / 30m)", value = 6.0 }, { label = "ticket (1d / 2h)", value = 3.0 }, { label = "ticket (3d / 6h)", value = 1.0 }]
+    }
   }
 
   tags = local.tags

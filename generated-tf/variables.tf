@@ -9,7 +9,7 @@ variable "region" {
 variable "alarm_email" {
   description = "Email subscribed to the alarm topic (confirmation required); null for none."
   type        = string
-  default     = null
+  default     = "oncall@example.com"
 }
 
 variable "monthly_budget_usd" {

@@ -10,7 +10,8 @@
 #   - GET /api/movies with 1 000 rows, POST /api/movies
 #   - POST /api/billing through the gateway (publisher confirms)
 #   - billing-app drain rate for BENCH_PUBLISH (5 000) queued orders
-#   - idle and peak RSS of each service
+#   - GET /api/movies (1 000 rows) and POST /api/movies, direct and via the gateway
+#   - idle and peak RSS and start-to-ready time of each service
 #   - pgbench -S TPS at the same concurrency: the database ceiling
 # and prints a table. Needs PostgreSQL (127.0.0.1:5432, trust) and RabbitMQ
 # (127.0.0.1:5672, guest/guest). Services that fail to build or start are
@@ -104,7 +105,19 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
-declare -A PID=() IDLE=()
+# start-to-ready: from the launch to the first 200 of /readyz, polled every
+# 5 ms (each poll is a curl process, so the figure errs a few ms high)
+wait_ready_ms() { # url seconds -> prints milliseconds
+    local t0 deadline=$((SECONDS + $2))
+    t0=$(date +%s%N)
+    until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.005
+    done
+    echo $((($(date +%s%N) - t0) / 1000000))
+}
+
+declare -A PID=() IDLE=() READY_MS=()
 start() { # app port env...
     local app=$1 port=$2; shift 2
     [[ -n ${BIN[$app]:-} ]] || return 1
@@ -112,7 +125,7 @@ start() { # app port env...
         BILLING_QUEUE="$QUEUE" "$@" "${BIN[$app]}" >"$WORK/$app.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
-    if ! wait_ready "http://127.0.0.1:$port/readyz" 30; then
+    if ! READY_MS[$app]=$(wait_ready_ms "http://127.0.0.1:$port/readyz" 30); then
         log "$app did not become ready; log tail:"
         tail -5 "$WORK/$app.log" >&2
         return 1
@@ -197,9 +210,14 @@ else
     NOTES+=("inventory-app missing: no inventory rows")
 fi
 
+# the lists before the POSTs, which add rows
 if [[ -n ${PID[inventory-app]:-} ]]; then
     run_wrk "GET /api/movies, 1000 rows (direct)" "http://127.0.0.1:$INV_PORT/api/movies"
+    [[ -n ${PID[api-gateway-app]:-} ]] &&
+        run_wrk "GET /api/movies, 1000 rows (via gateway)" "http://127.0.0.1:$GW_PORT/api/movies"
     run_wrk "POST /api/movies (direct)" "http://127.0.0.1:$INV_PORT/api/movies" post_movie.lua
+    [[ -n ${PID[api-gateway-app]:-} ]] &&
+        run_wrk "POST /api/movies (via gateway)" "http://127.0.0.1:$GW_PORT/api/movies" post_movie.lua
 fi
 
 # --- billing drain ---------------------------------------------------------
@@ -264,12 +282,12 @@ echo "Benchmark: $(nproc) CPUs, wrk -t$THREADS -c$CONN -d${DURATION}s, loopback,
 printf '%-50s %10s %10s %10s %8s\n' "scenario" "req/s" "p50" "p99" "errors"
 printf '%s\n' "${ROWS[@]}"
 echo
-printf '%-20s %12s %12s\n' "service" "idle RSS MB" "peak RSS MB"
+printf '%-20s %12s %12s %16s\n' "service" "idle RSS MB" "peak RSS MB" "start-to-ready ms"
 for app in inventory-app api-gateway-app billing-app; do
     if [[ -n ${PID[$app]:-} ]]; then
-        printf '%-20s %12s %12s\n' "$app" "$(mb "${IDLE[$app]}")" "$(mb "$(hwm_kb "${PID[$app]}")")"
+        printf '%-20s %12s %12s %16s\n' "$app" "$(mb "${IDLE[$app]}")" "$(mb "$(hwm_kb "${PID[$app]}")")" "${READY_MS[$app]:-?}"
     else
-        printf '%-20s %12s %12s\n' "$app" "-" "-"
+        printf '%-20s %12s %12s %16s\n' "$app" "-" "-" "-"
     fi
 done
 echo

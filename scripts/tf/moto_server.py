@@ -327,6 +327,14 @@ def _patch_moto():
     KmsResponse.enable_key_rotation = enable_key_rotation
     KmsResponse.get_key_rotation_status = get_key_rotation_status
 
+    # CloudWatch: moto 5.2.5 has no PutCompositeAlarm (the SLO page and ticket
+    # composites). Its PutMetricAlarm already reads AlarmRule, stores the
+    # alarm, and DescribeAlarms returns alarms with a rule as CompositeAlarms:
+    # the same handler answers PutCompositeAlarm.
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    CloudWatchResponse.put_composite_alarm = CloudWatchResponse.put_metric_alarm
+
 
 class StubbedMoto:
     """WSGI middleware: the first stub whose handler answers (not None) wins."""

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use service_kit::retry::Backoff;
 use service_kit::server::ShutdownHandle;
-use service_kit::{ServiceContext, db};
+use service_kit::{ServiceContext, db, pg_credentials};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{SERVICE, Settings};
@@ -138,6 +138,7 @@ async fn prepare_database(
 /// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
 /// binary's whole job; see `main.rs`).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    pg_credentials::check_at_start(&settings.pg).await?;
     let app = BillingApp::build(settings)?;
     tracing::info!(port = app.port(), "billing-app listening");
     app.run_until_stopped().await?;

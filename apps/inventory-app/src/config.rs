@@ -1,7 +1,7 @@
 //! Settings of inventory-app, from environment variables only
 //! (`docs/contracts.md`): `HTTP_HOST`, `HTTP_PORT` (8080),
 //! `SHUTDOWN_TIMEOUT_SECS`, `LOG_FORMAT`, `RUST_LOG`, `PGHOST`, `PGPORT`,
-//! `PGUSER`, `PGPASSWORD`, `PGDATABASE` (`movies`), `PGSSLMODE`,
+//! `PGUSER`, `PGPASSWORD`, `PGPASSWORD_SECRET_ARN`, `PGDATABASE` (`movies`), `PGSSLMODE`,
 //! `PGSSLROOTCERT`, `PG_POOL_SIZE`, `PGCONNECT_TIMEOUT`,
 //! `PG_STATEMENT_TIMEOUT_SECS`.
 

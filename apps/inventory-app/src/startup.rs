@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::web;
 use service_kit::db::{self, Pool};
 use service_kit::server::ShutdownHandle;
-use service_kit::{Application, ServiceContext, retry};
+use service_kit::{Application, ServiceContext, pg_credentials, retry};
 
 use crate::config::{SERVICE, Settings};
 use crate::routes;
@@ -97,6 +97,7 @@ impl InventoryApp {
 /// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
 /// binary's whole job; see `main.rs`).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    pg_credentials::check_at_start(&settings.database).await?;
     let app = InventoryApp::build(settings.clone())?;
     tracing::info!(
         port = app.port(),

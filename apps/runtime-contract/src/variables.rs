@@ -15,7 +15,9 @@ pub const PGPORT: &str = "PGPORT";
 pub const PGUSER: &str = "PGUSER";
 pub const PGPASSWORD: &str = "PGPASSWORD";
 pub const PGDATABASE: &str = "PGDATABASE";
+pub const PGPASSWORD_SECRET_ARN: &str = "PGPASSWORD_SECRET_ARN";
 pub const PGSSLMODE: &str = "PGSSLMODE";
+pub const PGSSLROOTCERT: &str = "PGSSLROOTCERT";
 pub const PG_POOL_SIZE: &str = "PG_POOL_SIZE";
 pub const AMQP_HOST: &str = "AMQP_HOST";
 pub const AMQP_PORT: &str = "AMQP_PORT";
@@ -40,8 +42,9 @@ pub const DEFAULT_PGHOST: &str = "127.0.0.1";
 pub const DEFAULT_PGPORT: u16 = 5432;
 pub const DEFAULT_PGUSER: &str = "postgres";
 pub const DEFAULT_PGSSLMODE: &str = "disable";
-/// `PGSSLMODE` on AWS (RDS has `rds.force_ssl = 1`).
-pub const AWS_PGSSLMODE: &str = "require";
+/// `PGSSLMODE` on AWS: RDS has `rds.force_ssl = 1`, and the server's
+/// certificate is verified against the Amazon RDS CA bundle the services embed.
+pub const AWS_PGSSLMODE: &str = "verify-full";
 pub const DEFAULT_PG_POOL_SIZE: usize = 16;
 pub const DEFAULT_AMQP_HOST: &str = "127.0.0.1";
 pub const DEFAULT_AMQP_PORT: u16 = 5672;
@@ -163,6 +166,12 @@ pub const VARIABLES: &[Variable] = &[
         "database password; ECS injects it from Secrets Manager",
     )),
     reserved(var(
+        PGPASSWORD_SECRET_ARN,
+        Group::Postgres,
+        "unset (use `PGPASSWORD`)",
+        "ARN of a Secrets Manager secret holding `{\"username\",\"password\"}` (the RDS-managed master secret): the service reads it at start (a missing or unreadable secret stops it with an error naming this variable) and again whenever PostgreSQL answers `28P01 invalid_password`, so a rotated password is picked up without a restart. Wins over `PGUSER`/`PGPASSWORD`. Set on ECS for RDS databases (the task role may read exactly this secret); unset locally",
+    )),
+    reserved(var(
         PGDATABASE,
         Group::Postgres,
         "inventory `movies`, billing `orders`",
@@ -172,8 +181,14 @@ pub const VARIABLES: &[Variable] = &[
         PGSSLMODE,
         Group::Postgres,
         "`disable`",
-        "`require` on AWS (RDS has `rds.force_ssl = 1`)",
+        "`verify-full` on AWS (RDS has `rds.force_ssl = 1`; chain and host name are checked against `PGSSLROOTCERT`); `require` encrypts without verifying",
     )),
+    var(
+        PGSSLROOTCERT,
+        Group::Postgres,
+        "unset (the embedded Amazon RDS CA bundle)",
+        "PEM file of the CA certificates `verify-ca`/`verify-full` trust; unset: the Amazon RDS root CAs embedded in the services (every commercial region, RSA2048/RSA4096/ECC384 G1)",
+    ),
     var(
         PG_POOL_SIZE,
         Group::Postgres,
@@ -325,6 +340,7 @@ mod tests {
                 "PGPORT",
                 "PGUSER",
                 "PGPASSWORD",
+                "PGPASSWORD_SECRET_ARN",
                 "PGDATABASE",
                 "PGSSLMODE",
                 "AMQP_HOST",

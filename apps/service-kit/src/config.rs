@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use runtime_contract::variables as var;
 
+pub use crate::pg_credentials::PasswordSecret;
+
 /// Where settings come from: the process environment or a test map.
 pub trait Source {
     /// The raw value of `name`, `None` when unset.
@@ -321,7 +323,7 @@ pub enum SslMode {
     /// TLS required; the certificate is not verified (libpq `require`).
     Require,
     /// TLS required; the chain is verified against `PGSSLROOTCERT` (or the
-    /// web PKI roots), the host name is not.
+    /// embedded Amazon RDS root CAs), the host name is not.
     VerifyCa,
     /// TLS required; chain and host name are verified.
     VerifyFull,
@@ -348,9 +350,14 @@ pub struct PgSettings {
     pub port: u16,
     pub user: String,
     pub password: Secret<String>,
+    /// `PGPASSWORD_SECRET_ARN`: the secret to log in with instead of
+    /// `PGUSER`/`PGPASSWORD`, read again after a rotation
+    /// ([`crate::pg_credentials`]).
+    pub password_secret: Option<PasswordSecret>,
     pub database: String,
     pub ssl_mode: SslMode,
-    /// `PGSSLROOTCERT`: PEM file with the CA (e.g. the RDS bundle) for verify-ca/verify-full.
+    /// `PGSSLROOTCERT`: PEM file with the CAs verify-ca/verify-full trust;
+    /// `None`: the embedded Amazon RDS root CAs.
     pub ssl_root_cert: Option<String>,
     pub pool_size: usize,
     /// `PGCONNECT_TIMEOUT` (seconds, default 5).
@@ -382,9 +389,10 @@ impl PgSettings {
             port: env.port(var::PGPORT, var::DEFAULT_PGPORT)?,
             user: env.string(var::PGUSER, var::DEFAULT_PGUSER),
             password: Secret::new(env.raw_untrimmed(var::PGPASSWORD).unwrap_or_default()),
+            password_secret: password_secret(env)?,
             database: env.string(var::PGDATABASE, default_database),
             ssl_mode: env.parse(var::PGSSLMODE, SslMode::Disable)?,
-            ssl_root_cert: env.raw("PGSSLROOTCERT"),
+            ssl_root_cert: env.raw(var::PGSSLROOTCERT),
             pool_size,
             connect_timeout: env.secs("PGCONNECT_TIMEOUT", 5, 1, 300)?,
             statement_timeout: env.secs("PG_STATEMENT_TIMEOUT_SECS", 10, 1, 3600)?,
@@ -396,6 +404,23 @@ impl PgSettings {
         Self::from_source(&Env::new(HashMap::<String, String>::new()), database)
             .expect("defaults are valid")
     }
+}
+
+/// `PGPASSWORD_SECRET_ARN`, checked: a secret ARN, and a build that can read it.
+fn password_secret<S: Source>(env: &Env<S>) -> Result<Option<PasswordSecret>, ConfigError> {
+    let Some(arn) = env.raw(var::PGPASSWORD_SECRET_ARN) else {
+        return Ok(None);
+    };
+    if !cfg!(feature = "secrets-manager") {
+        return Err(ConfigError::new(
+            var::PGPASSWORD_SECRET_ARN,
+            &arn,
+            "this service is built without Secrets Manager support (service-kit feature `secrets-manager`)",
+        ));
+    }
+    PasswordSecret::new(&arn)
+        .map(Some)
+        .map_err(|reason| ConfigError::new(var::PGPASSWORD_SECRET_ARN, &arn, reason))
 }
 
 /// RabbitMQ settings: `AMQP_*` and `BILLING_QUEUE`.

@@ -7,33 +7,30 @@
 //! `TCP_USER_TIMEOUT`. Broken connections are discarded on recycle, so the
 //! pool recovers by itself when the database comes back.
 //!
-//! TLS (`PGSSLMODE`, libpq semantics): `disable`; `prefer`/`require` encrypt
-//! without verifying the certificate (what libpq does, and what RDS's
-//! `rds.force_ssl` needs); `verify-ca`/`verify-full` verify against
-//! `PGSSLROOTCERT` (e.g. the RDS CA bundle) or the web PKI roots.
+//! TLS per `PGSSLMODE` is [`crate::pg_tls`]; the login (fixed `PGPASSWORD`,
+//! or the rotating secret of `PGPASSWORD_SECRET_ARN`, read again when the
+//! server rejects the password) is [`crate::pg_credentials`].
 //!
 //! [`DbError`] classifies failures: [`DbError::is_unavailable`] (connection
-//! refused/lost, timeout, server shutting down, too many connections) becomes
-//! 503 + `Retry-After` through `From<DbError> for ApiError`; anything else 500.
+//! refused/lost, timeout, server shutting down, too many connections, a
+//! password rejected while a rotation settles) becomes 503 + `Retry-After`
+//! through `From<DbError> for ApiError`; anything else 500.
 //!
 //! [`migrate`] applies `refinery` embedded migrations under an advisory lock
 //! (several replicas may start at once). [`create_database`] /
 //! [`drop_database`] serve test helpers.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
 pub use deadpool_postgres::{Object as PgClient, Pool, PoolError};
 pub use refinery;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 pub use tokio_postgres;
 
 use crate::config::{PgSettings, SslMode};
 use crate::errors::ApiError;
+use crate::pg_credentials::{LoginConnect, SECRET_READ_TIMEOUT};
+use crate::pg_tls::tls_config;
 
 /// A database failure.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +82,7 @@ pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
             || code.starts_with("53") // insufficient resources (too many connections)
             || code.starts_with("57P") // admin/crash shutdown, cannot connect now
             || code == "57014" // statement timeout / query canceled
+            || code.starts_with("28") // login refused: a rotation not yet settled
             || code == "3D000" // database does not exist (yet)
             || code == "42P01"; // table does not exist (migrations pending)
     }
@@ -97,7 +95,11 @@ pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
         src = s.source();
     }
     let text = e.to_string();
-    text.contains("timeout") || text.contains("connect") || text.contains("closed")
+    text.contains("timeout")
+        || text.contains("connect")
+        || text.contains("closed")
+        // the server asks for a password the secret could not give yet
+        || text.contains("password missing")
 }
 
 impl From<DbError> for ApiError {
@@ -153,17 +155,33 @@ pub fn pg_config(settings: &PgSettings) -> tokio_postgres::Config {
     cfg
 }
 
-/// Builds the pool. Does not connect.
+/// Builds the pool. Does not connect (nor read the password secret).
 pub fn pool(settings: &PgSettings) -> Result<Pool, DbError> {
     let cfg = pg_config(settings);
     let mgr_cfg = ManagerConfig {
         recycling_method: RecyclingMethod::Fast,
     };
+    let secret = settings.password_secret.clone();
+    // With a secret, opening a connection may read it again and log in twice.
+    let create_timeout = match secret {
+        Some(_) => settings.connect_timeout * 2 + SECRET_READ_TIMEOUT,
+        None => settings.connect_timeout,
+    };
     let mgr = match settings.ssl_mode {
-        SslMode::Disable => Manager::from_config(cfg, tokio_postgres::NoTls, mgr_cfg),
-        mode => Manager::from_config(
+        SslMode::Disable => Manager::from_connect(
             cfg,
-            tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(mode, settings)?),
+            LoginConnect {
+                tls: tokio_postgres::NoTls,
+                secret,
+            },
+            mgr_cfg,
+        ),
+        mode => Manager::from_connect(
+            cfg,
+            LoginConnect {
+                tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(mode, settings)?),
+                secret,
+            },
             mgr_cfg,
         ),
     };
@@ -171,7 +189,7 @@ pub fn pool(settings: &PgSettings) -> Result<Pool, DbError> {
         .max_size(settings.pool_size)
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(settings.connect_timeout))
-        .create_timeout(Some(settings.connect_timeout))
+        .create_timeout(Some(create_timeout))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .build()
         .map_err(|e| DbError::Config(e.to_string()))
@@ -196,155 +214,6 @@ pub fn add_readiness_check(health: &crate::health::Health, pool: Pool) {
         let pool = pool.clone();
         async move { ping(&pool).await.map_err(|e| e.to_string()) }
     });
-}
-
-fn tls_config(mode: SslMode, settings: &PgSettings) -> Result<rustls::ClientConfig, DbError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| DbError::Config(e.to_string()))?;
-    let config = match mode {
-        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-            .with_no_client_auth(),
-        SslMode::VerifyCa | SslMode::VerifyFull => {
-            let roots = Arc::new(root_store(settings.ssl_root_cert.as_deref())?);
-            let webpki =
-                rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider)
-                    .build()
-                    .map_err(|e| DbError::Config(e.to_string()))?;
-            if mode == SslMode::VerifyFull {
-                builder.with_webpki_verifier(webpki).with_no_client_auth()
-            } else {
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
-                    .with_no_client_auth()
-            }
-        }
-    };
-    Ok(config)
-}
-
-fn root_store(path: Option<&str>) -> Result<RootCertStore, DbError> {
-    let mut store = RootCertStore::empty();
-    match path {
-        None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        Some(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| DbError::Config(format!("PGSSLROOTCERT {path}: {e}")))?;
-            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-                let cert =
-                    cert.map_err(|e| DbError::Config(format!("PGSSLROOTCERT {path}: {e}")))?;
-                store
-                    .add(cert)
-                    .map_err(|e| DbError::Config(format!("PGSSLROOTCERT {path}: {e}")))?;
-            }
-            if store.is_empty() {
-                return Err(DbError::Config(format!(
-                    "PGSSLROOTCERT {path}: no PEM certificate found"
-                )));
-            }
-        }
-    }
-    Ok(store)
-}
-
-/// libpq `require`: encrypt, accept any certificate (signatures still checked).
-#[derive(Debug)]
-struct NoVerify(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// libpq `verify-ca`: the chain must verify, the host name need not match.
-#[derive(Debug)]
-struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
 }
 
 /// Applies embedded `refinery` migrations, serialised across replicas by a

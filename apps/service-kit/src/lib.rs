@@ -3,12 +3,16 @@
 //! | module | offers |
 //! |---|---|
 //! | [`config`] | `Env` typed env-var reader (`string/parse/bool/secs/port/required`), `Secret<T>` (never printed), `ConfigError` naming the variable; `HttpSettings`, `LogSettings`, `PgSettings`, `AmqpSettings` with the defaults of `docs/contracts.md` (`from_env()`, `from_source()` for tests) |
-//! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`), `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
+//! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`); re-exports `RequestTelemetry` and `RequestId` |
+//! | [`request_telemetry`] | `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
+//! | [`trim_slashes`] | `TrimSlashes` middleware: trailing and repeated slashes removed before routing, without a regex |
 //! | [`metrics`] | `Metrics::new(service)` per-service Prometheus registry with `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight`; `register(collector)` for service metrics; `render()`; `metrics_handler` |
 //! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`/`add_flag_check`, `set_draining`; `healthz`, `readyz` handlers |
 //! | [`shutdown`] | `signal()` (SIGTERM/SIGINT), `CancellationToken` |
 //! | [`retry`] | the one backoff: `Backoff` (exponential, full jitter, reset after a success), `reconnect_backoff()` (100 ms → 10 s), `retry_until_cancelled(what, policy, &token, op)` |
 //! | [`db`] | `pool(&PgSettings)` deadpool-postgres with timeouts + TLS per `PGSSLMODE`, `client`, `ping`, `add_readiness_check`, `timed`, `DbError` (`is_unavailable()` → 503 via `From<DbError> for ApiError`), `migrate(pool, refinery runner)`, `create_database`/`drop_database` |
+//! | [`pg_credentials`] | the login: fixed `PGPASSWORD`, or `PasswordSecret` (`PGPASSWORD_SECRET_ARN`, read from Secrets Manager with feature `secrets-manager`) read at start (`check_at_start`) and again on `28P01`, single-flight with backoff |
+//! | [`pg_tls`] | rustls config per `PGSSLMODE`; `verify-full`/`verify-ca` against `PGSSLROOTCERT` or the embedded Amazon RDS root CAs (`RDS_CA_BUNDLE`) |
 //! | [`errors`] | `ApiError` (`bad_request/not_found/unavailable/internal`, JSON body, `Retry-After` on 503), `ErrorBody`, `error_response`, `json_config(limit)` (400/413/415), `path_config`, `query_config`, `not_found`, `json_error_body` |
 //! | [`healthcheck`] | `from_args(binary, default_port)`: the `<binary> healthcheck` probe (std TCP, 2 s) |
 //! | [`entry`] | `run(name, default_port, Runtime, settings_fn, log_fn, serve)`: a service's whole `main` (healthcheck arg, config error → exit 2, telemetry, runtime, exit 0/1) |
@@ -34,10 +38,14 @@ pub mod errors;
 pub mod health;
 pub mod healthcheck;
 pub mod metrics;
+pub mod pg_credentials;
+pub mod pg_tls;
+pub mod request_telemetry;
 pub mod retry;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod trim_slashes;
 
 pub use actix_web;
 pub use config::{ConfigError, Secret};
@@ -50,6 +58,9 @@ pub mod amqp;
 /// 400 exactly the bodies billing-app would dead-letter) and billing-app.
 #[cfg(feature = "amqp")]
 pub mod billing;
+/// Reads the rotating database password (feature `secrets-manager`).
+#[cfg(feature = "secrets-manager")]
+mod secrets_manager;
 
 /// Shared test utilities (feature `testing`, for the apps' test suites only).
 #[cfg(feature = "testing")]

@@ -26,7 +26,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, NormalizePath};
+use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpServer, web};
 use runtime_contract::probes;
 use tokio::task::JoinHandle;
@@ -37,6 +37,7 @@ use crate::errors::{self, DEFAULT_JSON_LIMIT};
 use crate::health::{self, Health};
 use crate::metrics::{self, Metrics};
 use crate::telemetry::RequestTelemetry;
+use crate::trim_slashes::TrimSlashes;
 
 /// What every service shares with the kit: its name, metrics registry,
 /// readiness state and shutdown tokens. Cheap to clone.
@@ -121,7 +122,7 @@ impl Application {
                 // outermost: every route answers the same with and without a
                 // trailing slash (`/api/movies/`, `/healthz/`), query kept, no
                 // redirect (clients do not re-send a POST body after a 308)
-                .wrap(NormalizePath::trim())
+                .wrap(TrimSlashes)
                 .app_data(errors::json_config(ctx.json_limit))
                 .app_data(errors::path_config())
                 .app_data(errors::query_config())

@@ -1,8 +1,8 @@
 //! Test utilities shared by the services' test suites (cargo feature
 //! `testing`, enabled only from the apps' `[dev-dependencies]`):
 //! random names, a database of its own per test, random queue names with
-//! cleanup, a TCP proxy a test can cut and restore, polling, and the JSON
-//! error assertion. Cleanup runs in `Drop` on a thread of its own (with its
+//! cleanup, a TCP proxy a test can cut and restore, a password-checking
+//! PostgreSQL of its own, polling, and the JSON error assertion. Cleanup runs in `Drop` on a thread of its own (with its
 //! own runtime), so it happens even when the test panics.
 
 use std::collections::HashMap;
@@ -89,6 +89,10 @@ impl Drop for TestDatabase {
         });
     }
 }
+
+/// A PostgreSQL of its own that checks passwords (login and rotation tests).
+pub mod password_postgres;
+pub use password_postgres::PasswordPostgres;
 
 /// A raw AMQP 0-9-1 publisher that sends what lapin refuses to parse.
 #[cfg(feature = "amqp")]

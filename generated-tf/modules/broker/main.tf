@@ -11,11 +11,11 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 resource "aws_security_group" "this" {
-  name        = var.name
+  name        = var.resource_names.security_group
   description = "Amazon MQ ${var.name}; ingress granted per client service security group"
   vpc_id      = var.vpc_id
 
-  tags = merge({ Name = var.name }, var.tags)
+  tags = merge({ Name = var.resource_names.security_group }, var.tags)
 }
 
 # Generated once: the broker and the secret both ignore later reads, so the
@@ -27,12 +27,12 @@ data "aws_secretsmanager_random_password" "this" {
 
 resource "aws_secretsmanager_secret" "this" {
   #checkov:skip=CKV2_AWS_57:Amazon MQ for RabbitMQ has no managed rotation; changing the broker administrator password requires the RabbitMQ management API, done by an operator
-  name                    = "${var.name}/amqp"
+  name                    = var.resource_names.secret
   description             = "AMQP credentials of ${var.name} (JSON: username, password)"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = 7
 
-  tags = merge({ Name = "${var.name}/amqp" }, var.tags)
+  tags = merge({ Name = var.resource_names.secret }, var.tags)
 }
 
 resource "aws_secretsmanager_secret_version" "this" {

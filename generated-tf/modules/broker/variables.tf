@@ -5,6 +5,14 @@ variable "name" {
   type        = string
 }
 
+variable "resource_names" {
+  description = "AWS names of the security group and the credentials secret (from infragen's name registry, checked unique)."
+  type = object({
+    security_group = string
+    secret         = string
+  })
+}
+
 variable "vpc_id" {
   description = "VPC of the broker security group."
   type        = string

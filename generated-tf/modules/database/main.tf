@@ -7,8 +7,10 @@
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 resource "aws_security_group" "this" {
-  name        = "${var.identifier}-rds"
+  name        = var.resource_names.security_group
   description = "PostgreSQL ${var.identifier}; ingress granted per client service security group"
   vpc_id      = var.vpc_id
 
@@ -57,18 +59,26 @@ resource "aws_db_parameter_group" "this" {
   tags = merge({ Name = var.identifier }, var.tags)
 }
 
-# RDS creates this group on first export; creating it here sets retention and
-# encryption.
+# RDS creates these groups on first export; creating them here sets retention
+# and encryption.
 resource "aws_cloudwatch_log_group" "postgresql" {
-  name              = "/aws/rds/instance/${var.identifier}/postgresql"
+  name              = var.resource_names.postgresql_log_group
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 
   tags = merge({ Name = "${var.identifier}-postgresql" }, var.tags)
 }
 
+resource "aws_cloudwatch_log_group" "upgrade" {
+  name              = var.resource_names.upgrade_log_group
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = merge({ Name = "${var.identifier}-upgrade" }, var.tags)
+}
+
 resource "aws_iam_role" "monitoring" {
-  name = "${var.identifier}-monitoring"
+  name = var.resource_names.monitoring_role
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -77,11 +87,16 @@ resource "aws_iam_role" "monitoring" {
         Effect    = "Allow"
         Principal = { Service = "monitoring.rds.amazonaws.com" }
         Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+        }
       },
     ]
   })
 
-  tags = merge({ Name = "${var.identifier}-monitoring" }, var.tags)
+  tags = merge({ Name = var.resource_names.monitoring_role }, var.tags)
 }
 
 resource "aws_iam_role_policy_attachment" "monitoring" {
@@ -137,5 +152,9 @@ resource "aws_db_instance" "this" {
 
   tags = merge({ Name = var.identifier }, var.tags)
 
-  depends_on = [aws_cloudwatch_log_group.postgresql, aws_iam_role_policy_attachment.monitoring]
+  depends_on = [
+    aws_cloudwatch_log_group.postgresql,
+    aws_cloudwatch_log_group.upgrade,
+    aws_iam_role_policy_attachment.monitoring,
+  ]
 }

@@ -5,6 +5,16 @@ variable "identifier" {
   type        = string
 }
 
+variable "resource_names" {
+  description = "AWS names of the security group, the monitoring role and the log groups (from infragen's name registry, checked unique)."
+  type = object({
+    security_group       = string
+    monitoring_role      = string
+    postgresql_log_group = string
+    upgrade_log_group    = string
+  })
+}
+
 variable "vpc_id" {
   description = "VPC of the database security group."
   type        = string

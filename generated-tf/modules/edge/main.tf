@@ -347,7 +347,7 @@ resource "aws_lb_listener_rule" "test" {
 resource "aws_apigatewayv2_vpc_link" "this" {
   name               = var.name
   security_group_ids = [aws_security_group.vpc_link.id]
-  subnet_ids         = var.subnet_ids
+  subnet_ids         = var.vpc_link_subnet_ids
 
   tags = merge({ Name = var.name }, var.tags)
 }

@@ -35,9 +35,13 @@ output "alb_security_group_id" {
   value       = aws_security_group.alb.id
 }
 
+# ECS refuses a service whose target group is not attached to a load
+# balancer yet: the services wait for the listeners and rules through this.
 output "target_group_arns" {
-  description = "Target group ARN per load-balanced service."
+  description = "Target group ARN per load-balanced service, once its listener and rules exist."
   value       = { for key, target_group in aws_lb_target_group.this : key => target_group.arn }
+
+  depends_on = [aws_lb_listener.public, aws_lb_listener_rule.public, aws_lb_listener.internal]
 }
 
 output "target_group_arn_suffixes" {

@@ -11,7 +11,12 @@ variable "vpc_id" {
 }
 
 variable "subnet_ids" {
-  description = "Private subnets of the internal ALB and the VPC link ENIs (two AZs at least)."
+  description = "Private subnets of the internal ALB (two AZs at least)."
+  type        = list(string)
+}
+
+variable "vpc_link_subnet_ids" {
+  description = "Private subnets of the VPC link ENIs: only those in zones where HTTP API VPC links exist."
   type        = list(string)
 }
 

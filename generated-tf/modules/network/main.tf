@@ -87,6 +87,25 @@ resource "aws_nat_gateway" "this" {
   depends_on = [aws_internet_gateway.this]
 }
 
+# HTTP API VPC links exist only in some zones, known by zone ID; zone names
+# map to zone IDs differently in every account, so the account says which of
+# its zones those are, and the VPC link gets the private subnets there only.
+data "aws_availability_zones" "vpc_link" {
+  state = "available"
+
+  filter {
+    name   = "zone-id"
+    values = var.vpc_link_zone_ids
+  }
+}
+
+locals {
+  vpc_link_subnet_ids = [
+    for index, az in var.azs : aws_subnet.private[index].id
+    if contains(data.aws_availability_zones.vpc_link.names, az)
+  ]
+}
+
 resource "aws_subnet" "private" {
   count = length(var.azs)
 

@@ -20,6 +20,16 @@ output "private_subnet_ids" {
   value       = aws_subnet.private[*].id
 }
 
+output "vpc_link_subnet_ids" {
+  description = "Ids of the private subnets in zones where HTTP API VPC links exist, in AZ order."
+  value       = local.vpc_link_subnet_ids
+
+  precondition {
+    condition     = length(local.vpc_link_subnet_ids) > 0
+    error_message = "None of the zones ${join(", ", var.azs)} is one where API Gateway HTTP API VPC links exist in this account (zone IDs ${join(", ", var.vpc_link_zone_ids)}); add such a zone to network.azs."
+  }
+}
+
 output "isolated_subnet_ids" {
   description = "Ids of the isolated subnets, in AZ order."
   value       = aws_subnet.isolated[*].id

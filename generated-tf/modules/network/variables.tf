@@ -46,6 +46,11 @@ variable "flow_logs_retention_days" {
   type        = number
 }
 
+variable "vpc_link_zone_ids" {
+  description = "Zone IDs of the region where API Gateway HTTP API VPC links exist."
+  type        = list(string)
+}
+
 variable "kms_key_arn" {
   description = "KMS key encrypting the flow-log group."
   type        = string

@@ -5,6 +5,16 @@ output "alarm_topic_arn" {
   value       = aws_sns_topic.alarms.arn
 }
 
+output "deployment_alarm_names" {
+  description = "Per service with SLOs, the metric alarms that gate its deployments (ECS deployment alarms): the fast-burn short window of each SLO."
+  value = {
+    for service in distinct([for window in var.slo_windows : window.service]) : service => [
+      for key, window in var.slo_windows : aws_cloudwatch_metric_alarm.slo_window[key].alarm_name
+      if window.service == service && window.deployment_gate
+    ]
+  }
+}
+
 output "dashboard_name" {
   description = "Name of the golden-signals dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name

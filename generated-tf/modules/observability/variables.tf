@@ -77,16 +77,81 @@ variable "databases" {
   default     = {}
 }
 
-variable "error_5xx_threshold" {
-  description = "5xx responses per 5 minutes above which an alarm fires."
+variable "error_ratio_threshold" {
+  description = "Share of requests answered 5xx (0-1) above which the API and service error alarms fire."
   type        = number
-  default     = 10
+  default     = 0.05
+}
+
+variable "min_requests" {
+  description = "Requests a period must hold before its 5xx ratio is judged (fewer count as no errors)."
+  type        = number
+  default     = 20
 }
 
 variable "latency_p99_seconds" {
   description = "p99 target response time, seconds, above which an alarm fires."
   type        = number
   default     = 1
+}
+
+variable "alarm_evaluation" {
+  description = "Evaluation of the error-ratio and latency alarms: period (seconds), evaluation periods and datapoints to alarm (M of N)."
+  type = object({
+    period              = number
+    evaluation_periods  = number
+    datapoints_to_alarm = number
+  })
+  default = { period = 300, evaluation_periods = 3, datapoints_to_alarm = 3 }
+}
+
+variable "slo_windows" {
+  description = "SLO burn-rate window alarms by key: ALB metrics of the SLI (bad over total), period and evaluation, error-ratio threshold, traffic guard, and whether the alarm gates the service's deployments."
+  type = map(object({
+    alarm_name          = string
+    description         = string
+    service             = string
+    bad_metric          = string
+    bad_stat            = string
+    total_metric        = string
+    total_stat          = string
+    period              = number
+    evaluation_periods  = number
+    datapoints_to_alarm = number
+    threshold           = number
+    min_requests        = number
+    deployment_gate     = bool
+  }))
+  default = {}
+}
+
+variable "slo_composites" {
+  description = "SLO page and ticket composite alarms by key: name, description and rule over the window alarms."
+  type = map(object({
+    alarm_name  = string
+    description = string
+    alarm_rule  = string
+  }))
+  default = {}
+}
+
+variable "slo_budgets" {
+  description = "Error-budget dashboard widgets per SLO: title, service, SLI metrics, budget (ratio), window (days) and the burn-rate factors drawn."
+  type = map(object({
+    title        = string
+    service      = string
+    bad_metric   = string
+    bad_stat     = string
+    total_metric = string
+    total_stat   = string
+    budget       = number
+    window_days  = number
+    burn_lines = list(object({
+      value = number
+      label = string
+    }))
+  }))
+  default = {}
 }
 
 variable "cpu_threshold" {

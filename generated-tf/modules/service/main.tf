@@ -40,7 +40,7 @@ locals {
       healthCheck = {
         command     = var.health_check_command
         interval    = 15
-        timeout     = 5
+        timeout     = var.health_check_timeout
         retries     = 3
         startPeriod = var.health_check_start_period
       }
@@ -72,7 +72,7 @@ resource "aws_cloudwatch_log_group" "this" {
 # Execution role: used by the ECS agent to pull the image, write logs and
 # read this service's secrets -- nothing else.
 resource "aws_iam_role" "execution" {
-  name = "${var.name}-execution"
+  name = var.resource_names.execution_role
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -85,7 +85,7 @@ resource "aws_iam_role" "execution" {
     ]
   })
 
-  tags = merge({ Name = "${var.name}-execution" }, var.tags)
+  tags = merge({ Name = var.resource_names.execution_role }, var.tags)
 }
 
 resource "aws_iam_role_policy_attachment" "execution" {
@@ -118,10 +118,11 @@ resource "aws_iam_role_policy" "execution_secrets" {
   })
 }
 
-# Task role: the application's own identity. It needs no AWS API today, so it
-# has no policy; add statements here when it does.
+# Task role: the application's own identity. Its only AWS call is reading
+# the secrets it re-reads at run time (the RDS master password, rotated
+# every 7 days), when it has any.
 resource "aws_iam_role" "task" {
-  name = "${var.name}-task"
+  name = var.resource_names.task_role
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -139,7 +140,32 @@ resource "aws_iam_role" "task" {
     ]
   })
 
-  tags = merge({ Name = "${var.name}-task" }, var.tags)
+  tags = merge({ Name = var.resource_names.task_role }, var.tags)
+}
+
+resource "aws_iam_role_policy" "task_secrets" {
+  count = length(var.task_secret_arns) > 0 ? 1 : 0
+
+  name = "read-rotating-secrets"
+  role = aws_iam_role.task.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadRotatingSecrets"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = var.task_secret_arns
+      },
+      {
+        Sid      = "DecryptRotatingSecrets"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [var.kms_key_arn]
+      },
+    ]
+  })
 }
 
 # Infrastructure role of a traffic-shifting deployment: ECS assumes it to
@@ -178,7 +204,7 @@ resource "aws_iam_role_policy_attachment" "load_balancers" {
 }
 
 resource "aws_ecs_task_definition" "this" {
-  family                   = var.name
+  family                   = var.resource_names.task_family
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.cpu
@@ -204,11 +230,11 @@ resource "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_security_group" "this" {
-  name        = var.name
+  name        = var.resource_names.security_group
   description = "ECS service ${var.name}; every rule references another security group"
   vpc_id      = var.vpc_id
 
-  tags = merge({ Name = var.name }, var.tags)
+  tags = merge({ Name = var.resource_names.security_group }, var.tags)
 }
 
 # Inbound from the ALB to the container port, and the matching ALB egress.
@@ -306,13 +332,15 @@ resource "aws_service_discovery_service" "this" {
 }
 
 resource "aws_ecs_service" "this" {
-  name                               = var.name
-  cluster                            = var.cluster_arn
-  task_definition                    = aws_ecs_task_definition.this.arn
-  desired_count                      = var.desired_count
-  platform_version                   = "LATEST"
-  deployment_minimum_healthy_percent = 100
-  deployment_maximum_percent         = 200
+  name             = var.name
+  cluster          = var.cluster_arn
+  task_definition  = aws_ecs_task_definition.this.arn
+  desired_count    = var.desired_count
+  platform_version = "LATEST"
+  # A stateful single task (a dev database or broker) never runs twice: two
+  # instances behind one DNS name would split writes and strand messages.
+  deployment_minimum_healthy_percent = var.single_task ? 0 : 100
+  deployment_maximum_percent         = var.single_task ? 100 : 200
   health_check_grace_period_seconds  = var.load_balancer == null ? null : 60
   enable_ecs_managed_tags            = true
   propagate_tags                     = "SERVICE"

@@ -1,5 +1,9 @@
-//! The AWS SDK is compiled only for infragen: no other workspace member (the
-//! services, service-kit, infragen-core) depends on it, not even for tests.
+//! The AWS SDK is compiled only where it is needed: infragen (everything
+//! infragen-aws uses), and the Secrets Manager client behind service-kit's
+//! optional feature `secrets-manager`, which only inventory-app and
+//! billing-app enable (they re-read the rotating RDS password). No other
+//! workspace member (the gateway, runtime-contract, infragen-core) depends
+//! on any of it, not even for tests.
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
@@ -46,11 +50,39 @@ fn only_infragen_pulls_in_the_aws_sdk() {
         })
         .collect();
     let allowed = ["infragen-aws", "infragen"];
+    let secrets_manager_users = ["inventory-app", "billing-app"];
+    // What service-kit's feature `secrets-manager` adds (cargo metadata
+    // resolves features for the whole workspace, so they show up under
+    // service-kit for every member; the manifests say who enables them).
+    let behind_the_feature = [
+        "aws-config",
+        "aws-sdk-secretsmanager",
+        "aws-smithy-http-client",
+    ];
+    let enabled = secrets_manager_enablers(&meta);
+    assert_eq!(
+        enabled,
+        HashSet::from(secrets_manager_users),
+        "only inventory-app and billing-app may enable service-kit/secrets-manager"
+    );
+    let kit = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "service-kit")
+        .unwrap();
+    assert!(
+        !kit["features"]["default"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|f| f == "secrets-manager")),
+        "secrets-manager must stay out of service-kit's default features"
+    );
     for member in meta["workspace_members"].as_array().unwrap() {
         let member = member.as_str().unwrap();
         if allowed.contains(&names[member]) {
             continue;
         }
+        let may_read_secrets = secrets_manager_users.contains(&names[member]);
         let mut stack = vec![member];
         let mut seen = HashSet::new();
         while let Some(id) = stack.pop() {
@@ -58,14 +90,52 @@ fn only_infragen_pulls_in_the_aws_sdk() {
                 continue;
             }
             let name = names[id];
+            if may_read_secrets && (name == "aws-sdk-secretsmanager" || name == "aws-config") {
+                continue; // its own dependencies are the SDK's
+            }
+            if id != member && secrets_manager_users.contains(&name) {
+                continue; // checked as a member itself (deploy-hook tests against inventory-app)
+            }
             assert!(
                 !(name.starts_with("aws-sdk-") || name == "aws-config" || name == "infragen-aws"),
-                "{} depends on {name}: the AWS SDK belongs to infragen-aws only",
+                "{} depends on {name}: the AWS SDK belongs to infragen-aws (and the Secrets Manager client to inventory-app and billing-app)",
                 names[member]
             );
-            stack.extend(deps.get(id).into_iter().flatten());
+            let next = deps.get(id).into_iter().flatten().filter(|d| {
+                names[id] != "service-kit"
+                    || may_read_secrets
+                    || !behind_the_feature.contains(&names[*d])
+            });
+            stack.extend(next);
         }
     }
+}
+
+/// The workspace members whose manifest enables service-kit's `secrets-manager`.
+fn secrets_manager_enablers(meta: &Value) -> HashSet<&str> {
+    let members: HashSet<&str> = meta["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| members.contains(p["id"].as_str().unwrap()))
+        .filter(|p| {
+            p["dependencies"].as_array().unwrap().iter().any(|d| {
+                d["name"] == "service-kit"
+                    && d["features"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|f| f == "secrets-manager")
+            })
+        })
+        .map(|p| p["name"].as_str().unwrap())
+        .collect()
 }
 
 /// The host target triple, from `rustc -vV`.

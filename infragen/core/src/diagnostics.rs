@@ -178,6 +178,9 @@ pub(crate) struct Pending {
     pub at: At,
     /// A span known already (parse errors).
     pub span: Option<Range<usize>>,
+    /// A second field the problem involves (the other side of a collision):
+    /// its line and column are added to the message.
+    pub other: Option<String>,
 }
 
 /// Collects problems while validating.
@@ -213,6 +216,7 @@ impl Problems {
             label: None,
             at: At::Value,
             span: None,
+            other: None,
         });
     }
 
@@ -227,6 +231,14 @@ impl Problems {
         self.push(kind, path, message, help);
         if let Some(last) = self.items.last_mut() {
             last.at = At::Key;
+        }
+    }
+
+    /// The last problem also involves the field at `path` (its line and
+    /// column are added to the message).
+    pub fn other(&mut self, path: impl Into<String>) {
+        if let Some(last) = self.items.last_mut() {
+            last.other = Some(path.into());
         }
     }
 
@@ -383,15 +395,22 @@ pub(crate) fn finish(
             let (line, column) = span
                 .as_ref()
                 .map_or((1, 1), |s| line_column(source, s.start));
+            let mut message = p.message;
+            if let Some(other) = &p.other {
+                let (l, c) = index
+                    .locate(other, At::Value)
+                    .map_or((1, 1), |s| line_column(source, s.start));
+                message.push_str(&format!(" (the other: `{other}` at {file_name}:{l}:{c})"));
+            }
             Problem {
                 kind: p.kind,
                 label: p.label.unwrap_or_else(|| match p.kind {
                     Kind::Syntax => "here".to_string(),
                     Kind::UnknownKey => "unknown key".to_string(),
-                    _ => p.message.clone(),
+                    _ => message.clone(),
                 }),
                 path: p.path,
-                message: p.message,
+                message,
                 help: p.help,
                 span,
                 line,

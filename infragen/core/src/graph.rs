@@ -1,7 +1,7 @@
 //! The architecture diagram (Mermaid `flowchart`) generated from the model:
 //! client → API Gateway (Cognito JWT) → VPC link → internal ALB → services →
 //! databases and broker, plus egress and operations. Deterministic output.
-use crate::model::{Egress, Exposure, Model};
+use crate::model::{Egress, Exposure, Model, Purpose};
 use crate::views::names;
 use std::fmt::Write;
 
@@ -48,7 +48,6 @@ pub fn mermaid(model: &Model) -> String {
 /// The VPC: the ALB, the ECS cluster with the services (and container
 /// dependencies), the RDS databases and Amazon MQ.
 fn vpc(out: &mut String, model: &Model) {
-    let prefix = &model.project.prefix;
     let _ = writeln!(
         out,
         "  subgraph vpc[\"VPC {} ({} AZs)\"]",
@@ -59,7 +58,7 @@ fn vpc(out: &mut String, model: &Model) {
     let _ = writeln!(
         out,
         "    alb[\"Internal ALB<br/>{}\"]",
-        names::alb_name(prefix)
+        model.names.stage(Purpose::LoadBalancer)
     );
     let _ = writeln!(
         out,

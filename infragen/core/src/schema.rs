@@ -34,7 +34,9 @@ fn declared_keys(def: &str) -> Option<&'static [&'static str]> {
         "RawDatabase" => field_names::<RawDatabase>(),
         "RawBroker" => field_names::<RawBroker>(),
         "RawOperations" => field_names::<RawOperations>(),
+        "RawAlarms" => field_names::<RawAlarms>(),
         "RawEcr" => field_names::<RawEcr>(),
+        "RawSlo" => field_names::<RawSlo>(),
         _ => return None,
     })
 }
@@ -495,7 +497,9 @@ mod tests {
                 "`[[database]]`",
                 "`[broker]`",
                 "`[operations]`",
+                "`[operations.alarms]`",
                 "`[operations.ecr]`",
+                "`[[slo]]`",
             ]
         );
         assert!(md.contains("| `name` | string | **required** |"), "{md}");
@@ -540,6 +544,9 @@ broker = "rabbitmq"
 name = "main"
 
 [broker]
+
+[operations]
+alarm_email = "oncall@example.com"
 "#;
         let model = crate::load(minimal, "minimal.toml").expect("minimal topology is valid");
         let model = serde_json::to_value(&model).unwrap();

@@ -112,3 +112,173 @@ fn dev_credentials_can_be_recreated_at_once() {
     }
     assert!(seen > 0, "no topology renders the secret module");
 }
+
+/// The text of `module "<label>" {` … `}` in the root module.
+fn module<'a>(root: &'a str, label: &str) -> Option<&'a str> {
+    let start = root.find(&format!("module \"{label}\" {{"))?;
+    let end = root[start..]
+        .find("\n}\n")
+        .map_or(root.len(), |e| start + e);
+    Some(&root[start..end])
+}
+
+#[test]
+fn stateful_dev_containers_never_run_twice_nor_on_spot() {
+    // B7: a PostgreSQL or RabbitMQ container deployed 100 %/200 % runs two
+    // instances behind one multivalue DNS name (split writes, stranded
+    // messages); on Spot an interruption loses its task storage.
+    let mut checked = 0;
+    for (name, files) in rendered() {
+        let root = &files["main.tf"];
+        for label in ["database_inventory", "database_billing", "broker"] {
+            let Some(call) = module(root, label) else {
+                continue;
+            };
+            if !call.contains("./modules/service") {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                call.contains("single_task          = true"),
+                "{name}: {call}"
+            );
+            assert!(!call.contains("FARGATE_SPOT"), "{name}: {call}");
+        }
+        for call in root.split("module \"service_").skip(1) {
+            let call = &call[..call.find("\n}\n").unwrap_or(call.len())];
+            assert!(!call.contains("single_task"), "{name}: {call}");
+        }
+        let service = &files["modules/service/main.tf"];
+        assert!(
+            service.contains("deployment_minimum_healthy_percent = var.single_task ? 0 : 100")
+                && service
+                    .contains("deployment_maximum_percent         = var.single_task ? 100 : 200"),
+            "{name}: the service module ignores single_task"
+        );
+    }
+    assert!(checked >= 3, "only {checked} container dependencies found");
+}
+
+#[test]
+fn custom_domains_output_their_regional_target() {
+    // B3: with a custom domain the execute-api endpoint is disabled; whoever
+    // manages the DNS record needs the regional target.
+    let mut domains = 0;
+    for (name, files) in rendered() {
+        let root_outputs = &files["outputs.tf"];
+        let has_domain = files["main.tf"].contains("domain_name ");
+        if !has_domain {
+            assert!(!root_outputs.contains("api_domain_target"), "{name}");
+            continue;
+        }
+        domains += 1;
+        assert!(
+            root_outputs.contains("value       = module.edge.domain_target"),
+            "{name}: {root_outputs}"
+        );
+        assert!(
+            files["modules/edge/outputs.tf"]
+                .contains("domain_name_configuration[0].target_domain_name"),
+            "{name}"
+        );
+    }
+    assert!(domains >= 1, "no fixture has a custom domain");
+}
+
+/// The text of `output "<name>" {` … `}` in `text`.
+fn output<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let start = text.find(&format!("output \"{name}\" {{"))?;
+    let end = text[start..]
+        .find("\n}\n")
+        .map_or(text.len(), |e| start + e);
+    Some(&text[start..end])
+}
+
+#[test]
+fn services_wait_for_listeners_capacity_providers_and_secret_values() {
+    // B8: ECS services are created only after their target group is behind a
+    // listener, the cluster has its capacity providers, and a generated
+    // secret has its first version.
+    for (name, files) in rendered() {
+        let edge = &files["modules/edge/outputs.tf"];
+        let target_groups = output(edge, "target_group_arns").expect("target_group_arns");
+        for listener in [
+            "aws_lb_listener.public",
+            "aws_lb_listener_rule.public",
+            "aws_lb_listener.internal",
+        ] {
+            assert!(target_groups.contains(listener), "{name}: {target_groups}");
+        }
+        let cluster = &files["modules/cluster/outputs.tf"];
+        assert!(
+            output(cluster, "cluster_name")
+                .expect("cluster_name")
+                .contains("aws_ecs_cluster_capacity_providers.this.cluster_name"),
+            "{name}"
+        );
+        assert!(
+            output(cluster, "cluster_arn")
+                .expect("cluster_arn")
+                .contains("depends_on = [aws_ecs_cluster_capacity_providers.this]"),
+            "{name}"
+        );
+        if let Some(secret) = files.get("modules/secret/outputs.tf") {
+            assert!(
+                output(secret, "secret_arn")
+                    .expect("secret_arn")
+                    .contains("depends_on = [aws_secretsmanager_secret_version.this]"),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn queue_alarms_are_not_silently_green_without_data() {
+    // B4: a broker that stops publishing a queue's metrics must not leave its
+    // alarms OK: missing data is INSUFFICIENT_DATA, and notified.
+    let mut queues = 0;
+    for (name, files) in rendered() {
+        let observability = &files["modules/observability/main.tf"];
+        for alarm in ["queue_depth", "dead_letters"] {
+            let start = observability
+                .find(&format!(
+                    "resource \"aws_cloudwatch_metric_alarm\" \"{alarm}\""
+                ))
+                .expect("queue alarm");
+            let block = &observability[start..];
+            let block = &block[..block.find("\n}\n").unwrap_or(block.len())];
+            queues += 1;
+            assert!(
+                block.contains("treat_missing_data        = \"missing\""),
+                "{name}: {block}"
+            );
+            assert!(
+                block.contains("insufficient_data_actions = local.alarm_actions"),
+                "{name}: {block}"
+            );
+        }
+    }
+    assert!(queues > 0);
+}
+
+#[test]
+fn rabbitmq_container_health_check_has_time_to_answer() {
+    // B10: `rabbitmq-diagnostics ping` starts an Erlang VM; 5 s fail healthy
+    // brokers on a busy task.
+    let mut brokers = 0;
+    for (name, files) in rendered() {
+        let Some(call) = module(&files["main.tf"], "broker") else {
+            continue;
+        };
+        if call.contains("./modules/service") {
+            brokers += 1;
+            assert!(call.contains("health_check_timeout = 20"), "{name}: {call}");
+        }
+        assert!(
+            files["README.md"].contains("First apply: images before services"),
+            "{name}"
+        );
+    }
+    assert!(brokers >= 1);
+}

@@ -1,32 +1,74 @@
 //! AWS names that share a namespace are unique in every rendered topology
-//! (issue 8 A1/A3: `terraform apply` fails with `InvalidGroup.Duplicate` when
-//! a database's and a service's security groups share a name).
+//! (`terraform apply` fails with `InvalidGroup.Duplicate` when a database's
+//! and a service's security groups share a name), and every such name is the
+//! one the model's name registry holds for that namespace: the registry, which
+//! validation checks for collisions, is what is rendered.
 //!
 //! Evaluates, in the rendered files, the name argument of the resources
 //! below with the literal inputs of each root module call (`var.x` and
 //! `"${var.x}-suffix"`); names built from anything else (other resources,
 //! `each`) are not evaluated and are counted, so the test cannot pass by
 //! evaluating nothing.
+use infragen_core::model::Namespace;
 use std::collections::BTreeMap;
 
 mod common;
 use common::fixtures;
 
 /// (resource type, name argument, namespace).
-const NAMESPACES: &[(&str, &str, &str)] = &[
-    ("aws_security_group", "name", "security group (per VPC)"),
-    ("aws_iam_role", "name", "IAM role (per account)"),
-    ("aws_ecs_service", "name", "ECS service (per cluster)"),
+const NAMESPACES: &[(&str, &str, Namespace)] = &[
+    ("aws_security_group", "name", Namespace::SecurityGroup),
+    ("aws_iam_role", "name", Namespace::IamRole),
+    ("aws_ecs_service", "name", Namespace::EcsService),
+    ("aws_ecs_task_definition", "family", Namespace::TaskFamily),
+    ("aws_cloudwatch_log_group", "name", Namespace::LogGroup),
     (
-        "aws_ecs_task_definition",
-        "family",
-        "task-definition family",
+        "aws_cloudwatch_metric_alarm",
+        "alarm_name",
+        Namespace::Alarm,
     ),
-    ("aws_cloudwatch_log_group", "name", "log group"),
-    ("aws_cloudwatch_metric_alarm", "alarm_name", "alarm"),
-    ("aws_secretsmanager_secret", "name", "secret"),
-    ("aws_lb_target_group", "name", "target group"),
+    ("aws_secretsmanager_secret", "name", Namespace::Secret),
+    ("aws_lb_target_group", "name", Namespace::TargetGroup),
+    ("aws_lb", "name", Namespace::LoadBalancer),
+    ("aws_budgets_budget", "name", Namespace::Budget),
 ];
+
+/// The literal inputs of a module call: `key = "value"`, and the members of
+/// one-level objects as `object.key`.
+fn literal_inputs(body: &[&str]) -> BTreeMap<String, String> {
+    let mut inputs = BTreeMap::new();
+    let mut object: Option<&str> = None;
+    for line in body {
+        let literal = |v: &str| {
+            let l = v.trim().strip_prefix('"')?.strip_suffix('"')?;
+            (!l.contains("${")).then(|| l.to_string())
+        };
+        if let Some(rest) = line.strip_prefix("    ").filter(|_| object.is_some()) {
+            if let Some((k, v)) = rest.split_once('=')
+                && let Some(v) = literal(v)
+            {
+                inputs.insert(format!("{}.{}", object.unwrap_or_default(), k.trim()), v);
+            }
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("  ").filter(|r| !r.starts_with(' ')) else {
+            continue;
+        };
+        if rest == "}" {
+            object = None;
+            continue;
+        }
+        let Some((k, v)) = rest.split_once('=') else {
+            continue;
+        };
+        if v.trim() == "{" {
+            object = Some(k.trim());
+        } else if let Some(v) = literal(v) {
+            inputs.insert(k.trim().to_string(), v);
+        }
+    }
+    inputs
+}
 
 /// Top-level blocks `<kind> "<a>" ["<b>"] {` … `}` of a file: (labels, body lines).
 fn blocks<'a>(text: &'a str, kind: &str) -> Vec<(Vec<&'a str>, Vec<&'a str>)> {
@@ -60,7 +102,7 @@ fn attribute<'a>(body: &[&'a str], key: &str) -> Option<&'a str> {
 }
 
 /// Evaluates `var.x` or `"…${var.x}…"` with the module's literal inputs.
-fn evaluate(expr: &str, inputs: &BTreeMap<&str, String>) -> Option<String> {
+fn evaluate(expr: &str, inputs: &BTreeMap<String, String>) -> Option<String> {
     if let Some(var) = expr.strip_prefix("var.") {
         return inputs.get(var).cloned();
     }
@@ -87,23 +129,14 @@ fn names_sharing_a_namespace_are_unique() {
             .files;
         let root = &files["main.tf"];
         // namespace -> name -> the resources that take it
-        let mut seen: BTreeMap<&str, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        let mut seen: BTreeMap<Namespace, BTreeMap<String, Vec<String>>> = BTreeMap::new();
         let mut evaluated = 0;
         for (labels, body) in blocks(root, "module") {
             let Some(source) = attribute(&body, "source") else {
                 continue;
             };
             let module_dir = source.trim_matches('"').trim_start_matches("./");
-            let inputs: BTreeMap<&str, String> = body
-                .iter()
-                .filter_map(|line| {
-                    let rest = line.strip_prefix("  ").filter(|r| !r.starts_with(' '))?;
-                    let (k, v) = rest.split_once('=')?;
-                    let v = v.trim();
-                    let literal = v.strip_prefix('"')?.strip_suffix('"')?;
-                    (!literal.contains("${")).then(|| (k.trim(), literal.to_string()))
-                })
-                .collect();
+            let inputs = literal_inputs(&body);
             let Some(module) = files.get(&format!("{module_dir}/main.tf")) else {
                 continue;
             };
@@ -119,7 +152,21 @@ fn names_sharing_a_namespace_are_unique() {
                         continue;
                     };
                     evaluated += 1;
-                    seen.entry(namespace)
+                    let registered = model
+                        .names
+                        .entries
+                        .iter()
+                        .any(|e| e.namespace == *namespace && e.name == name);
+                    if !registered {
+                        problems.push(format!(
+                            "{topology}: {} `{name}` of module.{}.{}.{} is not in the name registry",
+                            namespace.noun(),
+                            labels[0],
+                            resource,
+                            res_labels[1]
+                        ));
+                    }
+                    seen.entry(*namespace)
                         .or_default()
                         .entry(name)
                         .or_default()
@@ -138,7 +185,8 @@ fn names_sharing_a_namespace_are_unique() {
             for (name, owners) in names {
                 if owners.len() > 1 {
                     problems.push(format!(
-                        "{topology}: {namespace} `{name}` taken by {}",
+                        "{topology}: {} `{name}` taken by {}",
+                        namespace.noun(),
                         owners.join(" and ")
                     ));
                 }

@@ -394,10 +394,10 @@ fn deploy_alternate_target_group_name_fits_32_characters() {
     let e = load_fixture("deploy_alternate_name.toml");
     has(
         &e,
-        14,
-        12,
-        "service[0].deploy.strategy",
-        "`bookshop-staging-storefront-api-alt` is 35 characters",
+        10,
+        8,
+        "service[0].name",
+        "would be `bookshop-staging-storefront-api-alt`, 35 characters long",
     );
     assert_eq!(e.problems.len(), 1, "{}", e.to_plain());
 }
@@ -412,5 +412,126 @@ fn deploy_strategy_must_be_known() {
         12,
         "service[0].deploy.strategy",
         "unknown variant `bluegreen`",
+    );
+}
+
+#[test]
+fn slos_and_alarm_settings_all_reported() {
+    let e = load_fixture("slos.toml");
+    has(
+        &e,
+        15,
+        22,
+        "operations.alarms.error_rate_percent",
+        "more than two decimals",
+    );
+    has(
+        &e,
+        17,
+        22,
+        "operations.alarms.evaluation_periods",
+        "one-day limit",
+    );
+    has(
+        &e,
+        18,
+        23,
+        "operations.alarms.datapoints_to_alarm",
+        "not between 1 and evaluation_periods",
+    );
+    has(&e, 21, 11, "slo[0].service", "no service is named `apii`");
+    has(&e, 26, 11, "slo[1].service", "not behind the ALB");
+    has(&e, 33, 13, "slo[2].objective", "strictly between 0 and 100");
+    has(&e, 34, 15, "slo[2].window_days", "not an SLO window");
+    has(
+        &e,
+        38,
+        7,
+        "slo[3].sli",
+        "slo[2] already sets the availability objective",
+    );
+    has(&e, 39, 13, "slo[3].objective", "more than three decimals");
+    has(&e, 43, 7, "slo[4].sli", "needs `latency_ms`");
+    has(&e, 44, 13, "slo[4].objective", "could never fire");
+    has(
+        &e,
+        50,
+        14,
+        "slo[5].latency_ms",
+        "only applies to `sli = \"latency\"`",
+    );
+    assert_eq!(e.problems.len(), 13, "{}", e.to_plain());
+    snapshot("slos.toml", &e);
+}
+
+#[test]
+fn colliding_aws_names_reported_with_both_owners() {
+    let e = load_fixture("name_collisions.toml");
+    // The container database's ECS service, family, roles, security group,
+    // log group and alarm are the second service's: one problem, every name.
+    let clash = e
+        .problems
+        .iter()
+        .find(|p| p.path == "database[0].name")
+        .unwrap_or_else(|| panic!("no collision reported:\n{}", e.to_plain()));
+    assert_eq!((clash.line, clash.column), (25, 8));
+    for needle in [
+        "database \"inventory\" and service \"inventory-postgres\" would give AWS resources the same names",
+        "the ECS service `shop-dev-inventory-postgres`",
+        "the security group `shop-dev-inventory-postgres`",
+        "the IAM role `shop-dev-inventory-postgres-execution`",
+        "the IAM role `shop-dev-inventory-postgres-task`",
+        "the task-definition family `shop-dev-inventory-postgres`",
+        "the log group `/ecs/shop-dev/inventory-postgres`",
+        "the CloudWatch alarm `shop-dev-inventory-postgres-cpu`",
+        // The other side, located.
+        "(the other: `service[1].name` at name_collisions.toml:19:8)",
+    ] {
+        assert!(
+            clash.message.contains(needle),
+            "{needle:?} in {}",
+            clash.message
+        );
+    }
+    // A service named `vpc-link` takes the VPC link's security group.
+    has(
+        &e,
+        22,
+        8,
+        "service[2].name",
+        "the security group `shop-dev-vpc-link` (task security group of the one, VPC link security group of the other; unique per VPC)",
+    );
+    // A service named `api` is fine: the API's own alarm is not `<prefix>-api-5xx`.
+    assert!(
+        !e.problems.iter().any(|p| p.path == "service[0].name"),
+        "{}",
+        e.to_plain()
+    );
+    assert_eq!(e.problems.len(), 2, "{}", e.to_plain());
+    snapshot("name_collisions.toml", &e);
+}
+
+#[test]
+fn regions_that_do_not_exist_or_lack_vpc_links_are_rejected() {
+    let e = load_fixture("unknown_region.toml");
+    has(
+        &e,
+        5,
+        10,
+        "project.region",
+        "`eu-west-9` is not an AWS region",
+    );
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/unknown_region.toml"),
+    )
+    .unwrap()
+    .replace("eu-west-9", "af-south-1");
+    let e = infragen_core::load(&text, "af.toml").expect_err("no VPC links in af-south-1");
+    assert!(
+        e.problems
+            .iter()
+            .any(|p| p.path == "project.region" && p.message.contains("no HTTP API VPC links")),
+        "{}",
+        e.to_plain()
     );
 }

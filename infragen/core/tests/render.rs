@@ -264,13 +264,26 @@ fn contracts_are_rendered() {
             );
         }
         let root = &files.files["main.tf"];
+        // The database password: injected by ECS for a container database,
+        // read (and re-read after rotation) by the service for RDS.
+        let password = [
+            runtime_contract::variables::PGPASSWORD,
+            runtime_contract::variables::PGPASSWORD_SECRET_ARN,
+        ];
         let reserved = runtime_contract::VARIABLES.iter().filter(|v| v.reserved);
         for variable in reserved.map(|v| v.name) {
+            if password.contains(&variable) {
+                continue;
+            }
             assert!(
                 root.contains(&format!("    {variable} ")),
                 "{name}: {variable}"
             );
         }
+        assert!(
+            password.iter().any(|v| root.contains(&format!("    {v} "))),
+            "{name}: no database password"
+        );
         for variable in [
             "HTTP_HOST",
             "HTTP_PORT",
@@ -289,7 +302,6 @@ fn contracts_are_rendered() {
             "PGUSER",
             "PGDATABASE",
             "PGSSLMODE",
-            "PGPASSWORD",
             "AMQP_HOST",
             "AMQP_PORT",
             "AMQP_USER",
@@ -321,6 +333,56 @@ fn contracts_are_rendered() {
         );
         assert!(root.contains("\"healthcheck\"]"), "{name}");
     }
+}
+
+/// RDS rotates its master password every 7 days: a service on RDS gets the
+/// secret's ARN (not the password), its task role may read exactly that
+/// secret and decrypt it, and it verifies the server's certificate; a
+/// service on a container database keeps the injected, fixed password.
+#[test]
+fn rds_passwords_are_read_by_the_service_with_its_task_role() {
+    let rds = rendered("default", infragen_core::DEFAULT_TOPOLOGY);
+    let root = &rds.files["main.tf"];
+    let inventory = &root[root
+        .find("module \"service_inventory\"")
+        .expect("inventory call")..];
+    let inventory = &inventory[..inventory.find("\n}\n").unwrap()];
+    assert!(
+        inventory.contains("PGPASSWORD_SECRET_ARN = module.database_inventory.password_secret_arn"),
+        "{inventory}"
+    );
+    assert!(!inventory.contains("PGPASSWORD "), "{inventory}");
+    assert!(
+        inventory.contains("PGSSLMODE             = \"verify-full\""),
+        "{inventory}"
+    );
+    assert!(
+        inventory.contains(
+            "task_secret_arns = [\n    module.database_inventory.password_secret_arn,\n  ]"
+        ),
+        "{inventory}"
+    );
+    let service = &rds.files["modules/service/main.tf"];
+    let policy = &service[service
+        .find("resource \"aws_iam_role_policy\" \"task_secrets\"")
+        .expect("task policy")..];
+    let policy = &policy[..policy.find("\n}\n").unwrap()];
+    assert!(policy.contains("role = aws_iam_role.task.id"), "{policy}");
+    assert!(
+        policy.contains("Resource = var.task_secret_arns"),
+        "{policy}"
+    );
+    assert!(policy.contains("Resource = [var.kms_key_arn]"), "{policy}");
+
+    let dev_source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/dev.toml"),
+    )
+    .unwrap();
+    let dev = rendered("dev", &dev_source);
+    let root = &dev.files["main.tf"];
+    assert!(!root.contains("PGPASSWORD_SECRET_ARN"));
+    assert!(!root.contains("task_secret_arns"));
+    assert!(root.contains("    PGPASSWORD "));
 }
 
 // ------------------------------------------------------------ docker-compose.yml

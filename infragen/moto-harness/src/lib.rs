@@ -11,6 +11,8 @@
 //! let server = moto::Moto::start();                     // free loopback port, killed on drop
 //! let cognito = moto::cognito_user(&server.endpoint, "alice", "Passw0rd!long");
 //! // cognito.id_token, cognito.jwks_url, cognito.issuer, cognito.client_id (the audience)
+//! let arn = moto::create_secret(&server.endpoint, "db", r#"{"username":"app","password":"p1"}"#);
+//! moto::put_secret_value(&server.endpoint, &arn, r#"{"username":"app","password":"p2"}"#);
 //! ```
 //!
 //! A missing `moto_server` is a test failure with instructions, never a skip.
@@ -229,31 +231,71 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// Calls a Cognito Identity Provider action on moto with the JSON protocol
-/// (moto does not check signatures; the credential scope routes the request).
-pub fn cognito_call(endpoint: &str, action: &str, body: Value) -> Value {
+/// Calls an AWS JSON-protocol action on moto: `service` is the credential
+/// scope that routes the request (moto does not check signatures),
+/// `target` the `X-Amz-Target` header.
+pub fn json_call(endpoint: &str, service: &str, target: &str, body: Value) -> Value {
     let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=testing/20250101/{REGION}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0"
+        "AWS4-HMAC-SHA256 Credential=testing/20250101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
     );
-    let target = format!("AWSCognitoIdentityProviderService.{action}");
     let (status, text) = http(
         endpoint,
         "POST",
         "/",
         &[
             ("Content-Type", "application/x-amz-json-1.1"),
-            ("X-Amz-Target", &target),
+            ("X-Amz-Target", target),
             ("Authorization", &auth),
         ],
         &body.to_string(),
     )
-    .unwrap_or_else(|e| panic!("{action} on moto failed: {e}"));
-    assert!(status == 200, "{action} on moto returned {status}: {text}");
+    .unwrap_or_else(|e| panic!("{target} on moto failed: {e}"));
+    assert!(status == 200, "{target} on moto returned {status}: {text}");
     if text.trim().is_empty() {
         json!({})
     } else {
         serde_json::from_str(&text).expect("moto returns JSON")
     }
+}
+
+/// Calls a Cognito Identity Provider action on moto.
+pub fn cognito_call(endpoint: &str, action: &str, body: Value) -> Value {
+    json_call(
+        endpoint,
+        "cognito-idp",
+        &format!("AWSCognitoIdentityProviderService.{action}"),
+        body,
+    )
+}
+
+/// Calls a Secrets Manager action on moto (`CreateSecret`, `PutSecretValue`, …).
+pub fn secretsmanager_call(endpoint: &str, action: &str, body: Value) -> Value {
+    json_call(
+        endpoint,
+        "secretsmanager",
+        &format!("secretsmanager.{action}"),
+        body,
+    )
+}
+
+/// Creates a secret holding `value` (a string, e.g. RDS's
+/// `{"username","password"}` JSON) and returns its ARN.
+pub fn create_secret(endpoint: &str, name: &str, value: &str) -> String {
+    let out = secretsmanager_call(
+        endpoint,
+        "CreateSecret",
+        json!({"Name": name, "SecretString": value}),
+    );
+    out["ARN"].as_str().expect("secret ARN").to_string()
+}
+
+/// Stores `value` as the secret's new current version (what a rotation ends with).
+pub fn put_secret_value(endpoint: &str, arn: &str, value: &str) {
+    secretsmanager_call(
+        endpoint,
+        "PutSecretValue",
+        json!({"SecretId": arn, "SecretString": value}),
+    );
 }
 
 /// Everything a JWT verifier test needs from one moto user pool.

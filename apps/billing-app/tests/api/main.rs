@@ -3,4 +3,5 @@ mod consumer;
 mod helpers;
 mod migration;
 mod poison;
+mod rotation;
 mod service;

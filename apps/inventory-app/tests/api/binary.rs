@@ -8,9 +8,9 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::{CutProxy, TestDb, postgres_addr};
 
-const BIN: &str = env!("CARGO_BIN_EXE_inventory-app");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_inventory-app");
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -18,7 +18,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn command(port: u16) -> Command {
+pub(crate) fn command(port: u16) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("HTTP_HOST", "127.0.0.1")
@@ -35,7 +35,7 @@ fn command(port: u16) -> Command {
     cmd
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
+pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await
@@ -62,7 +62,7 @@ fn sigterm(child: &Child) {
 }
 
 /// SIGTERM, then the exit code (within 10 s).
-async fn terminate(child: &mut Child) -> Option<i32> {
+pub(crate) async fn terminate(child: &mut Child) -> Option<i32> {
     sigterm(child);
     tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
@@ -166,6 +166,7 @@ async fn invalid_configuration_exits_2_naming_the_variable() {
         ("HTTP_PORT", "eighty"),
         ("PGSSLMODE", "sometimes"),
         ("PG_POOL_SIZE", "0"),
+        ("PGPASSWORD_SECRET_ARN", "my-database-secret"),
     ] {
         let out = Command::new(BIN)
             .env_clear()

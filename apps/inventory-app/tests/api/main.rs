@@ -9,3 +9,4 @@ mod listing;
 mod movies;
 mod operations;
 mod outage;
+mod rotation;

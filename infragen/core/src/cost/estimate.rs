@@ -2,8 +2,8 @@
 use super::prices::{Prices, Usage};
 use super::rollout::{Rollout, rollout};
 use crate::model::{
-    Architecture, BrokerHosting, DatabaseHosting, DeploymentMode, Egress, INTERFACE_ENDPOINTS,
-    Model,
+    AlarmKind, Architecture, BrokerHosting, DatabaseHosting, DeploymentMode, Egress,
+    INTERFACE_ENDPOINTS, Model,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -386,8 +386,13 @@ fn operations(b: &mut Builder<'_>, model: &Model) {
         "monitoring".into(),
         "operations",
         "CloudWatch dashboard and alarms".into(),
-        format!("{dashboards} dashboard + {alarms} alarms (incl. autoscaling)"),
-        dashboards as f64 * cw.dashboard_month + alarms as f64 * cw.alarm_month,
+        format!(
+            "{dashboards} dashboard + {} alarms reading {} metrics (incl. autoscaling and {} SLO burn-rate windows) + {} composite alarms",
+            alarms.metric, alarms.billed_metrics, alarms.slo_windows, alarms.composite
+        ),
+        dashboards as f64 * cw.dashboard_month
+            + alarms.billed_metrics as f64 * cw.alarm_month
+            + alarms.composite as f64 * cw.composite_alarm_month,
     );
     let secrets = secret_count(model);
     b.add(
@@ -428,25 +433,35 @@ fn operations(b: &mut Builder<'_>, model: &Model) {
     }
 }
 
-/// CloudWatch alarm metrics (billed per metric an alarm reads): the API 5xx
-/// alarm; each service's own alarms from the model, the ALB ones reading
-/// both target groups of a traffic-shifting deployment; per queue depth and
-/// dead letters; two per target-tracking policy.
-pub fn alarm_count(model: &Model) -> u32 {
-    let own: u32 = model
-        .services
-        .iter()
-        .flat_map(|s| {
-            let groups = if s.shifts_traffic() { 2 } else { 1 };
-            s.alarms.iter().map(move |a| {
-                if a.kind.needs_load_balancer() {
-                    groups
-                } else {
-                    1
-                }
-            })
+/// The CloudWatch alarms the observability module and autoscaling create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlarmCount {
+    /// Metric alarms.
+    pub metric: u32,
+    /// Metrics those alarms read (the billing unit: a ratio alarm reads two).
+    pub billed_metrics: u32,
+    /// Of the metric alarms, the SLO burn-rate windows.
+    pub slo_windows: u32,
+    /// Composite alarms (an SLO's page and ticket).
+    pub composite: u32,
+}
+
+/// The API 5xx ratio (2 metrics); each service's own alarms from the model,
+/// an ALB one reading every target group of the service (two for a
+/// traffic-shifting deployment; the 5xx ratio reads errors and requests of
+/// each); per queue depth and dead letters; two per target-tracking policy;
+/// per SLO every burn-rate window (errors / requests: 2 metrics each) and its
+/// page and ticket composites.
+pub fn alarm_count(model: &Model) -> AlarmCount {
+    let own = model.services.iter().flat_map(|s| {
+        let groups = if s.shifts_traffic() { 2 } else { 1 };
+        s.alarms.iter().map(move |a| match a.kind {
+            AlarmKind::Errors5xx => 2 * groups,
+            kind if kind.needs_load_balancer() => groups,
+            _ => 1,
         })
-        .sum();
+    });
+    let (own_alarms, own_metrics) = own.fold((0, 0), |(n, m), metrics| (n + 1, m + metrics));
     let queues = model
         .services
         .iter()
@@ -462,7 +477,15 @@ pub fn alarm_count(model: &Model) -> u32 {
                 + u32::from(s.scaling.queue_backlog.is_some())
         })
         .sum();
-    1 + own + 2 * queues + 2 * policies
+    let slo_windows: u32 = model.slos.iter().map(|s| s.alarms.len() as u32).sum();
+    let composite: u32 = model.slos.iter().map(|s| s.composites.len() as u32).sum();
+    let single = 2 * queues + 2 * policies;
+    AlarmCount {
+        metric: 1 + own_alarms + single + slo_windows,
+        billed_metrics: 2 + own_metrics + single + 2 * slo_windows,
+        slo_windows,
+        composite,
+    }
 }
 
 /// Secrets: each RDS master password, the Amazon MQ user, and every distinct

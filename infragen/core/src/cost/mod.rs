@@ -10,7 +10,9 @@ mod rollout;
 #[cfg(test)]
 mod tests;
 
-pub use estimate::{CostError, Estimate, Line, alarm_count, estimate, secret_count, spot_share};
+pub use estimate::{
+    AlarmCount, CostError, Estimate, Line, alarm_count, estimate, secret_count, spot_share,
+};
 pub use prices::*;
 pub use report::{Format, render};
 pub use rollout::{Rollout, START_MINUTES, rollout};

@@ -77,7 +77,9 @@ pub struct CloudWatchPrices {
     pub logs_ingest_gb: f64,
     pub logs_storage_gb_month: f64,
     pub dashboard_month: f64,
+    /// Per metric an alarm reads.
     pub alarm_month: f64,
+    pub composite_alarm_month: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -181,6 +181,7 @@ const SHIFTING: &str = r#"
 [project]
 name = "shop"
 region = "us-east-1"
+environment = "staging"
 
 [[service]]
 name = "web"
@@ -238,7 +239,27 @@ fn rollout_timelines_follow_each_strategy() {
 #[test]
 fn alarm_metrics_count_both_target_groups_of_a_shifting_service() {
     let m = model(SHIFTING);
-    // API 5xx; web and aa: 3 ALB alarms × 2 target groups + CPU; bb: the same
-    // (its rollback alarms are a subset of the alarms it has); no policies.
-    assert_eq!(alarm_count(&m), 1 + 3 * (3 * 2 + 1));
+    // API 5xx ratio; web, aa and bb each: the 5xx ratio (errors and requests)
+    // plus latency and unhealthy targets over 2 target groups, and CPU (bb's
+    // rollback alarms are a subset of the alarms it has); no policies.
+    let count = alarm_count(&m);
+    assert_eq!(count.metric, 1 + 3 * 4);
+    assert_eq!(count.billed_metrics, 2 + 3 * ((2 + 1 + 1) * 2 + 1));
+}
+
+#[test]
+fn alarms_are_counted_from_the_model_with_slos() {
+    let model = crate::load_default().unwrap();
+    let count = super::alarm_count(&model);
+    // 3 CPU + 2 × 2 (latency, unhealthy) + 2 queue + 2 × 4 autoscaling
+    // single-metric alarms; API and 2 service 5xx ratios and 2 SLOs × 8
+    // burn-rate windows read two metrics each.
+    assert_eq!(count.slo_windows, 16);
+    assert_eq!(count.metric, 17 + 3 + 16);
+    assert_eq!(count.billed_metrics, 17 + 2 * (3 + 16));
+    assert_eq!(count.composite, 4);
+    let mut without = model.clone();
+    without.slos.clear();
+    assert_eq!(super::alarm_count(&without).composite, 0);
+    assert_eq!(super::alarm_count(&without).metric, 20);
 }

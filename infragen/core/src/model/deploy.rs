@@ -1,6 +1,7 @@
 //! How a service's new revision replaces the running one: the ECS deployment
 //! strategy with its traffic shifting, the smoke-test hook and the alarms
 //! that roll a deployment back.
+use super::Purpose;
 use serde::Serialize;
 use std::fmt;
 
@@ -142,6 +143,16 @@ impl AlarmKind {
     /// The alarm's name for an ECS service: `<ecs service>-<suffix>`.
     pub fn alarm_name(self, ecs_service: &str) -> String {
         format!("{ecs_service}-{}", self.name_suffix())
+    }
+
+    /// Its name in the AWS name registry.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            AlarmKind::Errors5xx => Purpose::Alarm5xx,
+            AlarmKind::LatencyP99 => Purpose::AlarmLatency,
+            AlarmKind::UnhealthyTargets => Purpose::AlarmUnhealthyTargets,
+            AlarmKind::Cpu => Purpose::AlarmCpu,
+        }
     }
 
     /// Watches the ALB target groups (exists only for load-balanced services).

@@ -8,7 +8,9 @@
 //! Collections are ordered deterministically: services, databases and AZs in
 //! file order, maps as `BTreeMap`.
 mod deploy;
+mod names;
 mod rollout;
+pub mod slo;
 
 use ipnet::Ipv4Net;
 use serde::Serialize;
@@ -18,6 +20,8 @@ pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
 pub use deploy::{
     AlarmKind, DEPLOY_HOOK_IMAGE, Deploy, DeployHook, Deployment, Percent, ServiceAlarm,
 };
+pub use names::{AwsName, AwsNames, Namespace, Owner, Purpose};
+pub use slo::{AlarmShape, Severity, Sli, Slo};
 
 /// Services reached through interface endpoints when egress is `vpc_endpoints`.
 pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
@@ -38,6 +42,10 @@ pub struct Model {
     pub operations: Operations,
     /// The smoke-test Lambda, when a service has `smoke_paths`.
     pub deploy_hook: Option<DeployHook>,
+    /// In file order.
+    pub slos: Vec<Slo>,
+    /// Every AWS name the rendered Terraform gives a resource (checked unique).
+    pub names: AwsNames,
 }
 
 /// Project identity.
@@ -79,6 +87,9 @@ pub struct Network {
     /// Number of NAT gateways to create: 0 (vpc_endpoints), 1, or one per zone.
     pub nat_gateways: usize,
     pub flow_logs_retention_days: u32,
+    /// Zone IDs of the region where HTTP API VPC links exist: the VPC link
+    /// gets the private subnets of these zones only.
+    pub vpc_link_zone_ids: Vec<String>,
 }
 
 /// API Gateway HTTP API.
@@ -149,18 +160,10 @@ pub enum Exposure {
     None,
 }
 
-/// Names derived for a service (the one place they are computed).
+/// The ECR repository of a service (several services may share one; every
+/// other AWS name is in [`Model::names`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceNames {
-    /// ECS service and task definition family: `<prefix>-<service>`.
-    pub ecs_service: String,
-    /// ALB target group: `<prefix>-<service>` (≤ 32 characters, checked).
-    pub target_group: String,
-    /// Second target group of a traffic-shifting deployment:
-    /// `<prefix>-<service>-alt` (≤ 32 characters, checked when used).
-    pub alternate_target_group: String,
-    /// `/ecs/<prefix>/<service>`.
-    pub log_group: String,
     /// `<prefix>/<image>`.
     pub ecr_repository: String,
 }
@@ -200,6 +203,10 @@ pub struct Service {
     /// The alarms the service has (ALB alarms only when load-balanced), in
     /// [`AlarmKind::ALL`] order.
     pub alarms: Vec<ServiceAlarm>,
+    /// PostgreSQL pool size per task, when it uses a database: its own
+    /// `PG_POOL_SIZE`, or the largest that keeps every task of a 200 %
+    /// rollout within the database's `max_connections`.
+    pub pg_pool_size: Option<u32>,
 }
 
 /// Autoscaling (always present; `min == max` means a fixed count and no policies).
@@ -306,7 +313,20 @@ pub struct Operations {
     pub alarm_email: Option<String>,
     pub monthly_budget_usd: u32,
     pub dashboard: bool,
+    pub alarms: Alarms,
     pub ecr: Ecr,
+}
+
+/// The golden-signal alarms.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alarms {
+    /// 5xx share of requests above which the error alarms fire, percent.
+    pub error_rate_percent: f64,
+    /// Requests a period must hold before the error ratio is judged.
+    pub min_requests: u32,
+    pub latency_p99_ms: u32,
+    /// Shared by the error-ratio and latency alarms (checked against CloudWatch's limits).
+    pub shape: AlarmShape,
 }
 
 /// ECR.
@@ -429,6 +449,24 @@ impl Model {
     pub fn container_broker(&self) -> Option<(&Broker, &Container)> {
         let broker = self.broker.as_ref()?;
         Some((broker, broker.container()?))
+    }
+
+    /// The SLOs of a service, in file order.
+    pub fn slos_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a Slo> + 'a {
+        self.slos.iter().filter(move |slo| slo.service == service)
+    }
+
+    /// The CloudWatch alarms that gate a service's deployments (for the ECS
+    /// deployment `alarms` block): the fast-burn short-window alarm of each
+    /// of its SLOs. Metric alarms, not the composite page: ECS documents
+    /// deployment alarms as CloudWatch alarm names without saying composite
+    /// alarms are accepted, and the short window alone is what reacts within
+    /// minutes of a bad revision (the 1 h window would also roll back a fix
+    /// deployed during an incident).
+    pub fn deployment_alarm_names(&self, service: &str) -> Vec<String> {
+        self.slos_of(service)
+            .map(|slo| slo.deployment_gate.clone())
+            .collect()
     }
 
     /// The service with this name.

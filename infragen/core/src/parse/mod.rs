@@ -57,6 +57,7 @@ fn syntax_problem(e: toml::de::Error) -> Pending {
         label: None,
         at: At::Value,
         span: e.span(),
+        other: None,
     }
 }
 
@@ -70,6 +71,7 @@ fn unknown_key(path: String) -> Pending {
         label: None,
         at: At::Key,
         span: None,
+        other: None,
     }
 }
 
@@ -122,6 +124,7 @@ fn type_error(e: &toml::de::Error, index: &SpanIndex) -> Pending {
         label: None,
         at: At::Value,
         span,
+        other: None,
     }
 }
 

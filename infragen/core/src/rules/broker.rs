@@ -38,6 +38,16 @@ pub(super) fn broker(
             "e.g. mq.t3.micro, mq.m5.large, mq.m7g.large",
         );
     }
+    if kind == BrokerKind::AmazonMq
+        && is_rabbitmq_4(&engine_version)
+        && !instance_type.starts_with("mq.m7g.")
+    {
+        p.invalid(
+            "broker.instance_type",
+            format!("Amazon MQ runs RabbitMQ {engine_version} on mq.m7g instance types only, not `{instance_type}`"),
+            "use e.g. mq.m7g.medium, or engine_version = \"3.13\"",
+        );
+    }
     let deployment_mode = b.deployment_mode.unwrap_or(DeploymentMode::SingleInstance);
     if deployment_mode == DeploymentMode::ClusterMultiAz {
         check_cluster(&instance_type, kind, network, p);
@@ -83,6 +93,12 @@ pub(super) fn broker(
         used_by: Vec::new(),
         hosting,
     }
+}
+
+/// RabbitMQ 4.x: on Amazon MQ, only mq.m7g instances, and no per-queue
+/// CloudWatch metrics.
+pub fn is_rabbitmq_4(engine_version: &str) -> bool {
+    engine_version.starts_with("4.")
 }
 
 /// A `cluster_multi_az` deployment: Amazon MQ on a large enough instance, over several AZs.

@@ -1,14 +1,13 @@
 //! `[service.deploy]`: the strategy and its settings against the ECS API's
 //! ranges, the smoke-test paths, the rollback alarms; then, once exposure is
 //! final, what a traffic-shifting strategy needs (an ALB target, one
-//! production listener, a rollback alarm, an alternate target group name
-//! within the limit).
+//! production listener, a rollback alarm; the alternate target group's name
+//! is checked with every other name in `names.rs`).
 use super::fields::ranged;
-use super::services::TARGET_GROUP_NAME_MAX;
 use crate::diagnostics::{Kind, Problems};
 use crate::model::{
-    AlarmKind, DEPLOY_HOOK_IMAGE, Deploy, DeployHook, Deployment, Exposure, Percent, Project,
-    Service, ServiceAlarm,
+    AlarmKind, AwsNames, DEPLOY_HOOK_IMAGE, Deploy, DeployHook, Deployment, Exposure, Percent,
+    Project, Purpose, Service, ServiceAlarm,
 };
 use crate::parse::raw::{RawDeploy, RawService, RawTopology, Strategy};
 
@@ -191,7 +190,12 @@ fn smoke(paths: &[String], strategy: &Deploy, at: &dyn Fn(&str) -> String, p: &m
 
 /// Once exposure is final: each service's alarms, its rollback alarms (the
 /// ones asked for, or all it has), and what traffic shifting needs.
-pub(super) fn finish(raw: &RawTopology, services: &mut [Service], p: &mut Problems) {
+pub(super) fn finish(
+    raw: &RawTopology,
+    services: &mut [Service],
+    names: &AwsNames,
+    p: &mut Problems,
+) {
     for (i, (s, r)) in services.iter_mut().zip(&raw.services).enumerate() {
         let at = |f: &str| format!("service[{i}].deploy.{f}");
         s.alarms = AlarmKind::ALL
@@ -199,7 +203,7 @@ pub(super) fn finish(raw: &RawTopology, services: &mut [Service], p: &mut Proble
             .filter(|k| s.load_balanced() || !k.needs_load_balancer())
             .map(|kind| ServiceAlarm {
                 kind,
-                name: kind.alarm_name(&s.names.ecs_service),
+                name: names.service(&s.name, kind.purpose()).into(),
             })
             .collect();
         let asked = r.deploy.as_ref().and_then(|d| d.rollback_alarms.clone());
@@ -274,31 +278,24 @@ fn traffic_shifting(s: &Service, at: &dyn Fn(&str) -> String, p: &mut Problems) 
             "list at least one of \"5xx\", \"latency_p99\", \"unhealthy_targets\", \"cpu\"",
         );
     }
-    if s.names.alternate_target_group.len() > TARGET_GROUP_NAME_MAX {
-        p.invalid(
-            at("strategy"),
-            format!(
-                "the derived alternate target group name `{}` is {} characters; AWS allows at most {TARGET_GROUP_NAME_MAX}",
-                s.names.alternate_target_group,
-                s.names.alternate_target_group.len()
-            ),
-            "shorten the service name, project.name or project.environment",
-        );
-    }
 }
 
 /// The smoke-test Lambda, when some service runs it.
-pub(super) fn hook(project: &Project, services: &[Service]) -> Option<DeployHook> {
-    services.iter().any(Service::smoke_tested).then(|| {
-        let function_name = format!("{}-{DEPLOY_HOOK_IMAGE}", project.prefix);
-        DeployHook {
-            log_group: format!("/aws/lambda/{function_name}"),
-            function_name,
+pub(super) fn hook(
+    project: &Project,
+    services: &[Service],
+    names: &AwsNames,
+) -> Option<DeployHook> {
+    services
+        .iter()
+        .any(Service::smoke_tested)
+        .then(|| DeployHook {
+            log_group: names.stage(Purpose::DeployHookLogGroup).into(),
+            function_name: names.stage(Purpose::DeployHookRole).into(),
             ecr_repository: format!("{}/{DEPLOY_HOOK_IMAGE}", project.prefix),
             image_tag: env!("CARGO_PKG_VERSION").to_string(),
             timeout_ms: HOOK_TIMEOUT_MS,
-        }
-    })
+        })
 }
 
 /// Milliseconds the hook waits for each smoke request.

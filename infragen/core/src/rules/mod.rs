@@ -12,15 +12,19 @@ mod auth;
 mod broker;
 pub mod checks;
 mod cluster;
+mod connections;
 mod databases;
 mod deploy;
 mod edge;
 mod fields;
+pub mod names;
 mod network;
 mod operations;
 mod project;
+pub mod regions;
 mod scaling;
 mod services;
+mod slos;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +34,7 @@ mod tests;
 pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
     let operations = operations::operations(raw, p);
     let project = project::project(raw, p);
+    operations::require_recipient(&operations, &project, p);
     let network = network::network(raw, &project, operations.log_retention_days, p);
     let edge = edge::edge(raw, &project, operations.log_retention_days, p);
     let auth = auth::auth(raw, &project, p);
@@ -46,10 +51,28 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         broker::link_users(broker, &services);
     }
     services::link_callers(&mut services);
+    connections::pools(
+        &mut services,
+        &databases,
+        runtime_contract::variables::DEFAULT_PG_POOL_SIZE as u32,
+        runtime_contract::variables::PG_POOL_SIZE,
+        p,
+    );
     services::check_load_balancing(&services, p);
-    deploy::finish(raw, &mut services, p);
-    let deploy_hook = deploy::hook(&project, &services);
+    let names = names::names(
+        &names::Inputs {
+            project: &project,
+            egress: network.egress,
+            services: &services,
+            databases: &databases,
+            broker: broker.as_ref(),
+        },
+        p,
+    );
+    deploy::finish(raw, &mut services, &names, p);
+    let deploy_hook = deploy::hook(&project, &services, &names);
     network::capacity_check(raw, &network, &services, &databases, broker.as_ref(), p);
+    let slos = slos::slos(raw, &project, &services, p);
 
     Model {
         project,
@@ -62,5 +85,7 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         broker,
         operations,
         deploy_hook,
+        slos,
+        names,
     }
 }

@@ -46,6 +46,11 @@ pub(super) fn network(
         egress,
         nat_gateways,
         flow_logs_retention_days,
+        vpc_link_zone_ids: super::regions::vpc_link_zone_ids(&project.region)
+            .unwrap_or_default()
+            .iter()
+            .map(|z| z.to_string())
+            .collect(),
     }
 }
 

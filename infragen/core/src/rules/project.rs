@@ -1,6 +1,7 @@
 //! `[project]`: name, environment, region and tags; the prefix of every name.
 use super::checks::region_ok;
 use super::fields::dns_name;
+use super::regions::{region_exists, vpc_link_regions, vpc_link_zone_ids};
 use crate::diagnostics::Problems;
 use crate::model::Project;
 use crate::parse::raw::RawTopology;
@@ -19,6 +20,21 @@ pub(super) fn project(raw: &RawTopology, p: &mut Problems) -> Project {
             "project.region",
             format!("`{}` is not an AWS region name", r.region),
             "use a region code such as `eu-west-3` or `us-east-1`",
+        );
+    } else if !region_exists(&r.region) {
+        p.invalid(
+            "project.region",
+            format!("`{}` is not an AWS region", r.region),
+            "use a region code such as `eu-west-3` or `us-east-1`",
+        );
+    } else if vpc_link_zone_ids(&r.region).is_none() {
+        p.invalid(
+            "project.region",
+            format!(
+                "API Gateway has no HTTP API VPC links in `{}`, and they are the API's only way to the internal ALB",
+                r.region
+            ),
+            format!("use one of {}", vpc_link_regions().join(", ")),
         );
     }
     let mut tags = BTreeMap::new();

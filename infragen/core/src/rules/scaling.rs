@@ -1,5 +1,6 @@
 //! `[service.scaling]` and `desired`: a fixed count, or bounds with at least
 //! one target-tracking policy.
+use super::broker::is_rabbitmq_4;
 use super::fields::ranged;
 use crate::diagnostics::Problems;
 use crate::model::{Broker, QueueBacklog, Scaling};
@@ -10,6 +11,7 @@ use crate::parse::raw::{RawQueueBacklog, RawScaling, RawService};
 pub(super) fn scaling(
     s: &RawService,
     broker: Option<&Broker>,
+    container_insights: bool,
     at: &dyn Fn(&str) -> String,
     p: &mut Problems,
 ) -> Scaling {
@@ -56,7 +58,7 @@ pub(super) fn scaling(
         queue_backlog: sc
             .queue_backlog
             .as_ref()
-            .map(|q| queue_backlog(q, s, broker, at, p)),
+            .map(|q| queue_backlog(q, s, broker, container_insights, at, p)),
     };
     if sc.min < sc.max
         && sc.cpu_target.is_none()
@@ -109,6 +111,7 @@ fn queue_backlog(
     q: &RawQueueBacklog,
     s: &RawService,
     broker: Option<&Broker>,
+    container_insights: bool,
     at: &dyn Fn(&str) -> String,
     p: &mut Problems,
 ) -> QueueBacklog {
@@ -130,7 +133,22 @@ fn queue_backlog(
             "queue-backlog scaling reads Amazon MQ's CloudWatch metrics; a container broker publishes none",
             "use `kind = \"amazon_mq\"` for the broker or scale this service on `cpu_target`",
         ),
+        Some(b) if is_rabbitmq_4(&b.engine_version) => p.invalid(
+            at("scaling.queue_backlog"),
+            format!(
+                "queue-backlog scaling reads Amazon MQ's per-queue metric MessageReadyCount, which RabbitMQ {} brokers do not publish",
+                b.engine_version
+            ),
+            "use engine_version = \"3.13\" for the broker, or scale this service on `cpu_target`",
+        ),
         _ => {}
+    }
+    if !container_insights {
+        p.invalid(
+            at("scaling.queue_backlog"),
+            "queue-backlog scaling divides the queue depth by RunningTaskCount, a Container Insights metric, and the cluster has Container Insights off",
+            "set `cluster.container_insights = true`, or scale this service on `cpu_target`",
+        );
     }
     QueueBacklog {
         queue: q.queue.clone(),

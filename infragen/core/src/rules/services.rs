@@ -10,9 +10,6 @@ use crate::model::{Broker, Cluster, Database, Exposure, Project, Service, Servic
 use crate::parse::raw::{Architecture, RawService, RawTopology};
 use std::collections::BTreeMap;
 
-/// ALB target group names: at most 32 characters.
-pub const TARGET_GROUP_NAME_MAX: usize = 32;
-
 /// What a service's rules look up in the rest of the topology.
 struct Context<'a> {
     /// Every service name, in file order.
@@ -95,7 +92,7 @@ fn service(
         );
     }
     let health_path = health_path(s, at, p);
-    let scaling = scaling(s, context.broker, at, p);
+    let scaling = scaling(s, context.broker, context.cluster.container_insights, at, p);
     let desired = desired(s, &scaling, at, p);
     variables(s, &context.names, at, p);
     database_reference(s, context.databases, at, p);
@@ -105,10 +102,6 @@ fn service(
     routes.sort();
     Service {
         names: ServiceNames {
-            ecs_service: format!("{prefix}-{}", s.name),
-            target_group: format!("{prefix}-{}", s.name),
-            alternate_target_group: format!("{prefix}-{}-alt", s.name),
-            log_group: format!("/ecs/{prefix}/{}", s.name),
             ecr_repository: format!("{prefix}/{image}"),
         },
         name: s.name.clone(),
@@ -131,6 +124,7 @@ fn service(
         scaling,
         deployment: deployment(s, at, p),
         alarms: Vec::new(),
+        pg_pool_size: None,
     }
 }
 
@@ -401,21 +395,11 @@ pub(super) fn link_callers(services: &mut [Service]) {
     }
 }
 
-/// Once exposure is final: load-balanced names fit a target group,
-/// request-count scaling has a target group, and some service has routes.
+/// Once exposure is final: request-count scaling has a target group, and
+/// some service has routes. (Target-group names are checked with every other
+/// AWS name in [`super::names`].)
 pub(super) fn check_load_balancing(services: &[Service], p: &mut Problems) {
     for (i, s) in services.iter().enumerate() {
-        if s.load_balanced() && s.names.target_group.len() > TARGET_GROUP_NAME_MAX {
-            p.invalid(
-                format!("service[{i}].name"),
-                format!(
-                    "the derived ALB target group name `{}` is {} characters; AWS allows at most {TARGET_GROUP_NAME_MAX}",
-                    s.names.target_group,
-                    s.names.target_group.len()
-                ),
-                "shorten the service name, project.name or project.environment (target groups are named <project>-<environment>-<service>)",
-            );
-        }
         if s.scaling.requests_per_target.is_some() && s.exposure == Exposure::None {
             p.invalid(
                 format!("service[{i}].scaling.requests_per_target"),

@@ -5,7 +5,8 @@ use super::common::strings;
 use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
-use crate::model::{AmazonMq, Broker, Container, DeploymentMode, Model};
+use crate::model::{AmazonMq, Broker, Container, DeploymentMode, Model, Owner, Purpose};
+use crate::rules::names::RABBITMQ_CONTAINER;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -14,13 +15,18 @@ pub struct BrokerCall {
     pub name: String,
     pub used_by: String,
     pub identifier: String,
+    pub security_group: String,
+    pub secret: String,
     pub engine_version: String,
     pub instance_type: String,
     pub deployment_mode: &'static str,
 }
 
-pub(super) fn broker_call((broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
+pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
+    let name = |purpose| model.names.get(&Owner::Broker, purpose).to_string();
     BrokerCall {
+        security_group: name(Purpose::DataSecurityGroup),
+        secret: name(Purpose::CredentialsSecret),
         name: broker.name.clone(),
         used_by: broker.used_by.join(", "),
         identifier: broker.identifier.clone(),
@@ -37,7 +43,10 @@ pub(super) fn broker_call((broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
 pub(super) fn container_credentials(model: &Model, broker: &Broker) -> CredentialsCall {
     CredentialsCall {
         module: names::BROKER_CREDENTIALS_MODULE.into(),
-        name: names::broker_secret(&model.project.prefix, &broker.name),
+        name: model
+            .names
+            .get(&Owner::Broker, Purpose::CredentialsSecret)
+            .into(),
         description: format!("the RabbitMQ container \"{}\"", broker.name),
         username: "app".into(),
     }
@@ -60,12 +69,15 @@ pub(super) fn container_call(model: &Model, broker: &Broker, container: &Contain
                 broker.name,
                 broker.used_by.join(", ")
             ),
-            identifier: broker.identifier.clone(),
-            container_name: names::RABBITMQ_CONTAINER,
+            owner: Owner::Broker,
+            container_name: RABBITMQ_CONTAINER,
             image: container.image.clone(),
             port: broker.port(),
             hostname: broker.name.clone(),
             health_check_command: strings(&["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
+            // The CLI starts an Erlang VM for every check: seconds, more
+            // on a busy 0.5 vCPU task, so 5 s fails healthy brokers.
+            health_check_timeout: Some(20),
             writable_paths: &["/tmp", "/var/lib/rabbitmq", "/var/log/rabbitmq"],
             environment,
             credentials: credentials.into(),

@@ -6,9 +6,19 @@ use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
 use crate::hcl::hcl_string;
-use crate::model::{Container, Database, Model, Rds};
+use crate::model::{Container, Database, Model, Owner, Purpose, Rds};
+use crate::rules::names::{POSTGRES_CONTAINER, database_hostname};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// AWS names of an RDS instance's resources.
+#[derive(Debug, Clone, Serialize)]
+pub struct RdsNames {
+    pub security_group: String,
+    pub monitoring_role: String,
+    pub postgresql_log_group: String,
+    pub upgrade_log_group: String,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseCall {
@@ -16,6 +26,7 @@ pub struct DatabaseCall {
     pub name: String,
     pub used_by: String,
     pub identifier: String,
+    pub resource_names: RdsNames,
     pub engine_version: String,
     pub engine_major_version: u32,
     pub instance_class: String,
@@ -44,30 +55,51 @@ pub struct DatabaseModule {
 pub(super) fn database_calls(model: &Model) -> Vec<DatabaseCall> {
     model
         .rds_databases()
-        .map(|(database, rds)| DatabaseCall {
-            module: names::database_module(&database.name),
-            name: database.name.clone(),
-            used_by: database.used_by.join(", "),
-            identifier: database.identifier.clone(),
-            engine_version: database.engine_version.clone(),
-            engine_major_version: database.engine_major,
-            instance_class: rds.instance_class.clone(),
-            db_name: database.db_name.clone(),
-            allocated_storage: rds.storage_gb,
-            max_allocated_storage: rds.max_storage_gb,
-            multi_az: rds.multi_az,
-            backup_retention_days: rds.backup_retention_days,
-            deletion_protection: rds.deletion_protection,
-            log_retention_days: model.operations.log_retention_days,
+        .map(|(database, rds)| {
+            let names = |purpose| model.names.database(&database.name, purpose).to_string();
+            database_call(model, database, rds, names)
         })
         .collect()
+}
+
+fn database_call(
+    model: &Model,
+    database: &Database,
+    rds: &Rds,
+    names: impl Fn(Purpose) -> String,
+) -> DatabaseCall {
+    DatabaseCall {
+        module: super::names::database_module(&database.name),
+        name: database.name.clone(),
+        used_by: database.used_by.join(", "),
+        identifier: database.identifier.clone(),
+        resource_names: RdsNames {
+            security_group: names(Purpose::DataSecurityGroup),
+            monitoring_role: names(Purpose::RdsMonitoringRole),
+            postgresql_log_group: names(Purpose::RdsLogGroup),
+            upgrade_log_group: names(Purpose::RdsUpgradeLogGroup),
+        },
+        engine_version: database.engine_version.clone(),
+        engine_major_version: database.engine_major,
+        instance_class: rds.instance_class.clone(),
+        db_name: database.db_name.clone(),
+        allocated_storage: rds.storage_gb,
+        max_allocated_storage: rds.max_storage_gb,
+        multi_az: rds.multi_az,
+        backup_retention_days: rds.backup_retention_days,
+        deletion_protection: rds.deletion_protection,
+        log_retention_days: model.operations.log_retention_days,
+    }
 }
 
 /// The generated credentials of a container database.
 pub(super) fn container_credentials(model: &Model, database: &Database) -> CredentialsCall {
     CredentialsCall {
         module: names::database_credentials_module(&database.name),
-        name: names::database_secret(&model.project.prefix, &database.name),
+        name: model
+            .names
+            .database(&database.name, Purpose::CredentialsSecret)
+            .into(),
         description: format!("the PostgreSQL container \"{}\"", database.name),
         username: "postgres".into(),
     }
@@ -101,12 +133,13 @@ pub(super) fn container_call(
                 database.name,
                 database.used_by.join(", ")
             ),
-            identifier: database.identifier.clone(),
-            container_name: names::POSTGRES_CONTAINER,
+            owner: Owner::Database(database.name.clone()),
+            container_name: POSTGRES_CONTAINER,
             image: container.image.clone(),
             port: database.port,
-            hostname: names::database_hostname(&database.name),
+            hostname: database_hostname(&database.name),
             health_check_command,
+            health_check_timeout: None,
             writable_paths: &["/tmp", "/var/lib/postgresql/data", "/var/run/postgresql"],
             environment,
             credentials,

@@ -38,7 +38,9 @@ pub struct HookCall {
     pub hook_details_expr: String,
 }
 
-pub(super) fn deployment_call(service: &Service) -> DeploymentCall {
+/// The deployment of a service: its strategy, and the alarms that roll it
+/// back (its own rollback alarms, then the fast-burn windows of its SLOs).
+pub(super) fn deployment_call(model: &Model, service: &Service) -> DeploymentCall {
     let deployment = &service.deployment;
     let strategy = &deployment.strategy;
     DeploymentCall {
@@ -70,6 +72,7 @@ pub(super) fn deployment_call(service: &Service) -> DeploymentCall {
             .rollback_alarms
             .iter()
             .map(|a| a.name.clone())
+            .chain(model.deployment_alarm_names(&service.name))
             .collect(),
     }
 }

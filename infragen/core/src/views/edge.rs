@@ -2,7 +2,7 @@
 //! service-to-service listeners, the custom domain) and the module's flags.
 use super::common::retention_skip;
 use super::names;
-use crate::model::Model;
+use crate::model::{Model, Purpose};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -109,10 +109,16 @@ pub(super) fn edge_call(model: &Model) -> EdgeCall {
         routes.extend(service.routes.iter().map(|r| names::route_key(r)));
         targets.push(TargetCall {
             key: service.name.clone(),
-            target_group_name: service.names.target_group.clone(),
-            alternate_target_group_name: service
-                .shifts_traffic()
-                .then(|| service.names.alternate_target_group.clone()),
+            target_group_name: model
+                .names
+                .service(&service.name, Purpose::TargetGroup)
+                .into(),
+            alternate_target_group_name: service.shifts_traffic().then(|| {
+                model
+                    .names
+                    .service(&service.name, Purpose::AlternateTargetGroup)
+                    .into()
+            }),
             port: service.port,
             health_check_path: service.health_path.clone(),
             priority: if path_patterns.is_empty() {
@@ -135,7 +141,7 @@ pub(super) fn edge_call(model: &Model) -> EdgeCall {
         certificate_arn: domain.certificate_arn.clone(),
     });
     EdgeCall {
-        alb_name: names::alb_name(&model.project.prefix),
+        alb_name: model.names.stage(Purpose::LoadBalancer).into(),
         deletion_protection: model.project.is_production(),
         routes,
         throttling_burst_limit: model.edge.throttling_burst_limit,

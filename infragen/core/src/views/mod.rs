@@ -11,7 +11,7 @@
 //! [`plan`] lists every file; `root` is the root module's view, built from
 //! one file per module (`network`, `auth`, `edge`, `cluster`, `registry`,
 //! `service` with `wiring`, `database`, `broker`, `secret`,
-//! `observability`), each with the module's own flags; `readme` is the
+//! `observability` with `slo`), each with the module's own flags; `readme` is the
 //! output's README; `common` and [`names`] serve them all. [`compose`] is
 //! the local development stack, from the same model.
 //!
@@ -34,6 +34,7 @@ mod registry;
 mod root;
 mod secret;
 mod service;
+mod slo;
 mod wiring;
 
 use crate::model::Model;

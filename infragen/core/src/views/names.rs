@@ -1,9 +1,9 @@
-//! The one place where the views derive names that the model does not carry:
-//! Terraform module labels, ALB and namespace names, Cloud Map hostnames,
-//! secret names, API Gateway route keys and ALB path patterns.
+//! The one place where the views derive names that are not AWS resource
+//! names: Terraform module labels, the Cloud Map namespace, API Gateway route
+//! keys, ALB path patterns and secret ARN patterns.
 //!
-//! AWS-facing names of services, databases and the broker come from the model
-//! (`ServiceNames`, `identifier`), which checks them against the AWS limits.
+//! Every AWS resource name comes from the model's registry
+//! ([`crate::model::AwsNames`]), which checks them unique and within limits.
 
 /// A Terraform identifier from a DNS-safe name: `api-gateway` → `api_gateway`.
 pub fn ident(name: &str) -> String {
@@ -31,56 +31,9 @@ pub const BROKER_MODULE: &str = "broker";
 /// Root module label of the generated credentials of a container broker.
 pub const BROKER_CREDENTIALS_MODULE: &str = "broker_credentials";
 
-/// Name of the internal ALB: `<prefix>-internal`, cut to the 32-character
-/// limit without a trailing hyphen.
-pub fn alb_name(prefix: &str) -> String {
-    let full = format!("{prefix}-internal");
-    if full.len() <= 32 {
-        return full;
-    }
-    let mut cut: String = prefix.chars().take(32).collect();
-    while cut.ends_with('-') {
-        cut.pop();
-    }
-    cut
-}
-
 /// Private DNS namespace of Cloud Map (container databases and broker).
 pub fn discovery_namespace(prefix: &str) -> String {
     format!("{prefix}.internal")
-}
-
-/// Cloud Map hostname of a container database.
-pub fn database_hostname(database: &str) -> String {
-    format!("{database}-postgres")
-}
-
-/// Container name of a container database.
-pub const POSTGRES_CONTAINER: &str = "postgres";
-
-/// Container name of a container broker.
-pub const RABBITMQ_CONTAINER: &str = "rabbitmq";
-
-/// Name of the ECS service (also task family, IAM roles, security group) of a
-/// container database or broker: `<identifier>-<container>`, so it never
-/// takes the name of the app service of the same name (`<prefix>-inventory`).
-pub fn infra_service(identifier: &str, container: &str) -> String {
-    format!("{identifier}-{container}")
-}
-
-/// Log group of a container database or broker.
-pub fn infra_log_group(prefix: &str, hostname: &str) -> String {
-    format!("/ecs/{prefix}/{hostname}")
-}
-
-/// Secrets Manager name of a container database's credentials.
-pub fn database_secret(prefix: &str, database: &str) -> String {
-    format!("{prefix}/{database}/postgres")
-}
-
-/// Secrets Manager name of a container broker's credentials.
-pub fn broker_secret(prefix: &str, broker: &str) -> String {
-    format!("{prefix}/{broker}/amqp")
 }
 
 /// API Gateway route key of a topology route (every method).
@@ -138,13 +91,6 @@ mod tests {
     fn path_patterns_replace_parameters() {
         assert_eq!(path_pattern("/api/{proxy+}"), "/api/*");
         assert_eq!(path_pattern("/api/movies/{id}"), "/api/movies/*");
-    }
-
-    #[test]
-    fn alb_name_fits_32_characters() {
-        assert_eq!(alb_name("crud-master-prod"), "crud-master-prod-internal");
-        let long = alb_name("a-very-long-project-name-for-testing-prod");
-        assert!(long.len() <= 32 && !long.ends_with('-'));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub struct NetworkCall {
     pub nat_gateway_count: usize,
     pub interface_endpoints: Vec<String>,
     pub flow_logs_retention_days: u32,
+    pub vpc_link_zone_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +53,7 @@ pub(super) fn network_call(model: &Model) -> NetworkCall {
             Vec::new()
         },
         flow_logs_retention_days: network.flow_logs_retention_days,
+        vpc_link_zone_ids: network.vpc_link_zone_ids.clone(),
     }
 }
 

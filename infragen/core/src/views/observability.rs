@@ -1,10 +1,11 @@
 //! `modules/observability`: what the alarms and the dashboard watch (every
-//! ECS service, the queues that drive scaling, the RDS databases), and the
-//! module's flags.
+//! ECS service, the queues that drive scaling, the RDS databases, the SLOs),
+//! how the golden-signal alarms judge, and the module's flags.
 use super::common::VHOST;
 use super::names;
 use super::service::ServiceCall;
-use crate::model::{AlarmKind, Model};
+use super::slo::{SloCall, slo_call};
+use crate::model::{AlarmKind, Model, Purpose};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -30,11 +31,25 @@ pub struct WatchedDatabase {
     pub identifier_expr: String,
 }
 
+/// Thresholds and evaluation of the golden-signal alarms.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoldenAlarms {
+    /// 5xx share of requests, ratio.
+    pub error_ratio: f64,
+    pub min_requests: u32,
+    pub latency_p99_seconds: f64,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ObservabilityCall {
     pub services: Vec<WatchedService>,
     pub queues: Vec<WatchedQueue>,
     pub databases: Vec<WatchedDatabase>,
+    pub alarms: GoldenAlarms,
+    pub slos: SloCall,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +87,20 @@ pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> Obs
                 ),
             })
             .collect(),
+        alarms: golden_alarms(model),
+        slos: slo_call(model),
+    }
+}
+
+fn golden_alarms(model: &Model) -> GoldenAlarms {
+    let alarms = &model.operations.alarms;
+    GoldenAlarms {
+        error_ratio: (alarms.error_rate_percent * 100.0).round() / 10_000.0,
+        min_requests: alarms.min_requests,
+        latency_p99_seconds: f64::from(alarms.latency_p99_ms) / 1000.0,
+        period: alarms.shape.period,
+        evaluation_periods: alarms.shape.evaluation_periods,
+        datapoints_to_alarm: alarms.shape.datapoints_to_alarm,
     }
 }
 
@@ -81,7 +110,7 @@ fn alarm_names(model: &Model, call: &ServiceCall) -> BTreeMap<String, String> {
     match model
         .services
         .iter()
-        .find(|s| s.names.ecs_service == call.name)
+        .find(|s| model.names.service(&s.name, Purpose::EcsService) == call.name)
     {
         Some(service) => service
             .alarms

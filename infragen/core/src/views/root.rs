@@ -84,7 +84,7 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
         cluster: cluster_call(model, service_discovery),
         registry: registry_call(model),
         databases: database_calls(model),
-        broker: model.amazon_mq().map(broker_call),
+        broker: model.amazon_mq().map(|b| broker_call(model, b)),
         credentials,
         observability: observability_call(model, &services),
         outputs: outputs(model, &services),

@@ -8,7 +8,7 @@ use super::deployment::{DeploymentCall, HookCall, deployment_call, hook_call};
 use super::names;
 use super::wiring::Wiring;
 use crate::hcl::hcl_string;
-use crate::model::{Architecture, Egress, Exposure, Model, Service};
+use crate::model::{Architecture, AwsNames, Egress, Exposure, Model, Owner, Purpose, Service};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -42,13 +42,35 @@ pub struct ScalingCall {
     pub queue_backlog: Option<QueueBacklogCall>,
 }
 
+/// The AWS names of one service's resources besides the ECS service itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceNames {
+    pub task_family: String,
+    pub execution_role: String,
+    pub task_role: String,
+    pub security_group: String,
+}
+
+impl ResourceNames {
+    fn of(names: &AwsNames, owner: &Owner) -> Self {
+        ResourceNames {
+            task_family: names.get(owner, Purpose::TaskFamily).into(),
+            execution_role: names.get(owner, Purpose::ExecutionRole).into(),
+            task_role: names.get(owner, Purpose::TaskRole).into(),
+            security_group: names.get(owner, Purpose::TaskSecurityGroup).into(),
+        }
+    }
+}
+
 /// One instance of `modules/service` (an application, or the container
 /// alternative of a database or the broker).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceCall {
     pub module: String,
     pub comment: String,
+    /// The ECS service.
     pub name: String,
+    pub resource_names: ResourceNames,
     pub container_name: String,
     pub image_expr: String,
     pub subnets_expr: String,
@@ -58,15 +80,21 @@ pub struct ServiceCall {
     pub port: u16,
     pub user: Option<String>,
     pub health_check_command: Vec<String>,
+    /// Seconds, when the module's 5 are too short.
+    pub health_check_timeout: Option<u32>,
     pub writable_paths: Vec<String>,
     pub log_group_name: String,
     pub log_retention_days: u32,
     pub desired_count: u32,
+    /// A stateful dependency: one task, never two at once, never on Spot.
+    pub single_task: bool,
     pub internet_egress: bool,
     pub capacity_provider_strategy: Vec<CapacityProvider>,
     pub environment: Vec<Entry>,
     pub secrets: Vec<Entry>,
     pub secret_arns: Vec<String>,
+    /// Secrets the application reads itself (its task role may).
+    pub task_secret_arns: Vec<String>,
     pub load_balancer: Option<LoadBalancerCall>,
     pub peers: Vec<PeerCall>,
     pub service_discovery: Option<DiscoveryCall>,
@@ -120,11 +148,13 @@ pub(super) fn app_service_call(
     if service.public() {
         wiring.auth(internet_egress);
     }
+    wiring.pool(service);
     wiring.own(service, &model.project.region);
     let Wiring {
         env,
         secrets,
         mut secret_arns,
+        task_secret_arns,
         mut peers,
     } = wiring;
     secret_arns.sort();
@@ -135,10 +165,12 @@ pub(super) fn app_service_call(
     let balanced = service.load_balanced();
     let scaling = scaling_call(model, service);
     let repository = &service.names.ecr_repository;
+    let owner = Owner::Service(service.name.clone());
     ServiceCall {
         module: names::service_module(&service.name),
         comment: service_comment(service),
-        name: service.names.ecs_service.clone(),
+        name: model.names.get(&owner, Purpose::EcsService).into(),
+        resource_names: ResourceNames::of(&model.names, &owner),
         container_name: service.name.clone(),
         image_expr: format!(
             "\"${{module.registry.repository_urls[{repo}]}}:${{var.image_tags[{repo}]}}\"",
@@ -159,15 +191,18 @@ pub(super) fn app_service_call(
             ),
             runtime_contract::apps::HEALTHCHECK_ARG.into(),
         ],
+        health_check_timeout: None,
         writable_paths: vec![runtime_contract::container::WRITABLE_PATH.into()],
-        log_group_name: service.names.log_group.clone(),
+        log_group_name: model.names.get(&owner, Purpose::ContainerLogGroup).into(),
         log_retention_days: model.operations.log_retention_days,
         desired_count: service.desired,
+        single_task: false,
         internet_egress,
         capacity_provider_strategy: capacity(model, service.architecture == Architecture::Arm64),
         environment: entries(env),
         secrets: entries(secrets),
         secret_arns,
+        task_secret_arns,
         load_balancer: balanced.then(|| LoadBalancerCall {
             target_key: service.name.clone(),
             shifts_traffic: service.shifts_traffic(),
@@ -180,7 +215,7 @@ pub(super) fn app_service_call(
             .and_then(|s| s.requests_per_target)
             .map(|_| service.name.clone()),
         scaling,
-        deployment: Some(deployment_call(service)),
+        deployment: Some(deployment_call(model, service)),
         lifecycle_hook: hook_call(model, service),
     }
 }
@@ -243,13 +278,15 @@ fn service_comment(service: &Service) -> String {
 pub(super) struct InfraContainer {
     pub module: String,
     pub comment: String,
-    pub identifier: String,
+    /// Whose names it takes from the registry.
+    pub owner: Owner,
     pub container_name: &'static str,
     pub image: String,
     pub port: u16,
-    /// Cloud Map hostname, also the last part of the log group.
+    /// Cloud Map hostname.
     pub hostname: String,
     pub health_check_command: Vec<String>,
+    pub health_check_timeout: Option<u32>,
     pub writable_paths: &'static [&'static str],
     pub environment: BTreeMap<String, String>,
     /// Root module label of the generated credentials.
@@ -267,7 +304,8 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
     ServiceCall {
         module: c.module,
         comment: c.comment,
-        name: names::infra_service(&c.identifier, c.container_name),
+        name: model.names.get(&c.owner, Purpose::EcsService).into(),
+        resource_names: ResourceNames::of(&model.names, &c.owner),
         container_name: c.container_name.into(),
         image_expr: hcl_string(&c.image),
         subnets_expr: subnets_expr(model),
@@ -277,15 +315,23 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         port: c.port,
         user: None,
         health_check_command: c.health_check_command,
+        health_check_timeout: c.health_check_timeout,
         writable_paths: strings(c.writable_paths),
-        log_group_name: names::infra_log_group(&model.project.prefix, &c.hostname),
+        log_group_name: model.names.get(&c.owner, Purpose::ContainerLogGroup).into(),
         log_retention_days: model.operations.log_retention_days,
         desired_count: 1,
+        single_task: true,
         internet_egress: model.network.egress != Egress::VpcEndpoints,
-        capacity_provider_strategy: capacity(model, false),
+        // Not on Spot: an interruption loses the data in task storage.
+        capacity_provider_strategy: vec![CapacityProvider {
+            capacity_provider: "FARGATE",
+            weight: 1,
+            base: 0,
+        }],
         environment: entries(c.environment),
         secrets: entries(secrets),
         secret_arns: vec![secret],
+        task_secret_arns: Vec::new(),
         load_balancer: None,
         peers: endpoint_peers(model),
         service_discovery: Some(DiscoveryCall {

@@ -1,7 +1,8 @@
 //! What an application's container is given: its environment (the runtime
-//! contract of docs/contracts.md), its secrets, the secret ARNs its task may
-//! read, and the security groups it may reach (database, broker, the ALB
-//! listeners of its upstreams).
+//! contract of docs/contracts.md), its secrets, the secret ARNs its
+//! execution role reads for ECS and those its task role reads itself (the
+//! rotating RDS password), and the security groups it may reach (database,
+//! broker, the ALB listeners of its upstreams).
 use super::common::{PeerCall, VHOST, password_value_from};
 use super::names;
 use crate::hcl::hcl_string;
@@ -52,6 +53,8 @@ pub(super) struct Wiring {
     /// Variable → `valueFrom` expression.
     pub secrets: BTreeMap<String, String>,
     pub secret_arns: Vec<String>,
+    /// Secrets the application reads at run time (task role).
+    pub task_secret_arns: Vec<String>,
     pub peers: Vec<PeerCall>,
 }
 
@@ -80,11 +83,15 @@ impl Wiring {
             env,
             secrets: BTreeMap::new(),
             secret_arns: Vec::new(),
+            task_secret_arns: Vec::new(),
             peers: Vec::new(),
         }
     }
 
     /// `PG*` for the service's database (RDS, or its container alternative).
+    /// RDS rotates its managed master password every 7 days, so the service
+    /// gets the secret's ARN and reads it itself (again after a rotation);
+    /// the container alternative's password is fixed and ECS injects it.
     pub fn database(&mut self, database: &Database) {
         let module = names::database_module(&database.name);
         let (managed, sslmode) = match database.hosting {
@@ -105,9 +112,14 @@ impl Wiring {
         env.insert(contract::PGUSER.into(), user);
         env.insert(contract::PGDATABASE.into(), hcl_string(&database.db_name));
         env.insert(contract::PGSSLMODE.into(), hcl_string(sslmode));
-        self.secrets
-            .insert(contract::PGPASSWORD.into(), password_value_from(&secret));
-        self.secret_arns.push(secret);
+        if managed.is_some() {
+            env.insert(contract::PGPASSWORD_SECRET_ARN.into(), secret.clone());
+            self.task_secret_arns.push(secret);
+        } else {
+            self.secrets
+                .insert(contract::PGPASSWORD.into(), password_value_from(&secret));
+            self.secret_arns.push(secret);
+        }
         self.peers.push(dependency_peer(
             format!("database-{}", database.name),
             &module,
@@ -185,6 +197,14 @@ impl Wiring {
     }
 
     /// The topology's own variables and secrets, which win over the derived ones.
+    /// `PG_POOL_SIZE` the model derived for the database's connection budget.
+    pub fn pool(&mut self, service: &Service) {
+        if let Some(size) = service.pg_pool_size {
+            self.env
+                .insert(contract::PG_POOL_SIZE.into(), hcl_string(&size.to_string()));
+        }
+    }
+
     pub fn own(&mut self, service: &Service, region: &str) {
         for (key, value) in &service.env {
             self.env.insert(key.clone(), hcl_string(value));

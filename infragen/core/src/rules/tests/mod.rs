@@ -3,6 +3,7 @@
 use crate::model::{Exposure, Model};
 
 mod network;
+mod slos;
 
 const BASE: &str = r#"
 [project]
@@ -32,6 +33,9 @@ name = "inventory"
 name = "billing"
 
 [broker]
+
+[operations]
+alarm_email = "oncall@example.com"
 "#;
 
 fn load(text: &str) -> Result<Model, Vec<(String, String)>> {
@@ -91,7 +95,11 @@ fn base_is_valid_and_defaults_are_filled() {
     assert_eq!(inv.exposure, Exposure::Internal);
     assert_eq!(inv.called_by, ["gateway"]);
     assert_eq!(m.service("billing").unwrap().exposure, Exposure::None);
-    assert_eq!(inv.names.target_group, "shop-prod-inventory");
+    assert_eq!(
+        m.names
+            .service("inventory", crate::model::Purpose::TargetGroup),
+        "shop-prod-inventory"
+    );
     let db = m.database("inventory").unwrap();
     assert_eq!(db.db_name, "inventory");
     assert_eq!(db.used_by, ["inventory"]);
@@ -268,8 +276,8 @@ fn ports_retention_and_ranges() {
         "out of range",
     );
     fails(
-        "[broker]\n",
-        "[broker]\n[operations]\nlog_retention_days = 10\n",
+        "[operations]\n",
+        "[operations]\nlog_retention_days = 10\n",
         "operations.log_retention_days",
         "not a CloudWatch Logs retention",
     );
@@ -448,21 +456,103 @@ fn edge_domain_and_operations() {
         "[broker]\n[edge.domain]\nname = \"api.example.com\"\nhosted_zone_id = \"Z0123456789ABC\"\n",
     );
     fails(
-        "[broker]\n",
-        "[broker]\n[operations]\nalarm_email = \"nobody\"\n",
+        "alarm_email = \"oncall@example.com\"",
+        "alarm_email = \"nobody\"",
         "operations.alarm_email",
         "not an e-mail",
     );
     fails(
-        "[broker]\n",
-        "[broker]\n[operations]\nmonthly_budget_usd = 0\n",
+        "[operations]\n",
+        "[operations]\nmonthly_budget_usd = 0\n",
         "operations.monthly_budget_usd",
         "out of range",
+    );
+    fails(
+        "alarm_email = \"oncall@example.com\"\n",
+        "",
+        "project.environment",
+        "has no alarm recipient",
+    );
+    // Only production requires a recipient.
+    let staging = BASE
+        .replacen("[project]\n", "[project]\nenvironment = \"staging\"\n", 1)
+        .replacen("alarm_email = \"oncall@example.com\"\n", "", 1);
+    assert!(
+        load(&staging).is_ok(),
+        "staging without a recipient is valid"
     );
     fails(
         "[broker]\n",
         "[broker]\n[auth.password_policy]\nmin_length = 4\n",
         "auth.password_policy.min_length",
         "out of range",
+    );
+}
+
+#[test]
+fn rabbitmq_4_and_queue_backlog_metrics() {
+    // RabbitMQ 4.x runs on mq.m7g only.
+    fails(
+        "[broker]\n",
+        "[broker]\nengine_version = \"4.2\"\n",
+        "broker.instance_type",
+        "mq.m7g instance types only",
+    );
+    passes(
+        "[broker]\n",
+        "[broker]\nengine_version = \"4.2\"\ninstance_type = \"mq.m7g.medium\"\n",
+    );
+    let billing = "name = \"billing\"\ndatabase = \"billing\"\nbroker = \"rabbitmq\"\n";
+    let backlog = format!(
+        "{billing}[service.scaling]\nmin = 1\nmax = 3\nqueue_backlog = {{ queue = \"billing_queue\", target = 100 }}\n"
+    );
+    passes(billing, &backlog);
+    // RabbitMQ 4.x brokers publish no per-queue metrics.
+    let text = BASE.replacen(billing, &backlog, 1).replacen(
+        "[broker]\n",
+        "[broker]\nengine_version = \"4.2\"\ninstance_type = \"mq.m7g.medium\"\n",
+        1,
+    );
+    let problems = load(&text).expect_err("queue backlog on RabbitMQ 4");
+    assert!(
+        problems
+            .iter()
+            .any(|(path, m)| path == "service[2].scaling.queue_backlog"
+                && m.contains("do not publish")),
+        "{problems:#?}"
+    );
+    // The task count comes from Container Insights.
+    let text = BASE.replacen(billing, &backlog, 1).replacen(
+        "[broker]\n",
+        "[cluster]\ncontainer_insights = false\n\n[broker]\n",
+        1,
+    );
+    let problems = load(&text).expect_err("queue backlog without Container Insights");
+    assert!(
+        problems
+            .iter()
+            .any(|(path, m)| path == "service[2].scaling.queue_backlog"
+                && m.contains("Container Insights")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn database_connections_fit_a_rollout_at_200_percent() {
+    // db.t4g.micro takes about 84 connections (79 for applications):
+    // inventory at up to 2 × 4 tasks gets a pool of 9.
+    let scaled = "name = \"inventory\"\ndatabase = \"inventory\"\n[service.scaling]\nmin = 1\nmax = 4\ncpu_target = 60\n";
+    let m = passes("name = \"inventory\"\ndatabase = \"inventory\"\n", scaled);
+    assert_eq!(m.service("inventory").unwrap().pg_pool_size, Some(9));
+    // Fixed counts keep the services' default pool.
+    let m = passes("", "");
+    assert_eq!(m.service("billing").unwrap().pg_pool_size, Some(16));
+    assert_eq!(m.service("gateway").unwrap().pg_pool_size, None);
+    // 2 × 40 tasks cannot each have 2 connections.
+    fails(
+        "name = \"inventory\"\ndatabase = \"inventory\"\n",
+        &scaled.replace("max = 4", "max = 40"),
+        "database[0].instance_class",
+        "not enough for inventory (up to 80 tasks)",
     );
 }
