@@ -138,7 +138,7 @@ async fn prepare_database(
 /// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
 /// binary's whole job; see `main.rs`).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    pg_credentials::check_at_start(&settings.pg).await?;
+    pg_credentials::check_at_start(settings.pg.password_secret.as_ref()).await?;
     let app = BillingApp::build(settings)?;
     tracing::info!(port = app.port(), "billing-app listening");
     app.run_until_stopped().await?;

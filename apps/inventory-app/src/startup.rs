@@ -97,7 +97,7 @@ impl InventoryApp {
 /// Builds the service from `settings` and serves until SIGTERM/SIGINT (the
 /// binary's whole job; see `main.rs`).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    pg_credentials::check_at_start(&settings.database).await?;
+    pg_credentials::check_at_start(settings.database.password_secret.as_ref()).await?;
     let app = InventoryApp::build(settings.clone())?;
     tracing::info!(
         port = app.port(),

@@ -14,6 +14,7 @@ use std::time::Duration;
 use runtime_contract::variables as var;
 
 pub use crate::pg_credentials::PasswordSecret;
+pub use crate::secret::Secret;
 
 /// Where settings come from: the process environment or a test map.
 pub trait Source {
@@ -70,39 +71,6 @@ impl ConfigError {
     /// A required variable that is not set.
     pub fn missing(var: &str) -> Self {
         Self::new(var, "", "the variable is required but not set")
-    }
-}
-
-/// A value that never shows up in logs or `Debug` output.
-///
-/// Read it with [`Secret::expose`] at the one place that needs it.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret<T>(T);
-
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([REDACTED])")
-    }
-}
-
-impl<T> fmt::Display for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
-
-impl<T> From<T> for Secret<T> {
-    fn from(value: T) -> Self {
-        Self(value)
     }
 }
 

@@ -179,7 +179,9 @@ pub fn pool(settings: &PgSettings) -> Result<Pool, DbError> {
         mode => Manager::from_connect(
             cfg,
             LoginConnect {
-                tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(mode, settings)?),
+                tls: tokio_postgres_rustls::MakeRustlsConnect::new(
+                    tls_config(mode, settings).map_err(DbError::Config)?,
+                ),
                 secret,
             },
             mgr_cfg,
@@ -312,5 +314,43 @@ mod tests {
         t.database = name.clone();
         ping(&pool(&t).unwrap()).await.unwrap();
         drop_database(&s, &name).await.unwrap();
+    }
+
+    /// The local server presents Debian's self-signed `localhost` certificate.
+    const LOCAL_SERVER_CERT: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+
+    async fn connect(mode: SslMode, host: &str, root: Option<&str>) -> Result<(), DbError> {
+        let mut s = PgSettings::local("postgres");
+        s.host = host.into();
+        s.ssl_mode = mode;
+        s.ssl_root_cert = root.map(str::to_string);
+        s.connect_timeout = std::time::Duration::from_secs(3);
+        ping(&pool(&s)?).await
+    }
+
+    /// Against the real local PostgreSQL (ssl = on): verify-full checks the
+    /// chain and the name, verify-ca the chain only, require neither; a
+    /// server whose certificate the RDS roots did not sign is refused.
+    #[tokio::test]
+    async fn verification_is_real_against_the_local_server() {
+        connect(SslMode::Require, "127.0.0.1", None).await.unwrap();
+        let err = connect(SslMode::VerifyFull, "127.0.0.1", None)
+            .await
+            .unwrap_err();
+        assert!(format!("{err:?}").contains("UnknownIssuer"), "{err:?}");
+        assert!(
+            err.is_unavailable(),
+            "a refused certificate is a 503, not a 500"
+        );
+        connect(SslMode::VerifyFull, "localhost", Some(LOCAL_SERVER_CERT))
+            .await
+            .unwrap();
+        let err = connect(SslMode::VerifyFull, "127.0.0.1", Some(LOCAL_SERVER_CERT))
+            .await
+            .unwrap_err();
+        assert!(format!("{err:?}").contains("NotValidForName"), "{err:?}");
+        connect(SslMode::VerifyCa, "127.0.0.1", Some(LOCAL_SERVER_CERT))
+            .await
+            .unwrap();
     }
 }

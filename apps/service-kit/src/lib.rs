@@ -10,6 +10,7 @@
 //! | [`health`] | `Health` (readiness checks + draining flag): `add_check`/`add_check_fn`/`add_flag_check`, `set_draining`; `healthz`, `readyz` handlers |
 //! | [`shutdown`] | `signal()` (SIGTERM/SIGINT), `CancellationToken` |
 //! | [`retry`] | the one backoff: `Backoff` (exponential, full jitter, reset after a success), `reconnect_backoff()` (100 ms → 10 s), `retry_until_cancelled(what, policy, &token, op)` |
+//! | [`secret`] | `Secret<T>`: a value that never shows up in logs or `Debug` output (re-exported by `config`) |
 //! | [`db`] | `pool(&PgSettings)` deadpool-postgres with timeouts + TLS per `PGSSLMODE`, `client`, `ping`, `add_readiness_check`, `timed`, `DbError` (`is_unavailable()` → 503 via `From<DbError> for ApiError`), `migrate(pool, refinery runner)`, `create_database`/`drop_database` |
 //! | [`pg_credentials`] | the login: fixed `PGPASSWORD`, or `PasswordSecret` (`PGPASSWORD_SECRET_ARN`, read from Secrets Manager with feature `secrets-manager`) read at start (`check_at_start`) and again on `28P01`, single-flight with backoff |
 //! | [`pg_tls`] | rustls config per `PGSSLMODE`; `verify-full`/`verify-ca` against `PGSSLROOTCERT` or the embedded Amazon RDS root CAs (`RDS_CA_BUNDLE`) |
@@ -42,6 +43,7 @@ pub mod pg_credentials;
 pub mod pg_tls;
 pub mod request_telemetry;
 pub mod retry;
+pub mod secret;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;

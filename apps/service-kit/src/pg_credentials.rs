@@ -24,8 +24,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, Config, Error, Socket};
 
-use crate::config::{PgSettings, Secret};
 use crate::retry::{Backoff, reconnect_backoff};
+use crate::secret::Secret;
 use runtime_contract::variables::PGPASSWORD_SECRET_ARN;
 
 /// How long one read of the secret may take (all SDK retries included).
@@ -253,12 +253,12 @@ impl PasswordSecret {
     }
 }
 
-/// Reads the password secret, if `settings` names one, before the service
+/// Reads the password secret, if the settings name one, before the service
 /// starts: a secret that cannot be read for good (wrong ARN, access denied,
 /// not the expected JSON) stops the start with an error naming the
 /// variable; a passing failure is logged and the pool reads it later.
-pub async fn check_at_start(settings: &PgSettings) -> Result<(), ReadError> {
-    let Some(secret) = &settings.password_secret else {
+pub async fn check_at_start(secret: Option<&PasswordSecret>) -> Result<(), ReadError> {
+    let Some(secret) = secret else {
         return Ok(());
     };
     match secret.load().await {

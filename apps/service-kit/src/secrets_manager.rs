@@ -16,8 +16,6 @@ use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
-use crate::pg_credentials::Fetched;
-
 /// Error codes after which reading again cannot help.
 const PERMANENT_CODES: &[&str] = &[
     "ResourceNotFoundException",
@@ -56,7 +54,11 @@ async fn client(region: &str) -> Client {
 
 impl Reader {
     /// The secret's login; on failure the reason and whether it is permanent.
-    pub(crate) async fn read(&self, arn: &str, region: &str) -> Result<Fetched, (String, bool)> {
+    pub(crate) async fn read(
+        &self,
+        arn: &str,
+        region: &str,
+    ) -> Result<(Option<String>, String), (String, bool)> {
         let client = self.client.get_or_init(|| client(region)).await;
         let out = client
             .get_secret_value()
@@ -98,7 +100,8 @@ where
 
 /// `{"username": "...", "password": "..."}`; the password is required.
 /// The reason never quotes the secret.
-fn parse(text: &str) -> Result<Fetched, String> {
+/// The secret's user name (if any) and password.
+fn parse(text: &str) -> Result<(Option<String>, String), String> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| "the secret is not JSON (expected {\"username\", \"password\"})")?;
     let password = value

@@ -135,7 +135,7 @@ pub async fn list_users(aws: &Aws, pool_id: &str) -> Result<Vec<UserSummary>> {
                     .find(|a| a.name() == "email")
                     .and_then(|a| a.value())
                     .map(str::to_string),
-                created: u.user_create_date().and_then(crate::ecs::format_time),
+                created: u.user_create_date().and_then(crate::time::format_time),
             });
         }
         match out.pagination_token() {

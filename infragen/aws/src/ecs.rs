@@ -2,14 +2,10 @@
 use crate::config::Aws;
 use crate::error::{CallContext, ErrorKind, OpsError, Result, from_sdk, unknown_service};
 use crate::service_deployment::{self, Lifecycle};
-use aws_sdk_ecs::primitives::{DateTime, DateTimeFormat};
+use crate::time::format_time;
 use aws_sdk_ecs::types::{Deployment, Service, TaskDefinitionField};
 use serde::Serialize;
 use std::time::Instant;
-
-pub(crate) fn format_time(t: &DateTime) -> Option<String> {
-    t.fmt(DateTimeFormat::DateTime).ok()
-}
 
 /// `family:revision` of a task definition ARN (or the input if it is not one).
 pub fn short_task_definition(arn: &str) -> String {

@@ -12,6 +12,7 @@ pub mod outputs;
 pub mod release;
 pub mod rollout;
 pub mod service_deployment;
+mod time;
 
 pub use config::{Aws, AwsSettings};
 pub use error::{ErrorKind, OpsError, Result};

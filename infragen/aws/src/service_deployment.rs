@@ -4,8 +4,8 @@
 //! rollback monitors and the rollback reason of a deployment, and the calls
 //! that roll it back, abort it, or continue it past a PAUSE hook.
 use crate::config::Aws;
-use crate::ecs::format_time;
 use crate::error::{CallContext, ErrorKind, OpsError, Result, from_sdk};
+use crate::time::format_time;
 use aws_sdk_ecs::types::{
     CreatedAt, DeploymentLifecycleHookAction, ServiceDeployment, ServiceRevisionSummary,
     StopServiceDeploymentStopType,

@@ -1,7 +1,7 @@
 //! `infragen deploy`: a new image tag, followed through the service
 //! deployment's lifecycle (`--wait`, `--wait-until STAGE`); and
 //! `deploy rollback | abort | continue` on the deployment in progress.
-use super::ops::{Stack, StackArgs};
+use super::stack::{Stack, StackArgs};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use infragen_aws::deploy_wait::{Progress, Reached};
 use infragen_aws::ecs::DeployStarted;

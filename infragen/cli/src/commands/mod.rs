@@ -1,6 +1,7 @@
 //! Command-line surface. Model commands live in `model.rs`, AWS operations in
-//! `ops.rs`, `deploy` and its lifecycle actions in `deploy.rs`, the status
-//! text in `status_view.rs` and `lifecycle_view.rs`.
+//! `ops.rs`, `deploy` and its lifecycle actions in `deploy.rs`, the stack
+//! they work on in `stack.rs`, the status text in `status_view.rs` and
+//! `lifecycle_view.rs`.
 use crate::error::{CliError, EXIT_CODES};
 use clap::{Parser, Subcommand};
 
@@ -10,6 +11,7 @@ pub mod lifecycle_view;
 pub mod model;
 pub mod ops;
 pub mod release;
+pub mod stack;
 pub mod status_view;
 pub mod table;
 
