@@ -180,7 +180,10 @@ fn task_size(s: &RawService, at: &dyn Fn(&str) -> String, p: &mut Problems) -> (
 
 /// The readiness path the ALB and health checks use (`/readyz` by default).
 fn health_path(s: &RawService, at: &dyn Fn(&str) -> String, p: &mut Problems) -> String {
-    let health_path = s.health_path.clone().unwrap_or_else(|| "/readyz".into());
+    let health_path = s
+        .health_path
+        .clone()
+        .unwrap_or_else(|| runtime_contract::probes::READINESS_PATH.into());
     if !health_path.starts_with('/')
         || health_path.len() > 1024
         || health_path.contains(char::is_whitespace)
