@@ -381,8 +381,10 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
 # must all breach, since a period is at most a day. A window with fewer than
 # min_requests requests counts as 0, so a handful of requests never pages.
 # treat_missing_data = "notBreaching": the ALB publishes no datapoint for a
-# period without requests, and no request spends no error budget. The window
-# alarms notify nobody: the page and ticket composites below do.
+# period without requests, and no request spends no error budget. Like the
+# service's own alarms, a window adds up every target group of the service,
+# so a canary's errors spend the budget and trip the deployment gate. The
+# window alarms notify nobody: the page and ticket composites below do.
 resource "aws_cloudwatch_metric_alarm" "slo_window" {
   for_each = var.slo_windows
 
@@ -396,37 +398,61 @@ resource "aws_cloudwatch_metric_alarm" "slo_window" {
 
   metric_query {
     id          = "ratio"
-    expression  = "IF(total >= ${each.value.min_requests}, FILL(bad, 0) / total, 0)"
+    expression  = "IF(total >= ${each.value.min_requests}, bad / total, 0)"
     label       = "error ratio"
     return_data = true
   }
 
   metric_query {
-    id = "bad"
+    id          = "bad"
+    expression  = "SUM([${join(", ", [for i, target_group in local.target_groups[each.value.service] : "FILL(b${i}, 0)"])}])"
+    return_data = false
+  }
 
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = each.value.bad_metric
-      stat        = each.value.bad_stat
-      period      = each.value.period
-      dimensions = {
-        LoadBalancer = var.alb_arn_suffix
-        TargetGroup  = var.target_group_arn_suffixes[each.value.service]
+  metric_query {
+    id          = "total"
+    expression  = "SUM([${join(", ", [for i, target_group in local.target_groups[each.value.service] : "FILL(t${i}, 0)"])}])"
+    return_data = false
+  }
+
+  dynamic "metric_query" {
+    for_each = local.target_groups[each.value.service]
+
+    content {
+      id          = "b${metric_query.key}"
+      return_data = false
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = each.value.bad_metric
+        stat        = each.value.bad_stat
+        period      = each.value.period
+
+        dimensions = {
+          LoadBalancer = var.alb_arn_suffix
+          TargetGroup  = metric_query.value
+        }
       }
     }
   }
 
-  metric_query {
-    id = "total"
+  dynamic "metric_query" {
+    for_each = local.target_groups[each.value.service]
 
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = each.value.total_metric
-      stat        = each.value.total_stat
-      period      = each.value.period
-      dimensions = {
-        LoadBalancer = var.alb_arn_suffix
-        TargetGroup  = var.target_group_arn_suffixes[each.value.service]
+    content {
+      id          = "t${metric_query.key}"
+      return_data = false
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = each.value.total_metric
+        stat        = each.value.total_stat
+        period      = each.value.period
+
+        dimensions = {
+          LoadBalancer = var.alb_arn_suffix
+          TargetGroup  = metric_query.value
+        }
       }
     }
   }

@@ -3,7 +3,7 @@ use super::prices::{Prices, Usage};
 use super::rollout::{Rollout, rollout};
 use crate::model::{
     AlarmKind, Architecture, BrokerHosting, DatabaseHosting, DeploymentMode, Egress,
-    INTERFACE_ENDPOINTS, Model,
+    INTERFACE_ENDPOINTS, Model, Service,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -450,11 +450,12 @@ pub struct AlarmCount {
 /// an ALB one reading every target group of the service (two for a
 /// traffic-shifting deployment; the 5xx ratio reads errors and requests of
 /// each); per queue depth and dead letters; two per target-tracking policy;
-/// per SLO every burn-rate window (errors / requests: 2 metrics each) and its
-/// page and ticket composites.
+/// per SLO every burn-rate window (errors / requests of every target group)
+/// and its page and ticket composites.
 pub fn alarm_count(model: &Model) -> AlarmCount {
+    let target_groups = |s: &Service| if s.shifts_traffic() { 2 } else { 1 };
     let own = model.services.iter().flat_map(|s| {
-        let groups = if s.shifts_traffic() { 2 } else { 1 };
+        let groups = target_groups(s);
         s.alarms.iter().map(move |a| match a.kind {
             AlarmKind::Errors5xx => 2 * groups,
             kind if kind.needs_load_balancer() => groups,
@@ -478,11 +479,19 @@ pub fn alarm_count(model: &Model) -> AlarmCount {
         })
         .sum();
     let slo_windows: u32 = model.slos.iter().map(|s| s.alarms.len() as u32).sum();
+    let slo_metrics: u32 = model
+        .slos
+        .iter()
+        .map(|slo| {
+            let groups = model.service(&slo.service).map_or(1, target_groups);
+            2 * groups * slo.alarms.len() as u32
+        })
+        .sum();
     let composite: u32 = model.slos.iter().map(|s| s.composites.len() as u32).sum();
     let single = 2 * queues + 2 * policies;
     AlarmCount {
         metric: 1 + own_alarms + single + slo_windows,
-        billed_metrics: 2 + own_metrics + single + 2 * slo_windows,
+        billed_metrics: 2 + own_metrics + single + slo_metrics,
         slo_windows,
         composite,
     }
