@@ -535,3 +535,24 @@ fn regions_that_do_not_exist_or_lack_vpc_links_are_rejected() {
         e.to_plain()
     );
 }
+
+#[test]
+fn queues_whose_alarm_names_coincide_are_reported() {
+    let e = load_fixture("queue_alarm_collision.toml");
+    has(
+        &e,
+        33,
+        17,
+        "service[1].scaling.queue_backlog",
+        "queue \"orders-q\" and queue \"orders_q\" would give AWS resources the same names: the CloudWatch alarm `shop-staging-orders-q-depth`",
+    );
+    has(
+        &e,
+        33,
+        17,
+        "service[1].scaling.queue_backlog",
+        "the CloudWatch alarm `shop-staging-orders-q-dead-letters`",
+    );
+    assert_eq!(e.problems.len(), 1, "{}", e.to_plain());
+    snapshot("queue_alarm_collision.toml", &e);
+}

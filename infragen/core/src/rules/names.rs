@@ -219,15 +219,17 @@ fn queue_names(r: &mut Registry, inputs: &Inputs<'_>) {
         return;
     }
     let prefix = &inputs.project.prefix;
-    let mut keys = BTreeSet::new();
+    let mut queues = BTreeSet::new();
     for (i, s) in inputs.services.iter().enumerate().filter(|(_, s)| s.broker) {
         let Some(q) = &s.scaling.queue_backlog else {
             continue;
         };
-        let key = q.queue.replace('_', "-");
-        if !keys.insert(key.clone()) {
+        // One queue scaled by several services has one set of alarms; two
+        // queues whose keys coincide (`a_b`, `a-b`) collide in the registry.
+        if !queues.insert(q.queue.as_str()) {
             continue;
         }
+        let key = q.queue.replace('_', "-");
         let path = format!("service[{i}].scaling.queue_backlog");
         r.owned(Owner::Queue(q.queue.clone()), path);
         let depth = format!("{prefix}-{key}-depth");
