@@ -7,7 +7,9 @@
 #   terraform init -plugin-dir=/opt/tf-plugins, validate, plan, apply;
 #   a second `plan -detailed-exitcode` must show no changes (no perpetual diff);
 #   generated-tf only: the change plan (scripts/tf/change_topology.py rendered)
-#   must plan without error against the applied state;
+#   must plan without error against the applied state, and the broker it
+#   replaces must get the password its secret holds
+#   (scripts/tf/replaced_broker_password.py);
 #   deletion protection lifted (apply), then destroy must succeed.
 # Then the broken fixtures in scripts/checks/fixtures/apply-broken/ must fail,
 # each for its own reason; the check fails if one of them passes.
@@ -167,10 +169,15 @@ apply_topology() {
         prepare "$change" "$work"
         if ! tf change-init "$work" init -backend=false -plugin-dir="$PLUGINS" -input=false; then
             fail "$name: change plan: terraform init"; show_errors change-init
-        elif ! tf change "$work" plan -input=false -parallelism="$PARALLELISM"; then
+        elif ! tf change "$work" plan -input=false -parallelism="$PARALLELISM" -out=change.tfplan; then
             fail "$name: change plan failed against the applied state"; show_errors change
         else
             t_change="$(grep -oE 'Plan: .*' "$T/change.log" | sed 's/Plan: //; s/\.$//')"
+            # The change replaces the broker: the new one must get the secret's password.
+            if ! "$TF" -chdir="$work" show -json change.tfplan >"$T/change.json" 2>"$T/change-broker.log" \
+                || ! "$PY" "$ROOT/scripts/tf/replaced_broker_password.py" "$T/change.json" >"$T/change-broker.log" 2>&1; then
+                fail "$name: change plan: replaced broker password:"; sed 's/^/    /' "$T/change-broker.log" >&2
+            fi
         fi
         t_change="change plan $(( $(now) - t_replan ))s (${t_change:-failed})"
         find "$work" -mindepth 1 -maxdepth 1 -not -name .terraform -not -name 'terraform.tfstate*' \
@@ -282,7 +289,15 @@ broken_fixtures() {
         proofs=$((proofs + 1))
     fi
     stop_moto
-    echo "$NAME: broken fixtures: $proofs/2 proofs fail as they must (duplicate security-group name: apply InvalidGroup.Duplicate; invalid enum: real-provider validate)"
+    # broker-password-regenerated: a change plan whose replaced broker gets a fresh password.
+    if "$PY" "$ROOT/scripts/tf/replaced_broker_password.py" "$ROOT/scripts/checks/fixtures/plan-broken/broker-password-regenerated.json" >"$T/b-broker.log" 2>&1; then
+        fail "plan-broken/broker-password-regenerated passed: a replaced broker with a fresh password was accepted"
+    elif ! grep -q 'gets a different password' "$T/b-broker.log"; then
+        fail "plan-broken/broker-password-regenerated failed, but not on the password:"; sed 's/^/    /' "$T/b-broker.log" >&2
+    else
+        proofs=$((proofs + 1))
+    fi
+    echo "$NAME: broken fixtures: $proofs/3 proofs fail as they must (duplicate security-group name: apply InvalidGroup.Duplicate; invalid enum: real-provider validate; replaced broker with a regenerated password)"
 }
 if want broken; then
     job broken broken_fixtures

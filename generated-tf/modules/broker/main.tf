@@ -18,8 +18,8 @@ resource "aws_security_group" "this" {
   tags = merge({ Name = var.resource_names.security_group }, var.tags)
 }
 
-# Generated once: the broker and the secret both ignore later reads, so the
-# password does not change on every plan.
+# Generated once: the secret version ignores later reads, so the password
+# does not change on every plan.
 data "aws_secretsmanager_random_password" "this" {
   password_length     = 32
   exclude_punctuation = true
@@ -99,13 +99,15 @@ resource "aws_mq_broker" "this" {
     time_zone   = "UTC"
   }
 
+  # The password is the one the secret version keeps in the state, not a
+  # fresh read of the generator: a replaced broker (engine upgrade, Multi-AZ
+  # on) gets the password its clients read from the secret.
   user {
     username = var.username
-    password = data.aws_secretsmanager_random_password.this.random_password
+    password = jsondecode(aws_secretsmanager_secret_version.this.secret_string).password
   }
 
-  # The password is generated once (see the secret); Amazon MQ does not
-  # return RabbitMQ users, so drift cannot be detected anyway.
+  # Amazon MQ does not return RabbitMQ users, so drift cannot be detected.
   lifecycle {
     ignore_changes = [user]
   }
