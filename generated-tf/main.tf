@@ -9,6 +9,7 @@ locals {
     ManagedBy   = "infragen"
     Owner       = "platform-team"
     Project     = "crud-master"
+    Stage       = "crud-master-prod"
   }
 }
 
@@ -31,6 +32,9 @@ module "network" {
   nat_gateway_count        = 2
   interface_endpoints      = []
   flow_logs_retention_days = 365
+  flow_logs_traffic_type   = "ALL"
+  flow_logs_interval       = 60
+  flow_logs_force_destroy  = false
   vpc_link_zone_ids        = ["euw3-az1", "euw3-az3"]
   kms_key_arn              = module.kms.key_arn
   tags                     = local.tags
@@ -103,7 +107,7 @@ module "cluster" {
   source = "./modules/cluster"
 
   name               = "crud-master-prod"
-  container_insights = true
+  container_insights = "enhanced"
 
   default_capacity_provider_strategy = [
     { capacity_provider = "FARGATE", weight = 1, base = 1 },
@@ -143,6 +147,9 @@ module "database_inventory" {
   kms_key_arn           = module.kms.key_arn
   tags                  = local.tags
 
+  database_insights_mode              = "standard"
+  performance_insights_retention_days = 7
+
   resource_names = {
     security_group       = "crud-master-prod-inventory-rds"
     monitoring_role      = "crud-master-prod-inventory-monitoring"
@@ -170,6 +177,9 @@ module "database_billing" {
   log_retention_days    = 365
   kms_key_arn           = module.kms.key_arn
   tags                  = local.tags
+
+  database_insights_mode              = "standard"
+  performance_insights_retention_days = 7
 
   resource_names = {
     security_group       = "crud-master-prod-billing-rds"
@@ -466,6 +476,7 @@ module "observability" {
   kms_key_arn               = module.kms.key_arn
   alarm_email               = var.alarm_email
   monthly_budget_usd        = var.monthly_budget_usd
+  budget_tag_filter         = "user:Stage$crud-master-prod"
   cluster_name              = module.cluster.cluster_name
   alb_arn_suffix            = module.edge.alb_arn_suffix
   target_group_arn_suffixes = module.edge.target_group_arn_suffixes

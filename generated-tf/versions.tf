@@ -11,6 +11,13 @@ terraform {
   }
 }
 
+# The project tags on every resource the provider creates (resources also
+# pass them explicitly, so a module used on its own is tagged the same; the
+# provider merges identical keys and values without a diff).
 provider "aws" {
   region = var.region
+
+  default_tags {
+    tags = local.tags
+  }
 }

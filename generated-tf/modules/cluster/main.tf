@@ -5,7 +5,7 @@ resource "aws_ecs_cluster" "this" {
 
   setting {
     name  = "containerInsights"
-    value = var.container_insights ? "enabled" : "disabled"
+    value = var.container_insights
   }
 
   tags = merge({ Name = var.name }, var.tags)

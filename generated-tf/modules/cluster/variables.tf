@@ -6,9 +6,14 @@ variable "name" {
 }
 
 variable "container_insights" {
-  description = "Enable CloudWatch Container Insights."
-  type        = bool
-  default     = true
+  description = "CloudWatch Container Insights: enhanced, enabled or disabled."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enhanced", "enabled", "disabled"], var.container_insights)
+    error_message = "container_insights is enhanced, enabled or disabled."
+  }
 }
 
 variable "default_capacity_provider_strategy" {

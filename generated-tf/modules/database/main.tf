@@ -146,7 +146,8 @@ resource "aws_db_instance" "this" {
   enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
   performance_insights_enabled          = true
   performance_insights_kms_key_id       = var.kms_key_arn
-  performance_insights_retention_period = 7
+  performance_insights_retention_period = var.performance_insights_retention_days
+  database_insights_mode                = var.database_insights_mode
   monitoring_interval                   = 60
   monitoring_role_arn                   = aws_iam_role.monitoring.arn
 

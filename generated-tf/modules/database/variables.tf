@@ -67,6 +67,18 @@ variable "max_allocated_storage" {
   type        = number
 }
 
+variable "database_insights_mode" {
+  description = "CloudWatch Database Insights mode: standard or advanced."
+  type        = string
+  default     = "standard"
+}
+
+variable "performance_insights_retention_days" {
+  description = "Performance Insights retention, days: 7 (standard) or 465 (advanced mode requires it)."
+  type        = number
+  default     = 7
+}
+
 variable "multi_az" {
   description = "Keep a synchronous standby in another AZ."
   type        = bool

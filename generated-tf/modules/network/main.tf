@@ -173,7 +173,7 @@ resource "aws_vpc_endpoint" "s3" {
   tags = merge({ Name = "${var.name}-s3" }, var.tags)
 }
 
-# VPC flow logs: every accepted and rejected flow, to a KMS-encrypted log group.
+# VPC flow logs (accepted and rejected flows, aggregated over 60 s, to a KMS-encrypted log group).
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_logs_retention_days
@@ -229,11 +229,11 @@ resource "aws_iam_role_policy" "flow_logs" {
 
 resource "aws_flow_log" "this" {
   vpc_id                   = aws_vpc.this.id
-  traffic_type             = "ALL"
+  traffic_type             = var.flow_logs_traffic_type
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.flow_logs.arn
   iam_role_arn             = aws_iam_role.flow_logs.arn
-  max_aggregation_interval = 60
+  max_aggregation_interval = var.flow_logs_interval
 
   tags = merge({ Name = var.name }, var.tags)
 }

@@ -42,8 +42,24 @@ variable "interface_endpoints" {
 }
 
 variable "flow_logs_retention_days" {
-  description = "Retention of the VPC flow logs, days."
+  description = "Retention of the VPC flow logs, days (CloudWatch retention, or expiry of the S3 objects)."
   type        = number
+}
+
+variable "flow_logs_traffic_type" {
+  description = "Flows recorded: ALL or REJECT."
+  type        = string
+}
+
+variable "flow_logs_interval" {
+  description = "Maximum aggregation interval of a flow-log record, seconds (60 or 600)."
+  type        = number
+}
+
+variable "flow_logs_force_destroy" {
+  description = "Destroying the stage deletes the S3 flow-log bucket with its objects (S3 destination only)."
+  type        = bool
+  default     = false
 }
 
 variable "vpc_link_zone_ids" {

@@ -627,6 +627,13 @@ resource "aws_budgets_budget" "this" {
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 
+  # This stage's costs only: resources tagged with its cost allocation tag
+  # (which must be activated in the Billing console to count).
+  cost_filter {
+    name   = "TagKeyValue"
+    values = [var.budget_tag_filter]
+  }
+
   notification {
     comparison_operator       = "GREATER_THAN"
     threshold                 = 80

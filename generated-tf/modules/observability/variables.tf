@@ -21,6 +21,11 @@ variable "monthly_budget_usd" {
   type        = number
 }
 
+variable "budget_tag_filter" {
+  description = "Cost allocation tag the budget counts, as `user:<key>$<value>` (the stage's tag)."
+  type        = string
+}
+
 variable "cluster_name" {
   description = "ECS cluster of the services."
   type        = string

@@ -50,6 +50,9 @@ fn flow_log_role_can_describe_log_groups() {
     // B5: the VPC Flow Logs role needs logs:DescribeLogGroups (AWS documentation).
     for (name, files) in rendered() {
         let network = &files["modules/network/main.tf"];
+        if network.contains("log_destination_type     = \"s3\"") {
+            continue; // no role: the log delivery service writes to the bucket
+        }
         let policy = resource(network, "aws_iam_role_policy").expect("flow-log policy");
         assert!(
             policy.contains("logs:DescribeLogGroups"),
@@ -281,4 +284,35 @@ fn rabbitmq_container_health_check_has_time_to_answer() {
         );
     }
     assert!(brokers >= 1);
+}
+
+#[test]
+fn stage_singletons_and_costs_are_scoped() {
+    // A8/D2: the account-wide scanning exists only where a stage owns it, and
+    // its rule covers the project's repositories, never `*`. D3: the budget
+    // counts the stage's cost allocation tag. E5: the provider tags everything.
+    for (name, files) in rendered() {
+        let registry = &files["modules/registry/main.tf"];
+        assert!(
+            !registry.contains("filter      = \"*\""),
+            "{name}: {registry}"
+        );
+        if let Some(scanning) = resource(registry, "aws_ecr_registry_scanning_configuration") {
+            assert!(scanning.contains("-*\"\n"), "{name}: {scanning}");
+        }
+        let budget = resource(
+            &files["modules/observability/main.tf"],
+            "aws_budgets_budget",
+        )
+        .unwrap();
+        assert!(
+            budget.contains("name   = \"TagKeyValue\""),
+            "{name}: {budget}"
+        );
+        assert!(
+            files["main.tf"].contains("budget_tag_filter         = \"user:Stage$"),
+            "{name}"
+        );
+        assert!(files["versions.tf"].contains("default_tags {"), "{name}");
+    }
 }

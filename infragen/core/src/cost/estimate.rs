@@ -416,7 +416,7 @@ fn operations(b: &mut Builder<'_>, model: &Model) {
         format!("{} GB", fmt_num(usage.ecr_gb)),
         usage.ecr_gb * prices.ecr.storage_gb_month,
     );
-    if model.operations.ecr.enhanced_scanning {
+    if model.operations.ecr.account_scanning {
         let pushed = usage.images_pushed as f64;
         let kept = (model.operations.ecr.keep_last_images as usize * model.services.len()) as f64;
         b.add(

@@ -16,12 +16,19 @@ use ipnet::Ipv4Net;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub use crate::parse::raw::{Architecture, BrokerKind, DeploymentMode, Egress};
+pub use crate::parse::raw::{
+    Architecture, BrokerKind, ContainerInsights, DatabaseInsights, DeploymentMode, Egress,
+    FlowLogDestination, FlowLogTraffic,
+};
 pub use deploy::{
     AlarmKind, DEPLOY_HOOK_IMAGE, Deploy, DeployHook, Deployment, Percent, ServiceAlarm,
 };
 pub use names::{AwsName, AwsNames, Namespace, Owner, Purpose};
 pub use slo::{AlarmShape, Severity, Sli, Slo};
+
+/// The tag whose value (`<project>-<environment>`) tells one stage's costs
+/// from every other's: the budget filters on it.
+pub const STAGE_TAG: &str = "Stage";
 
 /// Services reached through interface endpoints when egress is `vpc_endpoints`.
 pub const INTERFACE_ENDPOINTS: [&str; 4] = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
@@ -86,7 +93,12 @@ pub struct Network {
     pub egress: Egress,
     /// Number of NAT gateways to create: 0 (vpc_endpoints), 1, or one per zone.
     pub nat_gateways: usize,
+    /// CloudWatch retention, or the S3 objects' expiry, days.
     pub flow_logs_retention_days: u32,
+    pub flow_logs_traffic: FlowLogTraffic,
+    /// `max_aggregation_interval`: 60 or 600.
+    pub flow_logs_aggregation_seconds: u32,
+    pub flow_logs_destination: FlowLogDestination,
     /// Zone IDs of the region where HTTP API VPC links exist: the VPC link
     /// gets the private subnets of these zones only.
     pub vpc_link_zone_ids: Vec<String>,
@@ -136,7 +148,7 @@ pub struct PasswordPolicy {
 pub struct Cluster {
     /// `<prefix>`.
     pub name: String,
-    pub container_insights: bool,
+    pub container_insights: ContainerInsights,
     pub capacity: Capacity,
 }
 
@@ -267,6 +279,7 @@ pub struct Rds {
     pub multi_az: bool,
     pub backup_retention_days: u32,
     pub deletion_protection: bool,
+    pub database_insights: DatabaseInsights,
 }
 
 /// A dependency run as a Fargate container, reached through Cloud Map.
@@ -335,7 +348,9 @@ pub struct Ecr {
     pub scan_on_push: bool,
     pub immutable_tags: bool,
     pub keep_last_images: u32,
-    pub enhanced_scanning: bool,
+    /// This stage owns the account-and-region-wide Inspector enabler and
+    /// registry scanning configuration.
+    pub account_scanning: bool,
 }
 
 impl Service {

@@ -70,10 +70,12 @@ pub struct RawProject {
     pub environment: Option<String>,
     /// AWS region code, e.g. `eu-west-3`, `us-east-1`.
     pub region: String,
-    /// Tags applied to every resource, merged with `Project`, `Environment`
-    /// and `ManagedBy = "infragen"` (which cannot be set here, nor keys
-    /// starting with `aws:`). Keys 1–128 characters, values at most 256; at
-    /// most 47 tags.
+    /// Tags applied to every resource (the provider's `default_tags`),
+    /// merged with `Project`, `Environment`, `Stage =
+    /// "<name>-<environment>"` and `ManagedBy = "infragen"` (which cannot be
+    /// set here, nor keys starting with `aws:`). Keys 1–128 characters,
+    /// values at most 256; at most 45 tags (AWS allows 50 per resource, with
+    /// infragen's four and each resource's `Name`).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -89,6 +91,36 @@ pub enum Egress {
     /// No internet egress: VPC interface endpoints for ECR, CloudWatch Logs,
     /// Secrets Manager (and the S3 gateway endpoint for image layers).
     VpcEndpoints,
+}
+
+/// Which flows the VPC flow logs record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowLogTraffic {
+    /// Accepted and rejected flows (`ALL`).
+    All,
+    /// Rejected flows only (`REJECT`).
+    Reject,
+}
+
+impl FlowLogTraffic {
+    /// The EC2 API's `TrafficType`.
+    pub fn api_value(self) -> &'static str {
+        match self {
+            FlowLogTraffic::All => "ALL",
+            FlowLogTraffic::Reject => "REJECT",
+        }
+    }
+}
+
+/// Where the VPC flow logs go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowLogDestination {
+    /// A KMS-encrypted CloudWatch Logs group.
+    Cloudwatch,
+    /// A private, KMS-encrypted S3 bucket with expiring objects.
+    S3,
 }
 
 /// Network settings: the VPC spans every listed AZ with a public, a private
@@ -117,6 +149,20 @@ pub struct RawNetwork {
     /// (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
     /// 1827, 2192, 2557, 2922, 3288, 3653). Default: `operations.log_retention_days`.
     pub flow_logs_retention_days: Option<i64>,
+    /// Flows the VPC flow logs record: `all` (accepted and rejected) or
+    /// `reject` (rejected only: blocked traffic, a fraction of the volume).
+    /// Default: `all` for a production stage (environment starting with
+    /// `prod`), `reject` otherwise.
+    pub flow_logs_traffic: Option<FlowLogTraffic>,
+    /// Longest time a flow is aggregated into one record, seconds: `60` or
+    /// `600` (fewer records, later). Default: `60` for a production stage,
+    /// `600` otherwise.
+    pub flow_logs_aggregation_seconds: Option<i64>,
+    /// Where the flow logs go: `cloudwatch` (a KMS-encrypted log group,
+    /// queryable with Logs Insights) or `s3` (a private KMS-encrypted
+    /// bucket whose objects expire after `flow_logs_retention_days`;
+    /// cheaper ingestion, query with Athena). Default: `cloudwatch`.
+    pub flow_logs_destination: Option<FlowLogDestination>,
     /// Explicit subnet CIDRs, one per AZ and tier. Default: carved from
     /// `vpc_cidr`: private `/(p+4)` blocks first, then public and isolated
     /// `/(p+8)` blocks (p = VPC prefix length).
@@ -217,11 +263,68 @@ pub struct RawPasswordPolicy {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawCluster {
-    /// CloudWatch Container Insights. Default: `true`.
-    pub container_insights: Option<bool>,
+    /// CloudWatch Container Insights: `enhanced` (task- and
+    /// container-level metrics, curated dashboards; billed per
+    /// observation), `enabled` (cluster- and service-level metrics) or
+    /// `disabled` (queue-backlog scaling needs it on: it reads
+    /// `RunningTaskCount`). Default: `enhanced` for a production stage
+    /// (environment starting with `prod`), `enabled` otherwise.
+    pub container_insights: Option<ContainerInsights>,
     /// Default capacity provider strategy for every service.
     #[serde(default)]
     pub capacity: RawCapacity,
+}
+
+/// The cluster's `containerInsights` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerInsights {
+    /// Container Insights with enhanced observability.
+    Enhanced,
+    /// Standard Container Insights.
+    Enabled,
+    /// Off.
+    Disabled,
+}
+
+impl ContainerInsights {
+    /// The ECS cluster setting's value.
+    pub fn api_value(self) -> &'static str {
+        match self {
+            ContainerInsights::Enhanced => "enhanced",
+            ContainerInsights::Enabled => "enabled",
+            ContainerInsights::Disabled => "disabled",
+        }
+    }
+}
+
+/// CloudWatch Database Insights mode of an RDS instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseInsights {
+    /// Standard mode: Performance Insights with 7 days of history (free).
+    Standard,
+    /// Advanced mode: 15 months of history, execution plans, fleet views;
+    /// billed per vCPU-hour.
+    Advanced,
+}
+
+impl DatabaseInsights {
+    /// `database_insights_mode`.
+    pub fn api_value(self) -> &'static str {
+        match self {
+            DatabaseInsights::Standard => "standard",
+            DatabaseInsights::Advanced => "advanced",
+        }
+    }
+
+    /// Performance Insights retention the mode requires, days.
+    pub fn retention_days(self) -> u32 {
+        match self {
+            DatabaseInsights::Standard => 7,
+            DatabaseInsights::Advanced => 465,
+        }
+    }
 }
 
 /// Capacity provider strategy (FARGATE and FARGATE_SPOT).
@@ -496,6 +599,10 @@ pub struct RawDatabase {
     pub backup_retention_days: Option<i64>,
     /// Deletion protection. Default: `true`.
     pub deletion_protection: Option<bool>,
+    /// CloudWatch Database Insights mode (RDS only): `standard`
+    /// (Performance Insights, 7 days, free) or `advanced` (15 months of
+    /// history, execution plans; billed per vCPU-hour). Default: `standard`.
+    pub database_insights: Option<DatabaseInsights>,
     /// Container image for `kind = "container"`. Default:
     /// `public.ecr.aws/docker/library/postgres:<major>-alpine` (ECR Public).
     pub container_image: Option<String>,
@@ -582,8 +689,17 @@ pub struct RawEcr {
     pub immutable_tags: Option<bool>,
     /// Lifecycle policy: keep the last N images (1–1000). Default: `20`.
     pub keep_last_images: Option<i64>,
-    /// Amazon Inspector enhanced (continuous) scanning. Default: `true`.
-    pub enhanced_scanning: Option<bool>,
+    /// This stage owns the account's registry scanning in its region: the
+    /// Amazon Inspector enabler for ECR and the registry scanning
+    /// configuration (enhanced, continuous scanning of the project's
+    /// repositories, `<project>-*`). Both are account-and-region
+    /// singletons: set it in one stage per account and region (destroying
+    /// that stage turns enhanced scanning off for every stage), and only in
+    /// an account where nobody else manages registry scanning (enhanced
+    /// scanning replaces basic scan-on-push for every repository of the
+    /// registry; those matching no rule are no longer scanned). Default:
+    /// `false` (each repository's basic `scan_on_push`).
+    pub account_scanning: Option<bool>,
 }
 
 /// The golden-signal alarms: a 5xx *ratio* (not a count, so a busy service

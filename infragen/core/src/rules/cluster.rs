@@ -1,7 +1,7 @@
 //! `[cluster]`: Container Insights and the capacity provider strategy.
 use super::fields::ranged;
 use crate::diagnostics::Problems;
-use crate::model::{Capacity, Cluster, Project};
+use crate::model::{Capacity, Cluster, ContainerInsights, Project};
 use crate::parse::raw::RawTopology;
 
 pub(super) fn cluster(raw: &RawTopology, project: &Project, p: &mut Problems) -> Cluster {
@@ -51,7 +51,14 @@ pub(super) fn cluster(raw: &RawTopology, project: &Project, p: &mut Problems) ->
     }
     Cluster {
         name: project.prefix.clone(),
-        container_insights: raw.cluster.container_insights.unwrap_or(true),
+        container_insights: raw
+            .cluster
+            .container_insights
+            .unwrap_or(if project.is_production() {
+                ContainerInsights::Enhanced
+            } else {
+                ContainerInsights::Enabled
+            }),
         capacity,
     }
 }

@@ -2,7 +2,7 @@
 use super::fields::{UniqueNames, container_image_reachable, dns_name, ranged};
 use crate::diagnostics::Problems;
 use crate::model::{Container, Database, DatabaseHosting, Network, Project, Rds, Service};
-use crate::parse::raw::{DatabaseKind, RawDatabase, RawTopology};
+use crate::parse::raw::{DatabaseInsights, DatabaseKind, RawDatabase, RawTopology};
 
 /// RDS DB instance identifiers: at most 63 characters.
 pub const RDS_IDENTIFIER_MAX: usize = 63;
@@ -76,7 +76,15 @@ fn database(
             "RDS keeps automated backups 1–35 days",
         ),
         deletion_protection: d.deletion_protection.unwrap_or(true),
+        database_insights: d.database_insights.unwrap_or(DatabaseInsights::Standard),
     };
+    if d.database_insights.is_some() && kind == DatabaseKind::Container {
+        p.invalid(
+            at("database_insights"),
+            "Database Insights watches RDS instances; a container database has none",
+            "remove `database_insights`, or use `kind = \"rds\"`",
+        );
+    }
     Database {
         name: d.name.clone(),
         engine_version,

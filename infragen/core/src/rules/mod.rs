@@ -63,6 +63,8 @@ pub(crate) fn resolve(raw: &RawTopology, p: &mut Problems) -> Model {
         &names::Inputs {
             project: &project,
             egress: network.egress,
+            flow_logs_to_cloudwatch: network.flow_logs_destination
+                == crate::model::FlowLogDestination::Cloudwatch,
             services: &services,
             databases: &databases,
             broker: broker.as_ref(),

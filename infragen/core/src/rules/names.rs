@@ -19,6 +19,9 @@ pub const RABBITMQ_CONTAINER: &str = "rabbitmq";
 pub(super) struct Inputs<'a> {
     pub project: &'a Project,
     pub egress: Egress,
+    /// The flow-log group and its role exist (not with an S3 destination,
+    /// whose bucket gets a generated, globally unique name).
+    pub flow_logs_to_cloudwatch: bool,
     pub services: &'a [Service],
     pub databases: &'a [Database],
     pub broker: Option<&'a Broker>,
@@ -201,9 +204,11 @@ fn stage_names(r: &mut Registry, inputs: &Inputs<'_>) {
             endpoints,
         );
     }
-    r.add(Namespace::IamRole, Purpose::FlowLogRole, sg("flow-logs"));
-    let flow_logs = format!("/vpc/{prefix}/flow-logs");
-    r.add(Namespace::LogGroup, Purpose::FlowLogGroup, flow_logs);
+    if inputs.flow_logs_to_cloudwatch {
+        r.add(Namespace::IamRole, Purpose::FlowLogRole, sg("flow-logs"));
+        let flow_logs = format!("/vpc/{prefix}/flow-logs");
+        r.add(Namespace::LogGroup, Purpose::FlowLogGroup, flow_logs);
+    }
     let access = format!("/apigateway/{prefix}/access");
     r.add(Namespace::LogGroup, Purpose::ApiAccessLogGroup, access);
     // Not `-api-5xx`: that is the 5xx alarm of a service named `api`.

@@ -4,7 +4,9 @@ use super::checks::{parse_cidr, usable_addresses};
 use super::fields::retention;
 use crate::diagnostics::{Kind, Problems};
 use crate::model::{Broker, Database, INTERFACE_ENDPOINTS, Network, Project, Service, Zone};
-use crate::parse::raw::{Egress, RawNetwork, RawSubnets, RawTopology};
+use crate::parse::raw::{
+    Egress, FlowLogDestination, FlowLogTraffic, RawNetwork, RawSubnets, RawTopology,
+};
 use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +35,8 @@ pub(super) fn network(
         log_days,
     );
 
+    let (flow_logs_traffic, flow_logs_aggregation_seconds) = flow_log_shape(r, project, p);
+
     let zones = zones(r, &vpc, &azs, p);
     let nat_gateways = match egress {
         Egress::VpcEndpoints => 0,
@@ -46,12 +50,47 @@ pub(super) fn network(
         egress,
         nat_gateways,
         flow_logs_retention_days,
+        flow_logs_traffic,
+        flow_logs_aggregation_seconds,
+        flow_logs_destination: r
+            .flow_logs_destination
+            .unwrap_or(FlowLogDestination::Cloudwatch),
         vpc_link_zone_ids: super::regions::vpc_link_zone_ids(&project.region)
             .unwrap_or_default()
             .iter()
             .map(|z| z.to_string())
             .collect(),
     }
+}
+
+/// What the flow logs record and how often: every flow each minute for a
+/// production stage, rejected flows every ten minutes elsewhere (cheaper).
+fn flow_log_shape(r: &RawNetwork, project: &Project, p: &mut Problems) -> (FlowLogTraffic, u32) {
+    let production = project.is_production();
+    let traffic = r.flow_logs_traffic.unwrap_or(if production {
+        FlowLogTraffic::All
+    } else {
+        FlowLogTraffic::Reject
+    });
+    let seconds = match r.flow_logs_aggregation_seconds {
+        None => {
+            if production {
+                60
+            } else {
+                600
+            }
+        }
+        Some(s @ (60 | 600)) => s as u32,
+        Some(s) => {
+            p.invalid(
+                "network.flow_logs_aggregation_seconds",
+                format!("{s} seconds is not a flow-log aggregation interval"),
+                "VPC flow logs aggregate over 60 or 600 seconds",
+            );
+            600
+        }
+    };
+    (traffic, seconds)
 }
 
 /// Automatic layout: private `/(p+4)` blocks first (one per AZ), then in the

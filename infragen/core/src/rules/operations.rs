@@ -47,7 +47,7 @@ pub(super) fn operations(raw: &RawTopology, p: &mut Problems) -> Operations {
                 1000,
                 "keep 1–1000 images",
             ),
-            enhanced_scanning: r.ecr.enhanced_scanning.unwrap_or(true),
+            account_scanning: r.ecr.account_scanning.unwrap_or(false),
         },
     }
 }

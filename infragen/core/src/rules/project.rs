@@ -3,12 +3,12 @@ use super::checks::region_ok;
 use super::fields::dns_name;
 use super::regions::{region_exists, vpc_link_regions, vpc_link_zone_ids};
 use crate::diagnostics::Problems;
-use crate::model::Project;
+use crate::model::{Project, STAGE_TAG};
 use crate::parse::raw::RawTopology;
 use std::collections::BTreeMap;
 
-/// Tags infragen sets on every resource.
-pub const RESERVED_TAGS: &[&str] = &["Project", "Environment", "ManagedBy"];
+/// Tags infragen sets on every resource (besides each resource's `Name`).
+pub const RESERVED_TAGS: &[&str] = &["Project", "Environment", "Stage", "ManagedBy"];
 
 pub(super) fn project(raw: &RawTopology, p: &mut Problems) -> Project {
     let r = &raw.project;
@@ -44,7 +44,7 @@ pub(super) fn project(raw: &RawTopology, p: &mut Problems) -> Project {
             p.invalid(
                 &path,
                 format!("tag `{k}` is set by infragen"),
-                "remove it: Project, Environment and ManagedBy come from the project table",
+                "remove it: Project, Environment, Stage and ManagedBy come from the project table",
             );
         } else if k.to_ascii_lowercase().starts_with("aws:") {
             p.invalid(
@@ -63,12 +63,14 @@ pub(super) fn project(raw: &RawTopology, p: &mut Problems) -> Project {
         }
         tags.insert(k.clone(), v.clone());
     }
-    if tags.len() + RESERVED_TAGS.len() > 50 {
+    // Every resource also gets its own `Name` tag.
+    if tags.len() + RESERVED_TAGS.len() + 1 > 50 {
         p.invalid(
             "project.tags",
             format!(
-                "{} tags plus infragen's 3 exceed AWS's 50 per resource",
-                tags.len()
+                "{} tags plus infragen's {} and `Name` exceed AWS's 50 per resource",
+                tags.len(),
+                RESERVED_TAGS.len()
             ),
             "remove some tags",
         );
@@ -76,8 +78,10 @@ pub(super) fn project(raw: &RawTopology, p: &mut Problems) -> Project {
     tags.insert("Project".into(), r.name.clone());
     tags.insert("Environment".into(), environment.clone());
     tags.insert("ManagedBy".into(), "infragen".into());
+    let prefix = format!("{}-{}", r.name, environment);
+    tags.insert(STAGE_TAG.into(), prefix.clone());
     Project {
-        prefix: format!("{}-{}", r.name, environment),
+        prefix,
         name: r.name.clone(),
         environment,
         region: r.region.clone(),

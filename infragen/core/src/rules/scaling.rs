@@ -147,7 +147,7 @@ fn queue_backlog(
         p.invalid(
             at("scaling.queue_backlog"),
             "queue-backlog scaling divides the queue depth by RunningTaskCount, a Container Insights metric, and the cluster has Container Insights off",
-            "set `cluster.container_insights = true`, or scale this service on `cpu_target`",
+            "set `cluster.container_insights = \"enabled\"` (or `\"enhanced\"`), or scale this service on `cpu_target`",
         );
     }
     QueueBacklog {

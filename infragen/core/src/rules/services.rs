@@ -6,7 +6,9 @@ use super::deploy::deployment;
 use super::fields::{UniqueNames, closest, dns_name, ranged};
 use super::scaling::{desired, scaling};
 use crate::diagnostics::{Kind, Problems, key_segment};
-use crate::model::{Broker, Cluster, Database, Exposure, Project, Service, ServiceNames};
+use crate::model::{
+    Broker, Cluster, ContainerInsights, Database, Exposure, Project, Service, ServiceNames,
+};
 use crate::parse::raw::{Architecture, RawService, RawTopology};
 use std::collections::BTreeMap;
 
@@ -92,7 +94,13 @@ fn service(
         );
     }
     let health_path = health_path(s, at, p);
-    let scaling = scaling(s, context.broker, context.cluster.container_insights, at, p);
+    let scaling = scaling(
+        s,
+        context.broker,
+        context.cluster.container_insights != ContainerInsights::Disabled,
+        at,
+        p,
+    );
     let desired = desired(s, &scaling, at, p);
     variables(s, &context.names, at, p);
     database_reference(s, context.databases, at, p);

@@ -7,7 +7,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterCall {
     pub name: String,
-    pub container_insights: bool,
+    /// `enhanced`, `enabled` or `disabled`.
+    pub container_insights: &'static str,
     pub service_discovery: bool,
     pub service_discovery_namespace: String,
     pub capacity_provider_strategy: Vec<CapacityProvider>,
@@ -27,7 +28,7 @@ pub struct ClusterModule {
 pub(super) fn cluster_call(model: &Model, service_discovery: bool) -> ClusterCall {
     ClusterCall {
         name: model.cluster.name.clone(),
-        container_insights: model.cluster.container_insights,
+        container_insights: model.cluster.container_insights.api_value(),
         service_discovery,
         service_discovery_namespace: names::discovery_namespace(&model.project.prefix),
         capacity_provider_strategy: capacity(model, false),

@@ -37,6 +37,8 @@ pub struct DatabaseCall {
     pub backup_retention_days: u32,
     pub deletion_protection: bool,
     pub log_retention_days: u32,
+    pub database_insights_mode: &'static str,
+    pub performance_insights_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +91,8 @@ fn database_call(
         backup_retention_days: rds.backup_retention_days,
         deletion_protection: rds.deletion_protection,
         log_retention_days: model.operations.log_retention_days,
+        database_insights_mode: rds.database_insights.api_value(),
+        performance_insights_retention_days: rds.database_insights.retention_days(),
     }
 }
 

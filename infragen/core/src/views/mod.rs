@@ -26,6 +26,7 @@ mod database;
 mod deploy_hook;
 mod deployment;
 mod edge;
+mod kms;
 pub mod names;
 mod network;
 mod observability;
@@ -83,7 +84,7 @@ pub fn plan(model: &Model, source: &str, diagram: String) -> Vec<FileView> {
     });
 
     let files_of = &mut files;
-    module_files("kms", &header, &NoFlags {}, files_of);
+    module_files("kms", &header, &kms::kms_module(model), files_of);
     module_files(
         "network",
         &header,

@@ -1,6 +1,6 @@
 //! `modules/network`: the root module's call and the module's own flags.
 use super::common::retention_skip;
-use crate::model::{Egress, INTERFACE_ENDPOINTS, Model};
+use crate::model::{Egress, FlowLogDestination, FlowLogTraffic, INTERFACE_ENDPOINTS, Model};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -13,6 +13,12 @@ pub struct NetworkCall {
     pub nat_gateway_count: usize,
     pub interface_endpoints: Vec<String>,
     pub flow_logs_retention_days: u32,
+    /// `ALL` or `REJECT`.
+    pub flow_logs_traffic_type: &'static str,
+    /// `max_aggregation_interval`, seconds.
+    pub flow_logs_interval: u32,
+    /// Non-production S3 destinations may be destroyed with their objects.
+    pub flow_logs_force_destroy: bool,
     pub vpc_link_zone_ids: Vec<String>,
 }
 
@@ -23,6 +29,10 @@ pub struct NetworkFlags {
     pub vpc_endpoints: bool,
     pub egress_description: &'static str,
     pub flow_logs_retention_skip: Option<String>,
+    /// Flow logs go to an S3 bucket (else a CloudWatch Logs group).
+    pub flow_logs_s3: bool,
+    /// What the flow logs record, how often, where.
+    pub flow_logs_description: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +63,9 @@ pub(super) fn network_call(model: &Model) -> NetworkCall {
             Vec::new()
         },
         flow_logs_retention_days: network.flow_logs_retention_days,
+        flow_logs_traffic_type: network.flow_logs_traffic.api_value(),
+        flow_logs_interval: network.flow_logs_aggregation_seconds,
+        flow_logs_force_destroy: !model.project.is_production(),
         vpc_link_zone_ids: network.vpc_link_zone_ids.clone(),
     }
 }
@@ -75,6 +88,24 @@ pub(super) fn network_module(model: &Model) -> NetworkModule {
                 "VPC flow logs",
                 model,
             ),
+            flow_logs_s3: model.network.flow_logs_destination == FlowLogDestination::S3,
+            flow_logs_description: flow_logs_description(model),
         },
     }
+}
+
+fn flow_logs_description(model: &Model) -> String {
+    let network = &model.network;
+    format!(
+        "{} flows, aggregated over {} s, to {}",
+        match network.flow_logs_traffic {
+            FlowLogTraffic::All => "accepted and rejected",
+            FlowLogTraffic::Reject => "rejected",
+        },
+        network.flow_logs_aggregation_seconds,
+        match network.flow_logs_destination {
+            FlowLogDestination::Cloudwatch => "a KMS-encrypted log group",
+            FlowLogDestination::S3 => "a KMS-encrypted S3 bucket",
+        }
+    )
 }

@@ -50,6 +50,8 @@ pub struct ObservabilityCall {
     pub databases: Vec<WatchedDatabase>,
     pub alarms: GoldenAlarms,
     pub slos: SloCall,
+    /// The budget's `TagKeyValue` filter: `user:Stage$<prefix>`.
+    pub budget_tag_filter: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +91,7 @@ pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> Obs
             .collect(),
         alarms: golden_alarms(model),
         slos: slo_call(model),
+        budget_tag_filter: format!("user:{}${}", crate::model::STAGE_TAG, model.project.prefix),
     }
 }
 

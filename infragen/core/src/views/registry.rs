@@ -15,7 +15,10 @@ pub struct RegistryCall {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RegistryFlags {
-    pub enhanced_scanning: bool,
+    pub account_scanning: bool,
+    /// The enhanced-scanning rule's repository filter: the project's
+    /// repositories (`<project>-*`, every stage's `<project>-<stage>/…`).
+    pub scan_filter: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,7 +65,8 @@ pub(super) fn image_tags(model: &Model) -> Vec<Literal> {
 pub(super) fn registry_module(model: &Model) -> RegistryModule {
     RegistryModule {
         registry: RegistryFlags {
-            enhanced_scanning: model.operations.ecr.enhanced_scanning,
+            account_scanning: model.operations.ecr.account_scanning,
+            scan_filter: format!("{}-*", model.project.name),
         },
     }
 }

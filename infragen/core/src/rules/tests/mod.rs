@@ -4,6 +4,7 @@ use crate::model::{Exposure, Model};
 
 mod network;
 mod slos;
+mod stage_scope;
 
 const BASE: &str = r#"
 [project]
@@ -524,7 +525,7 @@ fn rabbitmq_4_and_queue_backlog_metrics() {
     // The task count comes from Container Insights.
     let text = BASE.replacen(billing, &backlog, 1).replacen(
         "[broker]\n",
-        "[cluster]\ncontainer_insights = false\n\n[broker]\n",
+        "[cluster]\ncontainer_insights = \"disabled\"\n\n[broker]\n",
         1,
     );
     let problems = load(&text).expect_err("queue backlog without Container Insights");
