@@ -193,14 +193,16 @@ module "database_billing" {
 module "broker" {
   source = "./modules/broker"
 
-  name            = "crud-master-prod-rabbitmq"
-  vpc_id          = module.network.vpc_id
-  subnet_ids      = module.network.isolated_subnet_ids
-  engine_version  = "3.13"
-  instance_type   = "mq.t3.micro"
-  deployment_mode = "SINGLE_INSTANCE"
-  kms_key_arn     = module.kms.key_arn
-  tags            = local.tags
+  name               = "crud-master-prod-rabbitmq"
+  vpc_id             = module.network.vpc_id
+  subnet_ids         = module.network.isolated_subnet_ids
+  engine_version     = "3.13"
+  instance_type      = "mq.t3.micro"
+  deployment_mode    = "SINGLE_INSTANCE"
+  log_retention_days = 365
+  log_groups         = []
+  kms_key_arn        = module.kms.key_arn
+  tags               = local.tags
 
   resource_names = {
     security_group = "crud-master-prod-rabbitmq"

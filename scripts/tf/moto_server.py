@@ -327,6 +327,25 @@ def _patch_moto():
     KmsResponse.enable_key_rotation = enable_key_rotation
     KmsResponse.get_key_rotation_status = get_key_rotation_status
 
+    # Amazon MQ: AWS creates the broker's log group
+    # (/aws/amazonmq/broker/<id>/general) while it creates a broker with
+    # general logs, with the caller's logs:CreateLogGroup; moto creates none,
+    # so the group a topology adopts (broker.adopt_log_groups) would not exist.
+    from moto.logs.models import logs_backends
+    from moto.mq.models import MQBackend
+
+    create_broker = MQBackend.create_broker
+
+    def create_broker_with_log_group(self, *args, **kwargs):
+        broker_arn, broker_id = create_broker(self, *args, **kwargs)
+        logs_config = kwargs.get("logs") or {}
+        if logs_config.get("General") or logs_config.get("general"):
+            logs = logs_backends[self.account_id][self.region_name]
+            logs.create_log_group(f"/aws/amazonmq/broker/{broker_id}/general", {})
+        return broker_arn, broker_id
+
+    MQBackend.create_broker = create_broker_with_log_group
+
     # CloudWatch: moto 5.2.5 has no PutCompositeAlarm (the SLO page and ticket
     # composites). Its PutMetricAlarm already reads AlarmRule, stores the
     # alarm, and DescribeAlarms returns alarms with a rule as CompositeAlarms:

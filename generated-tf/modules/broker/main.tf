@@ -47,9 +47,17 @@ resource "aws_secretsmanager_secret_version" "this" {
   }
 }
 
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+}
+
 # Amazon MQ names its log groups after the broker id it generates
-# (/aws/amazonmq/broker/<id>/general), so they cannot be created here; this
-# policy lets the service create and write them.
+# (/aws/amazonmq/broker/<id>/general) and creates them itself, with the
+# permissions of whoever creates the broker (logs:CreateLogGroup), before
+# that id is known here. This policy lets this broker alone (by its ARN,
+# which holds its name) write to them; `log_groups` adopts them afterwards.
 resource "aws_cloudwatch_log_resource_policy" "this" {
   policy_name = "${var.name}-amazonmq-logs"
 
@@ -60,10 +68,13 @@ resource "aws_cloudwatch_log_resource_policy" "this" {
         Effect    = "Allow"
         Principal = { Service = "mq.amazonaws.com" }
         Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/amazonmq/*"
+        Resource  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/amazonmq/broker/*"
         Condition = {
           StringEquals = {
-            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+            "aws:SourceAccount" = local.account_id
+          }
+          ArnLike = {
+            "aws:SourceArn" = "arn:${local.partition}:mq:${local.region}:${local.account_id}:broker:${var.name}:*"
           }
         }
       },
@@ -115,4 +126,16 @@ resource "aws_mq_broker" "this" {
   tags = merge({ Name = var.name }, var.tags)
 
   depends_on = [aws_cloudwatch_log_resource_policy.this]
+}
+
+# The broker's log groups, once adopted (the root module's import block):
+# retention and the stage's key, like every other log group.
+resource "aws_cloudwatch_log_group" "broker" {
+  for_each = toset(var.log_groups)
+
+  name              = "/aws/amazonmq/broker/${aws_mq_broker.this.id}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
 }

@@ -29,3 +29,8 @@ output "broker_name" {
   description = "Broker name (CloudWatch Broker dimension)."
   value       = aws_mq_broker.this.broker_name
 }
+
+output "broker_id" {
+  description = "Broker id (names its CloudWatch Logs groups)."
+  value       = aws_mq_broker.this.id
+}

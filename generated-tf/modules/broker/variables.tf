@@ -23,6 +23,17 @@ variable "subnet_ids" {
   type        = list(string)
 }
 
+variable "log_retention_days" {
+  description = "Retention of the broker's log groups once adopted, days."
+  type        = number
+}
+
+variable "log_groups" {
+  description = "Log groups of the broker Terraform manages (adopted after Amazon MQ created them): [] or [\"general\"]."
+  type        = list(string)
+  default     = []
+}
+
 variable "engine_version" {
   description = "RabbitMQ engine version."
   type        = string

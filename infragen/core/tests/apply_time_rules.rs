@@ -316,3 +316,31 @@ fn stage_singletons_and_costs_are_scoped() {
         assert!(files["versions.tf"].contains("default_tags {"), "{name}");
     }
 }
+
+#[test]
+fn broker_log_groups_are_imported_not_created() {
+    // E2: Amazon MQ creates its log group while it creates the broker; a
+    // topology that adopts it imports it (never a create that would collide).
+    let mut checked = 0;
+    for (name, source) in common::fixtures() {
+        if !source.contains("kind = \"amazon_mq\"") {
+            continue;
+        }
+        let adopted = source.replacen("[broker]\n", "[broker]\nadopt_log_groups = true\n", 1);
+        let model = infragen_core::load(&adopted, "t.toml").expect("valid");
+        checked += 1;
+        let files = infragen_core::render::render(&model)
+            .expect("renders")
+            .files;
+        let root = &files["main.tf"];
+        assert!(
+            root.contains("to       = module.broker.aws_cloudwatch_log_group.broker[each.key]"),
+            "{name}: {root}"
+        );
+        let broker = &files["modules/broker/main.tf"];
+        let group = resource(broker, "aws_cloudwatch_log_group").expect("broker log group");
+        assert!(group.contains("kms_key_id"), "{name}: {group}");
+        assert!(group.contains("retention_in_days"), "{name}: {group}");
+    }
+    assert!(checked >= 2, "no Amazon MQ fixture");
+}

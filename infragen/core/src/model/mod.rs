@@ -317,6 +317,9 @@ pub enum BrokerHosting {
 pub struct AmazonMq {
     pub instance_type: String,
     pub deployment_mode: DeploymentMode,
+    /// Terraform imports and manages the broker's log group (after the
+    /// broker's first apply).
+    pub adopt_log_groups: bool,
 }
 
 /// Operations.

@@ -650,6 +650,15 @@ pub struct RawBroker {
     /// `kind = "amazon_mq"`, an instance type other than `mq.t3.micro`, and
     /// not `network.single_az`. Default: `single_instance`.
     pub deployment_mode: Option<DeploymentMode>,
+    /// Terraform adopts the broker's CloudWatch Logs group
+    /// (`/aws/amazonmq/broker/<id>/general`) and gives it the log retention
+    /// and the stage's KMS key (`amazon_mq` only). Amazon MQ creates that
+    /// group itself, with the caller's permissions, while it creates the
+    /// broker, under an id known only then: set this after the broker's
+    /// first apply (an `import` block brings the group in); unset it for
+    /// the one apply that replaces the broker. Default: `false` (the group
+    /// keeps Amazon MQ's defaults: no expiry, no customer managed key).
+    pub adopt_log_groups: Option<bool>,
     /// Container image for `kind = "container"`. Default:
     /// `public.ecr.aws/docker/library/rabbitmq:3.13-alpine` (ECR Public).
     pub container_image: Option<String>,

@@ -77,10 +77,12 @@ pub(super) fn broker(
             "shorten the broker name, project.name or project.environment",
         );
     }
+    let adopt_log_groups = adopt_log_groups(b, kind, p);
     let hosting = match kind {
         BrokerKind::AmazonMq => BrokerHosting::AmazonMq(AmazonMq {
             instance_type,
             deployment_mode,
+            adopt_log_groups,
         }),
         BrokerKind::Container => BrokerHosting::Container(Container {
             image: container_image,
@@ -93,6 +95,18 @@ pub(super) fn broker(
         used_by: Vec::new(),
         hosting,
     }
+}
+
+/// Only Amazon MQ has log groups to adopt.
+fn adopt_log_groups(b: &RawBroker, kind: BrokerKind, p: &mut Problems) -> bool {
+    if b.adopt_log_groups.is_some() && kind == BrokerKind::Container {
+        p.invalid(
+            "broker.adopt_log_groups",
+            "a container broker logs to its service's log group; there is no Amazon MQ log group to adopt",
+            "remove `adopt_log_groups`, or use `kind = \"amazon_mq\"`",
+        );
+    }
+    b.adopt_log_groups.unwrap_or(false)
 }
 
 /// RabbitMQ 4.x: on Amazon MQ, only mq.m7g instances, and no per-queue

@@ -1,7 +1,7 @@
-//! `modules/broker`: the root module's call of Amazon MQ (the module has no
-//! flags), made only for a broker on Amazon MQ; the container alternative, as a `modules/service` call with its
+//! `modules/broker`: the root module's call of Amazon MQ and the module's
+//! flags, made only for a broker on Amazon MQ; the container alternative, as a `modules/service` call with its
 //! generated credentials.
-use super::common::strings;
+use super::common::{retention_skip, strings};
 use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
@@ -20,6 +20,34 @@ pub struct BrokerCall {
     pub engine_version: String,
     pub instance_type: String,
     pub deployment_mode: &'static str,
+    pub log_retention_days: u32,
+    /// Import and manage the broker's log groups (these).
+    pub log_groups: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokerFlags {
+    pub log_retention_skip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokerModule {
+    pub broker: BrokerFlags,
+}
+
+/// The log groups Amazon MQ for RabbitMQ writes (general logs only).
+pub const BROKER_LOG_GROUPS: [&str; 1] = ["general"];
+
+pub(super) fn broker_module(model: &Model) -> BrokerModule {
+    BrokerModule {
+        broker: BrokerFlags {
+            log_retention_skip: retention_skip(
+                model.operations.log_retention_days,
+                "the broker's logs",
+                model,
+            ),
+        },
+    }
 }
 
 pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
@@ -35,6 +63,12 @@ pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> 
         deployment_mode: match mq.deployment_mode {
             DeploymentMode::SingleInstance => "SINGLE_INSTANCE",
             DeploymentMode::ClusterMultiAz => "CLUSTER_MULTI_AZ",
+        },
+        log_retention_days: model.operations.log_retention_days,
+        log_groups: if mq.adopt_log_groups {
+            BROKER_LOG_GROUPS.to_vec()
+        } else {
+            Vec::new()
         },
     }
 }

@@ -107,7 +107,7 @@ pub fn plan(model: &Model, source: &str, diagram: String) -> Vec<FileView> {
         module_files("database", &header, &database, files_of);
     }
     if model.amazon_mq().is_some() {
-        module_files("broker", &header, &NoFlags {}, files_of);
+        module_files("broker", &header, &broker::broker_module(model), files_of);
     }
     if !root.credentials.is_empty() {
         module_files("secret", &header, &NoFlags {}, files_of);

@@ -111,3 +111,17 @@ fn the_stage_tag_names_the_stage() {
     );
     assert!(BASE.contains(PROJECT));
 }
+
+#[test]
+fn broker_log_groups_are_adopted_on_request() {
+    let default = passes("", "");
+    assert!(!default.amazon_mq().unwrap().1.adopt_log_groups);
+    let adopted = passes("[broker]\n", "[broker]\nadopt_log_groups = true\n");
+    assert!(adopted.amazon_mq().unwrap().1.adopt_log_groups);
+    fails(
+        "[broker]\n",
+        "[broker]\nkind = \"container\"\nadopt_log_groups = true\n",
+        "broker.adopt_log_groups",
+        "no Amazon MQ log group to adopt",
+    );
+}
