@@ -6,6 +6,8 @@
 # moto server this check starts on a free port (scripts/tf/moto_server.py):
 #   terraform init -plugin-dir=/opt/tf-plugins, validate, plan, apply;
 #   a second `plan -detailed-exitcode` must show no changes (no perpetual diff);
+#   with an Amazon MQ broker: re-rendered with broker.adopt_log_groups, the
+#   apply imports the broker's log group, and the plan after it is empty;
 #   generated-tf only: the change plan (scripts/tf/change_topology.py rendered)
 #   must plan without error against the applied state, and the broker it
 #   replaces must get the password its secret holds
@@ -162,6 +164,12 @@ apply_topology() {
     elif [ "$rc" -ne 0 ]; then
         fail "$name: plan after apply failed"; show_errors replan
     fi
+    local t_adopt=""
+    if grep -q '^kind = "amazon_mq"' "$topology"; then
+        local t_before
+        t_before=$(now)
+        adopt_step "$name" "$topology" "$work" && t_adopt="adopt $(( $(now) - t_before ))s (no changes after)"
+    fi
     if [ -n "$change" ]; then
         # The change: the new rendering replaces the configuration, state stays.
         find "$work" -mindepth 1 -maxdepth 1 -not -name .terraform -not -name 'terraform.tfstate*' \
@@ -193,9 +201,36 @@ apply_topology() {
     t_destroy=$(now)
     summary="$n resources; plan $((t_plan - t0))s, apply $((t_apply - t_plan))s, re-plan $((t_replan - t_apply))s"
     [ "$rc" -eq 0 ] && summary="$summary (no changes)" || summary="$summary (CHANGES)"
+    [ -z "$t_adopt" ] || summary="$summary, $t_adopt"
     [ -z "$t_change" ] || summary="$summary, $t_change"
     summary="$summary, destroy $((t_destroy - t_teardown))s; moto $(stub_hits)"
     echo "$NAME: $name: $summary"
+}
+
+# adopt_step NAME TOPOLOGY WORK: the applied stage re-rendered with
+# broker.adopt_log_groups = true imports the Amazon MQ log group (which
+# Amazon MQ, and the moto launcher, create with the broker) and gives it
+# retention and the key; the plan after that must be empty.
+adopt_step() {
+    local name="$1" topology="$2" work="$3" rc=0
+    sed 's/^\[broker\]$/[broker]\nadopt_log_groups = true/' "$topology" > "$T/adopt.toml"
+    if ! "${INFRAGEN[@]}" render --topology "$T/adopt.toml" --out "$T/adopt" >"$T/adopt-render.log" 2>&1; then
+        fail "$name: adopt: infragen render failed"; sed 's/^/    /' "$T/adopt-render.log" >&2; return 1
+    fi
+    find "$work" -mindepth 1 -maxdepth 1 -not -name .terraform -not -name 'terraform.tfstate*' \
+        -not -name .terraform.lock.hcl -exec rm -rf {} +
+    prepare "$T/adopt" "$work"
+    if ! tf adopt-init "$work" init -backend=false -plugin-dir="$PLUGINS" -input=false \
+        || ! tf adopt "$work" apply -input=false -auto-approve -parallelism="$PARALLELISM"; then
+        fail "$name: adopting the broker log group failed"; show_errors adopt; return 1
+    fi
+    if ! grep -q 'Resources: 1 imported' "$T/adopt.log"; then
+        fail "$name: adopting the broker log group imported nothing:"; grep -E '^(Apply|Plan)' "$T/adopt.log" >&2; return 1
+    fi
+    tf adopt-replan "$work" plan -input=false -parallelism="$PARALLELISM" -detailed-exitcode || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        fail "$name: plan after adopting the broker log group is not empty (exit $rc)"; show_errors adopt-replan; return 1
+    fi
 }
 
 stub_hits() {
