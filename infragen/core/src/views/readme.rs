@@ -127,12 +127,19 @@ fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
         readme_module(
             "cluster",
             "cluster",
-            "ECS cluster (Container Insights), FARGATE and FARGATE_SPOT capacity providers",
+            format!(
+                "ECS cluster (Container Insights `{}`), FARGATE and FARGATE_SPOT capacity providers",
+                model.cluster.container_insights.api_value()
+            ),
         ),
         readme_module(
             "registry",
             "registry",
-            "ECR repositories (immutable tags, scan on push, KMS, lifecycle), Inspector enhanced scanning",
+            if model.operations.ecr.account_scanning {
+                "ECR repositories (immutable tags, scan on push, KMS, lifecycle); the account's registry scanning (Inspector enhanced scanning of the project's repositories)"
+            } else {
+                "ECR repositories (immutable tags, basic scan on push, KMS, lifecycle)"
+            },
         ),
     ]
 }
