@@ -172,12 +172,17 @@ def _patch_moto():
     # (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U). Provider 5.100 finds an instance by its
     # resource ID (DescribeDBInstances, filter dbi-resource-id): with two
     # databases it finds two and waits forever. AWS makes them unique.
-    # RDS: moto ignores EnablePerformanceInsights and the Performance Insights
-    # key and retention at create and modify; DescribeDBInstances must return them.
+    # RDS: moto ignores EnablePerformanceInsights, the Performance Insights
+    # key and retention, and DatabaseInsightsMode at create and modify;
+    # DescribeDBInstances must return them.
     def performance_insights(db, kwargs):
         if kwargs.get("enable_performance_insights") is not None:
             db.performance_insights_enabled = bool(kwargs["enable_performance_insights"])
-        for key in ("performance_insights_kms_key_id", "performance_insights_retention_period"):
+        for key in (
+            "performance_insights_kms_key_id",
+            "performance_insights_retention_period",
+            "database_insights_mode",
+        ):
             if kwargs.get(key) is not None:
                 setattr(db, key, kwargs[key])
 
