@@ -351,6 +351,18 @@ def _patch_moto():
 
     MQBackend.create_broker = create_broker_with_log_group
 
+    # CloudWatch Logs: moto 5.2.5 has no AssociateKmsKey, which the provider
+    # calls to give an existing log group a key (an adopted Amazon MQ group);
+    # DescribeLogGroups already returns a group's kmsKeyId.
+    from moto.logs.responses import LogsResponse
+
+    def associate_kms_key(self):
+        group = self.logs_backend.groups[self._get_param("logGroupName")]
+        group.kms_key_id = self._get_param("kmsKeyId")
+        return ""
+
+    LogsResponse.associate_kms_key = associate_kms_key
+
     # CloudWatch: moto 5.2.5 has no PutCompositeAlarm (the SLO page and ticket
     # composites). Its PutMetricAlarm already reads AlarmRule, stores the
     # alarm, and DescribeAlarms returns alarms with a rule as CompositeAlarms:
