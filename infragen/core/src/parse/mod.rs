@@ -8,6 +8,7 @@ use toml::de::DeTable;
 
 pub(crate) mod document;
 pub(crate) mod keys;
+pub mod modes;
 pub mod raw;
 
 /// A document that parses as TOML.

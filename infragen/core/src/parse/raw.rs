@@ -16,6 +16,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub use super::modes::{ContainerInsights, DatabaseInsights, FlowLogDestination, FlowLogTraffic};
+
 /// A deployment topology: one AWS environment of one project.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields, title = "infragen topology")]
@@ -91,36 +93,6 @@ pub enum Egress {
     /// No internet egress: VPC interface endpoints for ECR, CloudWatch Logs,
     /// Secrets Manager (and the S3 gateway endpoint for image layers).
     VpcEndpoints,
-}
-
-/// Which flows the VPC flow logs record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlowLogTraffic {
-    /// Accepted and rejected flows (`ALL`).
-    All,
-    /// Rejected flows only (`REJECT`).
-    Reject,
-}
-
-impl FlowLogTraffic {
-    /// The EC2 API's `TrafficType`.
-    pub fn api_value(self) -> &'static str {
-        match self {
-            FlowLogTraffic::All => "ALL",
-            FlowLogTraffic::Reject => "REJECT",
-        }
-    }
-}
-
-/// Where the VPC flow logs go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlowLogDestination {
-    /// A KMS-encrypted CloudWatch Logs group.
-    Cloudwatch,
-    /// A private, KMS-encrypted S3 bucket with expiring objects.
-    S3,
 }
 
 /// Network settings: the VPC spans every listed AZ with a public, a private
@@ -273,58 +245,6 @@ pub struct RawCluster {
     /// Default capacity provider strategy for every service.
     #[serde(default)]
     pub capacity: RawCapacity,
-}
-
-/// The cluster's `containerInsights` setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContainerInsights {
-    /// Container Insights with enhanced observability.
-    Enhanced,
-    /// Standard Container Insights.
-    Enabled,
-    /// Off.
-    Disabled,
-}
-
-impl ContainerInsights {
-    /// The ECS cluster setting's value.
-    pub fn api_value(self) -> &'static str {
-        match self {
-            ContainerInsights::Enhanced => "enhanced",
-            ContainerInsights::Enabled => "enabled",
-            ContainerInsights::Disabled => "disabled",
-        }
-    }
-}
-
-/// CloudWatch Database Insights mode of an RDS instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DatabaseInsights {
-    /// Standard mode: Performance Insights with 7 days of history (free).
-    Standard,
-    /// Advanced mode: 15 months of history, execution plans, fleet views;
-    /// billed per vCPU-hour.
-    Advanced,
-}
-
-impl DatabaseInsights {
-    /// `database_insights_mode`.
-    pub fn api_value(self) -> &'static str {
-        match self {
-            DatabaseInsights::Standard => "standard",
-            DatabaseInsights::Advanced => "advanced",
-        }
-    }
-
-    /// Performance Insights retention the mode requires, days.
-    pub fn retention_days(self) -> u32 {
-        match self {
-            DatabaseInsights::Standard => 7,
-            DatabaseInsights::Advanced => 465,
-        }
-    }
 }
 
 /// Capacity provider strategy (FARGATE and FARGATE_SPOT).
