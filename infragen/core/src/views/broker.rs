@@ -1,7 +1,8 @@
 //! `modules/broker`: the root module's call of Amazon MQ (the module has no
 //! flags), made only for a broker on Amazon MQ; the container alternative, as a `modules/service` call with its
 //! generated credentials.
-use super::common::strings;
+use super::common::{DataPlacement, strings};
+use super::module_outputs::{kms, secret};
 use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
@@ -12,6 +13,9 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokerCall {
+    pub module: &'static str,
+    #[serde(flatten)]
+    pub placement: DataPlacement,
     pub name: String,
     pub used_by: String,
     pub identifier: String,
@@ -25,6 +29,8 @@ pub struct BrokerCall {
 pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
     let name = |purpose| model.names.get(&Owner::Broker, purpose).to_string();
     BrokerCall {
+        module: names::BROKER_MODULE,
+        placement: DataPlacement::isolated(),
         security_group: name(Purpose::DataSecurityGroup),
         secret: name(Purpose::CredentialsSecret),
         name: broker.name.clone(),
@@ -43,6 +49,7 @@ pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> 
 pub(super) fn container_credentials(model: &Model, broker: &Broker) -> CredentialsCall {
     CredentialsCall {
         module: names::BROKER_CREDENTIALS_MODULE.into(),
+        kms_key_arn: kms::key_arn(),
         name: model
             .names
             .get(&Owner::Broker, Purpose::CredentialsSecret)
@@ -58,7 +65,7 @@ pub(super) fn container_call(model: &Model, broker: &Broker, container: &Contain
     let mut environment = BTreeMap::new();
     environment.insert(
         "RABBITMQ_DEFAULT_USER".into(),
-        format!("module.{credentials}.username"),
+        secret::username(credentials),
     );
     infra_container_call(
         model,

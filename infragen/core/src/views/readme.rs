@@ -85,7 +85,7 @@ fn modules(model: &Model, root: &RootView) -> Vec<ReadmeModule> {
         ));
     }
     modules.push(readme_module(
-        "observability",
+        names::OBSERVABILITY_MODULE,
         "observability",
         "SNS alarm topic, golden-signal alarms, dashboard, AWS Budgets alert",
     ));
@@ -96,12 +96,12 @@ fn modules(model: &Model, root: &RootView) -> Vec<ReadmeModule> {
 fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
     vec![
         readme_module(
-            "kms",
+            names::KMS_MODULE,
             "kms",
             "customer managed KMS key (rotation on) for logs, SNS, secrets, RDS, ECR",
         ),
         readme_module(
-            "network",
+            names::NETWORK_MODULE,
             "network",
             format!(
                 "VPC over {} AZs, public/private/isolated subnets, {}, S3 gateway endpoint, flow logs, closed default security group",
@@ -115,22 +115,22 @@ fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
             ),
         ),
         readme_module(
-            "auth",
+            names::AUTH_MODULE,
             "auth",
             "Cognito user pool and public app client (USER_PASSWORD_AUTH, SRP)",
         ),
         readme_module(
-            "edge",
+            names::EDGE_MODULE,
             "edge",
             "HTTP API with JWT authorizer, throttled stage with JSON access logs, VPC link, internal ALB, target groups on the readiness path",
         ),
         readme_module(
-            "cluster",
+            names::CLUSTER_MODULE,
             "cluster",
             "ECS cluster (Container Insights), FARGATE and FARGATE_SPOT capacity providers",
         ),
         readme_module(
-            "registry",
+            names::REGISTRY_MODULE,
             "registry",
             "ECR repositories (immutable tags, scan on push, KMS, lifecycle), Inspector enhanced scanning",
         ),
