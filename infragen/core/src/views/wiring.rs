@@ -119,18 +119,13 @@ impl Wiring {
             ),
         };
         let managed = matches!(database.hosting, DatabaseHosting::Rds(_));
-        let Connection {
-            host,
-            user,
-            secret,
-            security_group,
-        } = connection;
         let env = &mut self.env;
-        env.insert(contract::PGHOST.into(), host);
+        env.insert(contract::PGHOST.into(), connection.host);
         env.insert(contract::PGPORT.into(), string(database.port));
-        env.insert(contract::PGUSER.into(), user);
+        env.insert(contract::PGUSER.into(), connection.user);
         env.insert(contract::PGDATABASE.into(), string(&database.db_name));
         env.insert(contract::PGSSLMODE.into(), string(sslmode));
+        let secret = connection.secret;
         if managed {
             env.insert(contract::PGPASSWORD_SECRET_ARN.into(), secret.clone());
             self.task_secret_arns.push(secret);
@@ -141,7 +136,7 @@ impl Wiring {
         }
         self.peers.push(dependency_peer(
             format!("database-{}", database.name),
-            security_group,
+            connection.security_group,
             database.port,
         ));
     }
@@ -159,27 +154,22 @@ impl Wiring {
                 container_connection(names::BROKER_MODULE, names::BROKER_CREDENTIALS_MODULE)
             }
         };
-        let Connection {
-            host,
-            user,
-            secret,
-            security_group,
-        } = connection;
         let env = &mut self.env;
-        env.insert(contract::AMQP_HOST.into(), host);
+        env.insert(contract::AMQP_HOST.into(), connection.host);
         env.insert(contract::AMQP_PORT.into(), string(broker.port()));
-        env.insert(contract::AMQP_USER.into(), user);
+        env.insert(contract::AMQP_USER.into(), connection.user);
         env.insert(contract::AMQP_VHOST.into(), string(VHOST));
         env.insert(
             contract::AMQP_TLS.into(),
             string(if broker.tls() { "true" } else { "false" }),
         );
+        let secret = connection.secret;
         self.secrets
             .insert(contract::AMQP_PASSWORD.into(), password_value_from(&secret));
         self.secret_arns.push(secret);
         self.peers.push(dependency_peer(
             format!("broker-{}", broker.name),
-            security_group,
+            connection.security_group,
             broker.port(),
         ));
     }
