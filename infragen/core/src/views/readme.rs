@@ -24,6 +24,8 @@ pub struct ReadmeView {
     pub name: String,
     pub region: String,
     pub graph: String,
+    /// Label of the registry's module call, applied first.
+    pub registry_module: &'static str,
     pub modules: Vec<ReadmeModule>,
     pub choices: Vec<ReadmeChoice>,
 }
@@ -42,6 +44,7 @@ pub fn readme_view(model: &Model, root: &RootView, diagram: String) -> ReadmeVie
         name: root.name.clone(),
         region: root.region.clone(),
         graph: diagram,
+        registry_module: names::REGISTRY_MODULE,
         modules: modules(model, root),
         choices: choices(model),
     }
