@@ -139,6 +139,23 @@ impl Settings {
 
     /// Reads `env`.
     pub fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
+        let inventory = InventorySettings::from_source(env)?;
+        let publish = PublishSettings::from_source(env)?;
+        let auth = AuthSettings::from_source(env)?;
+        Ok(Self {
+            http: HttpSettings::from_source(env, DEFAULT_PORT)?,
+            log: LogSettings::from_source(env)?,
+            amqp: AmqpSettings::from_source(env)?,
+            inventory,
+            publish,
+            auth,
+        })
+    }
+}
+
+impl InventorySettings {
+    /// `INVENTORY_*`, `PROXY_MAX_BODY_BYTES` and `BREAKER_*`.
+    fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
         let di = InventorySettings::default();
         let url = env.string("INVENTORY_URL", &di.url);
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -157,7 +174,7 @@ impl Settings {
                 "expected at least 1",
             ));
         }
-        let inventory = InventorySettings {
+        Ok(InventorySettings {
             url: url.trim_end_matches('/').to_string(),
             connect_timeout: millis(
                 env,
@@ -175,7 +192,13 @@ impl Settings {
                 1,
                 3600,
             )?,
-        };
+        })
+    }
+}
+
+impl PublishSettings {
+    /// `PUBLISH_*`, `BILLING_MAX_BODY_BYTES` and `AMQP_RECONNECT_MAX_MS`.
+    fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
         let dp = PublishSettings::default();
         let publish = PublishSettings {
             confirm_timeout: millis(
@@ -197,12 +220,18 @@ impl Settings {
                 "expected 1..=64",
             ));
         }
-        let publish = PublishSettings {
+        Ok(PublishSettings {
             channels,
             ..publish
-        };
+        })
+    }
+}
+
+impl AuthSettings {
+    /// `AUTH_*`: the JWKS, issuer and audience when `AUTH_ENABLED`.
+    fn from_source<S: Source>(env: &Env<S>) -> Result<Self, ConfigError> {
         let enabled = env.bool("AUTH_ENABLED", false)?;
-        let auth = if enabled {
+        Ok(if enabled {
             let jwks_url = env.required("AUTH_JWKS_URL")?;
             if !(jwks_url.starts_with("http://") || jwks_url.starts_with("https://")) {
                 return Err(ConfigError::new(
@@ -225,14 +254,6 @@ impl Settings {
             }
         } else {
             AuthSettings::default()
-        };
-        Ok(Self {
-            http: HttpSettings::from_source(env, DEFAULT_PORT)?,
-            log: LogSettings::from_source(env)?,
-            amqp: AmqpSettings::from_source(env)?,
-            inventory,
-            publish,
-            auth,
         })
     }
 }

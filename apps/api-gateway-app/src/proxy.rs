@@ -23,7 +23,7 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use http_body_util::Full;
 use hyper::body::Body as _;
 use service_kit::ApiError;
@@ -84,7 +84,6 @@ impl Proxy {
         &self,
         req: &HttpRequest,
         body: web::Bytes,
-        request_id: &str,
     ) -> Result<http::Request<Full<web::Bytes>>, ApiError> {
         let path_and_query = req
             .uri()
@@ -117,7 +116,12 @@ impl Proxy {
                 headers.append(n, v);
             }
         }
-        if let Ok(v) = http::HeaderValue::from_str(request_id) {
+        // the kit's request id (read in place: no copy of the id)
+        if let Some(Ok(v)) = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| http::HeaderValue::from_str(&id.0))
+        {
             headers.insert("x-request-id", v);
         }
         if let Some(ff) = forwarded_for(req) {
@@ -130,10 +134,9 @@ impl Proxy {
         &self,
         req: &HttpRequest,
         body: web::Bytes,
-        request_id: &str,
         permit: Permit,
     ) -> Result<HttpResponse, ApiError> {
-        let request = self.upstream_request(req, body, request_id)?;
+        let request = self.upstream_request(req, body)?;
         let deadline = Instant::now() + self.timeout;
         let upstream = match tokio::time::timeout_at(deadline, self.client.request(request)).await {
             Ok(Ok(r)) => r,
@@ -232,7 +235,6 @@ fn unavailable(e: &dyn std::fmt::Display) -> ApiError {
 pub async fn handle(
     req: HttpRequest,
     body: web::Bytes,
-    request_id: RequestId,
     proxy: web::Data<Proxy>,
 ) -> Result<HttpResponse, ApiError> {
     // before the breaker: a refused path is the client's fault, not upstream's
@@ -252,5 +254,5 @@ pub async fn handle(
             return Err(e);
         }
     };
-    proxy.forward(&req, body, &request_id.0, permit).await
+    proxy.forward(&req, body, permit).await
 }

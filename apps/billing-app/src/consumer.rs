@@ -15,7 +15,8 @@
 //!   return counts towards it, so requeueing through a database outage
 //!   would dead-letter valid orders.
 //!
-//! [`run`] is the thin loop around it: connect with backoff and jitter,
+//! [`crate::consumer_loop::run`] is the thin loop around it, over a
+//! [`crate::session::Session`]: connect with backoff and jitter,
 //! migrate and declare the topology (`crate::queue_migration`), consume,
 //! batch, process, and on SIGTERM stop taking deliveries, finish the batch in
 //! hand and close. After a session ended abruptly (e.g. lapin dropped the
@@ -28,23 +29,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts};
+use service_kit::amqp::lapin;
 use service_kit::amqp::lapin::message::Delivery;
-use service_kit::amqp::lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, BasicRejectOptions, QueueDeclareOptions,
-};
-use service_kit::amqp::lapin::types::FieldTable;
-use service_kit::amqp::lapin::{self, Channel, Connection};
-use service_kit::amqp::{AmqpSettings, ConnectOptions, QueueTopology};
+use service_kit::amqp::lapin::options::{BasicAckOptions, BasicRejectOptions};
 use service_kit::billing::BillingOrder;
 use service_kit::retry::Backoff;
 use service_kit::runtime_contract::metrics;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::ConsumerSettings;
-use crate::queue_migration;
 use crate::store::{NewOrder, Store, StoreError};
 
 /// `billing_messages_total{outcome}`, `billing_dead_letter_queue_messages`,
@@ -52,8 +46,8 @@ use crate::store::{NewOrder, Store, StoreError};
 #[derive(Clone)]
 pub struct BillingMetrics {
     messages: IntCounterVec,
-    dead_letter_depth: IntGauge,
-    sessions_lost: IntCounter,
+    pub(crate) dead_letter_depth: IntGauge,
+    pub(crate) sessions_lost: IntCounter,
 }
 
 impl BillingMetrics {
@@ -202,8 +196,8 @@ pub fn decode(delivery: &Delivery) -> Result<NewOrder, String> {
 #[derive(Clone)]
 pub struct Processor {
     store: Store,
-    metrics: BillingMetrics,
-    state: Arc<ConsumerState>,
+    pub(crate) metrics: BillingMetrics,
+    pub(crate) state: Arc<ConsumerState>,
     backoff: Arc<tokio::sync::Mutex<Backoff>>,
     shutdown: CancellationToken,
 }
@@ -375,255 +369,4 @@ impl Processor {
         self.on_db_success().await;
         Ok(report)
     }
-}
-
-/// One consuming session: a connection, a channel with prefetch, a consumer,
-/// and a second channel that polls the dead-letter queue's depth.
-pub struct Session {
-    connection: Connection,
-    channel: Channel,
-    consumer: lapin::Consumer,
-    monitor: Channel,
-    dead_letter_queue: String,
-}
-
-/// Why a session ended.
-#[derive(Debug, PartialEq, Eq)]
-pub enum NextBatch {
-    /// deliveries to process (never empty)
-    Batch,
-    /// shutdown was requested
-    Shutdown,
-    /// the consumer stream ended or failed: reconnect
-    Lost,
-}
-
-impl Session {
-    /// Connects, declares the topology (migrating an old classic work queue
-    /// first, `crate::queue_migration`), sets the prefetch and starts consuming.
-    pub async fn open(
-        amqp: &AmqpSettings,
-        topology: &QueueTopology,
-        prefetch: u16,
-    ) -> Result<Self, queue_migration::MigrationError> {
-        // the queue in the name tells replicas and tests apart in the management UI
-        let name = format!("billing-app consumer ({})", topology.queue);
-        let connection =
-            service_kit::amqp::connect(amqp, &ConnectOptions::default(), &name).await?;
-        queue_migration::ensure_topology(&connection, topology).await?;
-        let monitor = connection.create_channel().await?;
-        let channel = connection.create_channel().await?;
-        channel
-            .basic_qos(prefetch, BasicQosOptions::default())
-            .await?;
-        let tag = format!("billing-app-{}", uuid::Uuid::new_v4());
-        let consumer = channel
-            .basic_consume(
-                topology.queue.as_str().into(),
-                tag.as_str().into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-        Ok(Self {
-            connection,
-            channel,
-            consumer,
-            monitor,
-            dead_letter_queue: topology.dead_letter_queue.clone(),
-        })
-    }
-
-    /// Sets `billing_dead_letter_queue_messages` to the depth of
-    /// `<queue>.dlq` now and every `every` until `stop` is cancelled or the
-    /// session's connection is gone.
-    pub fn poll_dead_letter_depth(
-        &self,
-        metrics: BillingMetrics,
-        every: Duration,
-        stop: CancellationToken,
-    ) -> tokio::task::JoinHandle<()> {
-        let channel = self.monitor.clone();
-        let queue = self.dead_letter_queue.clone();
-        tokio::spawn(async move {
-            loop {
-                let declared = channel
-                    .queue_declare(
-                        queue.as_str().into(),
-                        QueueDeclareOptions {
-                            passive: true,
-                            ..Default::default()
-                        },
-                        FieldTable::default(),
-                    )
-                    .await;
-                match declared {
-                    Ok(q) => metrics.dead_letter_depth.set(i64::from(q.message_count())),
-                    Err(e) => {
-                        tracing::warn!(error = %e, %queue, "cannot poll the dead-letter queue");
-                        return;
-                    }
-                }
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(every) => {}
-                }
-            }
-        })
-    }
-
-    /// Waits for the first delivery (or shutdown), then collects more for at
-    /// most `wait` or until `max` are in hand.
-    pub async fn next_batch(
-        &mut self,
-        max: usize,
-        wait: Duration,
-        shutdown: &CancellationToken,
-        out: &mut Vec<Delivery>,
-    ) -> NextBatch {
-        out.clear();
-        let first = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => return NextBatch::Shutdown,
-            next = self.consumer.next() => next,
-        };
-        match first {
-            Some(Ok(d)) => out.push(d),
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "consumer failed");
-                return NextBatch::Lost;
-            }
-            None => return NextBatch::Lost,
-        }
-        let deadline = tokio::time::Instant::now() + wait;
-        while out.len() < max {
-            match tokio::time::timeout_at(deadline, self.consumer.next()).await {
-                Ok(Some(Ok(d))) => out.push(d),
-                // keep what we have: it is processed before reconnecting
-                Ok(Some(Err(_))) | Ok(None) => break,
-                Err(_) => break,
-            }
-        }
-        NextBatch::Batch
-    }
-
-    /// True while the connection and channel are usable.
-    pub fn is_connected(&self) -> bool {
-        self.connection.status().connected() && self.channel.status().connected()
-    }
-
-    /// Closes the channel and the connection (unacked deliveries return to the queue).
-    pub async fn close(self) {
-        let _ = tokio::time::timeout(Duration::from_secs(5), async {
-            let _ = self.channel.close(200, "bye".into()).await;
-            let _ = self.connection.close(200, "bye".into()).await;
-        })
-        .await;
-    }
-}
-
-/// The consumer loop; returns when `shutdown` is cancelled.
-pub async fn run(
-    processor: Processor,
-    amqp: AmqpSettings,
-    settings: ConsumerSettings,
-    shutdown: CancellationToken,
-) {
-    let topology = QueueTopology::from_settings(&amqp);
-    let mut reconnect = Backoff::new(
-        settings.retry_base,
-        settings.retry_max.max(settings.retry_base),
-    );
-    let mut batch = Vec::with_capacity(settings.batch_size);
-    // messages still to settle one at a time after an abrupt session end
-    let mut careful_for = 0usize;
-    'outer: while !shutdown.is_cancelled() {
-        let careful = careful_for > 0;
-        let (prefetch, batch_size) = if careful {
-            (1, 1)
-        } else {
-            (settings.prefetch, settings.batch_size)
-        };
-        let opened = tokio::select! {
-            _ = shutdown.cancelled() => break 'outer,
-            s = Session::open(&amqp, &topology, prefetch) => s,
-        };
-        let mut session = match opened {
-            Ok(s) => s,
-            Err(e) => {
-                let delay = reconnect.next_delay();
-                tracing::error!(error = %e, broker = %service_kit::amqp::redacted(&amqp), retry_in_ms = delay.as_millis() as u64,
-                    "cannot consume from RabbitMQ, retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => break 'outer,
-                    _ = tokio::time::sleep(delay) => continue 'outer,
-                }
-            }
-        };
-        reconnect.reset();
-        let session_over = shutdown.child_token();
-        let poller = session.poll_dead_letter_depth(
-            processor.metrics.clone(),
-            settings.dead_letter_poll,
-            session_over.clone(),
-        );
-        processor.state.consuming.store(true, Ordering::Relaxed);
-        tracing::info!(queue = %topology.queue, prefetch, careful, "consuming");
-        let lost = loop {
-            match session
-                .next_batch(batch_size, settings.batch_wait, &shutdown, &mut batch)
-                .await
-            {
-                NextBatch::Shutdown => {
-                    processor.state.consuming.store(false, Ordering::Relaxed);
-                    session_over.cancel();
-                    session.close().await;
-                    break 'outer;
-                }
-                NextBatch::Lost => break true,
-                NextBatch::Batch => {}
-            }
-            let n = batch.len();
-            match processor.process_batch(std::mem::take(&mut batch)).await {
-                Ok(report) => tracing::debug!(messages = n, ?report, "batch settled"),
-                // only on shutdown: the next next_batch returns Shutdown
-                Err(BatchError::DatabaseUnavailable { .. }) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "batch not settled, reconnecting");
-                    break true;
-                }
-            }
-            if !session.is_connected() {
-                break true;
-            }
-            if careful {
-                careful_for = careful_for.saturating_sub(n);
-                if careful_for == 0 {
-                    tracing::info!("settled the prefetch window one by one: back to full prefetch");
-                    break false;
-                }
-            }
-        };
-        processor.state.consuming.store(false, Ordering::Relaxed);
-        session_over.cancel();
-        // not awaited: its passive declare may hang on a half-dead connection
-        poller.abort();
-        session.close().await;
-        if !lost {
-            continue 'outer;
-        }
-        processor.metrics.sessions_lost.inc();
-        careful_for = usize::from(settings.prefetch);
-        let delay = reconnect.next_delay();
-        tracing::warn!(
-            retry_in_ms = delay.as_millis() as u64,
-            "RabbitMQ session lost, reconnecting (one message at a time until the prefetch window is settled)"
-        );
-        tokio::select! {
-            _ = shutdown.cancelled() => break 'outer,
-            _ = tokio::time::sleep(delay) => {}
-        }
-    }
-    processor.state.consuming.store(false, Ordering::Relaxed);
-    tracing::info!("consumer stopped");
 }

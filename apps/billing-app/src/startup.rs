@@ -11,7 +11,8 @@ use service_kit::{ServiceContext, db, pg_credentials};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{SERVICE, Settings};
-use crate::consumer::{self, BillingMetrics, ConsumerState, Processor};
+use crate::consumer::{BillingMetrics, ConsumerState, Processor};
+use crate::consumer_loop;
 use crate::store::Store;
 
 /// A built billing-app: listening, consumer started.
@@ -63,7 +64,7 @@ impl BillingApp {
             async move {
                 if prepare_database(&settings, processor.store(), &shutdown).await {
                     migrated.store(true, Ordering::Relaxed);
-                    consumer::run(processor, settings.amqp, settings.consumer, shutdown).await;
+                    consumer_loop::run(processor, settings.amqp, settings.consumer, shutdown).await;
                 }
             }
         };

@@ -4,6 +4,8 @@
 //! |---|---|
 //! | [`config`] | `Env` typed env-var reader (`string/parse/bool/secs/port/required`), `Secret<T>` (never printed), `ConfigError` naming the variable; `HttpSettings`, `LogSettings`, `PgSettings`, `AmqpSettings` with the defaults of `docs/contracts.md` (`from_env()`, `from_source()` for tests) |
 //! | [`telemetry`] | `init(&LogSettings)` JSON/pretty logs, `init_for_tests()` (silent unless `TEST_LOG`); re-exports `RequestTelemetry` and `RequestId` |
+//! | [`json_line`] | `JsonLine`: the JSON log line, formatted by hand (no field map, no serializer), `request_id` on every line of a request |
+//! | [`request_scope`] | `WithRequestId`: the request id of the request being polled, as a thread-local (`with_current`) |
 //! | [`request_telemetry`] | `RequestTelemetry` middleware (request id `x-request-id`, HTTP metrics, one log line per request), `RequestId` extractor |
 //! | [`trim_slashes`] | `TrimSlashes` middleware: trailing and repeated slashes removed before routing, without a regex |
 //! | [`metrics`] | `Metrics::new(service)` per-service Prometheus registry with `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight`; `register(collector)` for service metrics; `render()`; `metrics_handler` |
@@ -38,9 +40,11 @@ pub mod entry;
 pub mod errors;
 pub mod health;
 pub mod healthcheck;
+pub mod json_line;
 pub mod metrics;
 pub mod pg_credentials;
 pub mod pg_tls;
+pub mod request_scope;
 pub mod request_telemetry;
 pub mod retry;
 pub mod secret;

@@ -5,12 +5,17 @@
 //!
 //! It runs on every request, so it keeps its per-request work small: the
 //! in-flight gauge is resolved once per worker, method and path are kept
-//! without copying, and a new request id comes from the thread's random
-//! generator (no system call).
+//! without copying, a new request id comes from the thread's random
+//! generator (no system call), the request id reaches the request's log
+//! lines through a thread-local ([`crate::request_scope`]) rather than a
+//! `tracing` span (kept only for the human `LOG_FORMAT=pretty`), and a scope
+//! can name its `route` label itself ([`RouteLabel`]) instead of having it
+//! looked up and copied.
 
+use std::borrow::Cow;
 use std::future::{Ready, ready};
-use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use actix_web::Error;
@@ -20,6 +25,7 @@ use futures_util::future::LocalBoxFuture;
 use tracing::Instrument;
 
 use crate::metrics::Metrics;
+use crate::request_scope::WithRequestId;
 
 /// The `target` of the access log lines (where they were logged before
 /// this module had a file of its own; log queries filter on it).
@@ -27,6 +33,24 @@ const ACCESS_LOG_TARGET: &str = "service_kit::telemetry";
 
 /// The request id header.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The `route` label (metrics and access log) of every request a scope
+/// answers, given to the scope as app data: for a scope that routes by its
+/// static prefix alone, to its default service, which actix cannot name
+/// (`match_pattern` is `None` there). Outside such a scope the label is the
+/// matched resource's pattern, or `unmatched`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteLabel(pub &'static str);
+
+/// Whether each request also gets a `tracing` span carrying its id: only for
+/// `LOG_FORMAT=pretty`, whose lines show spans; JSON lines take the id from
+/// [`crate::request_scope`].
+static REQUEST_SPANS: AtomicBool = AtomicBool::new(false);
+
+/// Turns the per-request span on or off (set by [`crate::telemetry::init`]).
+pub fn set_request_spans(on: bool) {
+    REQUEST_SPANS.store(on, Ordering::Relaxed);
+}
 
 /// The request id of the current request, available to handlers via
 /// `req.extensions().get::<RequestId>()` or as an extractor.
@@ -123,7 +147,7 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = WithRequestId<LocalBoxFuture<'static, Result<Self::Response, Self::Error>>>;
 
     forward_ready!(service);
 
@@ -131,57 +155,83 @@ where
         use actix_web::HttpMessage;
         let start = Instant::now();
         let request_id = incoming_request_id(&req).unwrap_or_else(new_request_id);
-        req.extensions_mut().insert(RequestId(request_id.clone()));
+        let shared_id: Rc<str> = Rc::from(request_id.as_str());
+        req.extensions_mut().insert(RequestId(request_id));
         // cheap clones: a standard method is a tag, the URI shares its bytes
         let method = req.method().clone();
         let uri = req.uri().clone();
         let metrics = self.metrics.clone();
         self.in_flight.inc();
         let in_flight = InFlight(self.in_flight.clone());
-        let span = tracing::info_span!("request", request_id = %request_id);
         let service = Rc::clone(&self.service);
-        let fut: LocalBoxFuture<'static, _> = Box::pin(
-            async move {
-                let _in_flight = in_flight;
-                let result = service.call(req).await;
-                let elapsed = start.elapsed();
-                let (status, route) = match &result {
-                    Ok(res) => (
-                        res.status(),
-                        res.request()
-                            .match_pattern()
-                            .unwrap_or_else(|| "unmatched".to_string()),
-                    ),
-                    Err(e) => (e.as_response_error().status_code(), "unmatched".to_string()),
-                };
-                let service_name = metrics.service();
-                let method = method.as_str();
-                let http = metrics.http();
-                http.requests_total
-                    .with_label_values(&[service_name, method, &route, status.as_str()])
-                    .inc();
-                http.request_duration_seconds
-                    .with_label_values(&[service_name, method, &route])
-                    .observe(elapsed.as_secs_f64());
-                let latency_ms = elapsed.as_secs_f64() * 1000.0;
-                let status_code = status.as_u16();
-                let path = uri.path();
-                if status.is_server_error() {
-                    tracing::warn!(target: ACCESS_LOG_TARGET, %request_id, %method, %path, %route, status = status_code, latency_ms, "request completed");
-                } else {
-                    tracing::info!(target: ACCESS_LOG_TARGET, %request_id, %method, %path, %route, status = status_code, latency_ms, "request completed");
-                }
-                result.map(|mut res| {
-                    if let Ok(v) = HeaderValue::from_str(&request_id) {
-                        res.headers_mut().insert(REQUEST_ID.clone(), v);
-                    }
-                    res
-                })
+        let request_id = Rc::clone(&shared_id);
+        let fut = async move {
+            let _in_flight = in_flight;
+            let result = service.call(req).await;
+            let elapsed = start.elapsed();
+            let (status, route) = match &result {
+                Ok(res) => (res.status(), route_label(res.request())),
+                Err(e) => (
+                    e.as_response_error().status_code(),
+                    Cow::Borrowed(UNMATCHED),
+                ),
+            };
+            record(&metrics, method.as_str(), &route, status, elapsed);
+            let request_id = &*request_id;
+            let method = method.as_str();
+            let latency_ms = elapsed.as_secs_f64() * 1000.0;
+            let status_code = status.as_u16();
+            let path = uri.path();
+            if status.is_server_error() {
+                tracing::warn!(target: ACCESS_LOG_TARGET, %request_id, %method, %path, route = %route, status = status_code, latency_ms, "request completed");
+            } else {
+                tracing::info!(target: ACCESS_LOG_TARGET, %request_id, %method, %path, route = %route, status = status_code, latency_ms, "request completed");
             }
-            .instrument(span),
-        );
-        fut
+            result.map(|mut res| {
+                if let Ok(v) = HeaderValue::from_str(request_id) {
+                    res.headers_mut().insert(REQUEST_ID.clone(), v);
+                }
+                res
+            })
+        };
+        let fut: LocalBoxFuture<'static, _> = if REQUEST_SPANS.load(Ordering::Relaxed) {
+            let span = tracing::info_span!("request", request_id = %shared_id);
+            Box::pin(fut.instrument(span))
+        } else {
+            Box::pin(fut)
+        };
+        WithRequestId::new(shared_id, fut)
     }
+}
+
+/// The label of requests no resource matched.
+const UNMATCHED: &str = "unmatched";
+
+/// The `route` label: the scope's [`RouteLabel`], else the matched pattern.
+fn route_label(req: &actix_web::HttpRequest) -> Cow<'static, str> {
+    if let Some(label) = req.app_data::<RouteLabel>() {
+        return Cow::Borrowed(label.0);
+    }
+    req.match_pattern()
+        .map_or(Cow::Borrowed(UNMATCHED), Cow::Owned)
+}
+
+/// `http_requests_total` and `http_request_duration_seconds`.
+fn record(
+    metrics: &Metrics,
+    method: &str,
+    route: &str,
+    status: actix_web::http::StatusCode,
+    elapsed: std::time::Duration,
+) {
+    let service = metrics.service();
+    let http = metrics.http();
+    http.requests_total
+        .with_label_values(&[service, method, route, status.as_str()])
+        .inc();
+    http.request_duration_seconds
+        .with_label_values(&[service, method, route])
+        .observe(elapsed.as_secs_f64());
 }
 
 #[cfg(test)]

@@ -22,8 +22,10 @@ use tracing_subscriber::{EnvFilter, Layer};
 use crate::config::{LogFormat, LogSettings};
 
 pub use crate::request_telemetry::{
-    REQUEST_ID, RequestId, RequestTelemetry, RequestTelemetryMiddleware,
+    REQUEST_ID, RequestId, RequestTelemetry, RequestTelemetryMiddleware, RouteLabel,
 };
+
+use crate::json_line::JsonLine;
 
 /// How many daily `LOG_FILE` files are kept (today's included); older ones
 /// are deleted when a new day's file is opened.
@@ -79,6 +81,9 @@ pub fn init(settings: &LogSettings) -> LogGuard {
             STDOUT_BUFFER,
             std::io::stdout(),
         ));
+    // pretty lines show the request id through a span, JSON lines carry it
+    // without one (request_scope)
+    crate::request_telemetry::set_request_spans(settings.format == LogFormat::Pretty);
     let (subscriber, mut guard, file_error) = build(settings, stdout);
     guard.stdout = Some(stdout_guard);
     let _ = subscriber.try_init();
@@ -139,17 +144,12 @@ where
     (subscriber, guard, error)
 }
 
-/// The JSON line format (one flat object per event).
-fn json_layer<S>() -> fmt::Layer<S, fmt::format::JsonFields, fmt::format::Format<fmt::format::Json>>
+/// The JSON line format (one flat object per event, [`JsonLine`]).
+fn json_layer<S>() -> fmt::Layer<S, fmt::format::DefaultFields, JsonLine>
 where
     S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    fmt::layer()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(true)
+    fmt::layer().event_format(JsonLine)
 }
 
 fn warn_log_file_unusable(settings: &LogSettings, error: &str) {
@@ -305,6 +305,37 @@ mod tests {
         // stdout stays the primary sink, with the same lines.
         assert_eq!(json_lines(&stdout.text()), file);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn lines_logged_while_a_request_is_served_carry_its_id() {
+        use crate::request_scope::WithRequestId;
+        let stdout = Captured::default();
+        let out = stdout.clone();
+        let (subscriber, _guard, _) = build(&settings(LogFormat::Json, None), move || out.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            let served = WithRequestId::new(
+                std::rc::Rc::from("r-9"),
+                Box::pin(async {
+                    tracing::warn!(share = 1.5, ok = true, note = %"a \"b\"", "inside")
+                }),
+            );
+            futures_util::FutureExt::now_or_never(served).unwrap();
+            tracing::info!("outside");
+        });
+        let lines = json_lines(&stdout.text());
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0]["request_id"], "r-9");
+        assert_eq!(lines[0]["message"], "inside");
+        assert_eq!(lines[0]["level"], "WARN");
+        assert_eq!(lines[0]["share"], 1.5);
+        assert_eq!(lines[0]["ok"], true);
+        assert_eq!(lines[0]["note"], "a \"b\"");
+        assert_eq!(lines[0]["target"], module_path!());
+        let ts = lines[0]["timestamp"].as_str().unwrap();
+        assert_eq!((ts.len(), &ts[10..11], &ts[19..20]), (27, "T", "."), "{ts}");
+        assert!(ts.ends_with('Z'));
+        assert!(lines[1].get("request_id").is_none(), "{:?}", lines[1]);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! of the service's deployments (`rollout::assess`), which can only tell a
 //! steady state.
 use crate::config::Aws;
-use crate::ecs::{DeployStarted, EventInfo, ServiceStatus, describe_service};
+use crate::deploy::DeployStarted;
+use crate::ecs::{EventInfo, ServiceStatus, describe_service};
 use crate::error::{ErrorKind, OpsError, Result};
 use crate::lifecycle::{self, WaitStage};
 use crate::rollout;

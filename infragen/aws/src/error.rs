@@ -236,17 +236,20 @@ fn trim_detail(detail: &str) -> String {
     out
 }
 
+/// `base: msg`, or `base` when AWS said nothing more.
+fn with_message(base: String, msg: &str) -> String {
+    if msg.is_empty() {
+        base
+    } else {
+        format!("{base}: {msg}")
+    }
+}
+
 /// Maps a service error code (and its message) to an [`OpsError`].
 pub fn from_service_code(code: &str, msg: &str, ctx: &CallContext) -> OpsError {
     let op = ctx.operation;
     let region = ctx.region.as_deref().unwrap_or("?");
-    let with_msg = |base: String| {
-        if msg.is_empty() {
-            base
-        } else {
-            format!("{base}: {msg}")
-        }
-    };
+    let with_msg = |base: String| with_message(base, msg);
     if is_throttling(code) {
         return OpsError::new(
             ErrorKind::Throttled,
@@ -260,6 +263,9 @@ pub fn from_service_code(code: &str, msg: &str, ctx: &CallContext) -> OpsError {
             with_msg(format!("AWS rejected the credentials ({code})")),
         )
         .with_hint(CREDENTIALS_HINT);
+    }
+    if let Some(err) = cognito_error(code, msg, ctx) {
+        return err;
     }
     match code {
         "ClusterNotFoundException" => {
@@ -276,6 +282,46 @@ pub fn from_service_code(code: &str, msg: &str, ctx: &CallContext) -> OpsError {
             with_msg(format!("{op} is not allowed for these credentials")),
         )
         .with_hint("use a role or profile with the permission named above"),
+        "ServiceDeploymentNotFoundException" => OpsError::new(
+            ErrorKind::NothingInProgress,
+            with_msg(format!("{op}: the service deployment does not exist")),
+        )
+        .with_hint("see the service's deployments with `infragen status --service NAME`"),
+        // StopServiceDeployment on a deployment that is no longer stoppable.
+        "ConflictException" => OpsError::new(
+            ErrorKind::NothingInProgress,
+            with_msg(format!(
+                "{op}: the service deployment cannot be changed now"
+            )),
+        )
+        .with_hint("it finished or is already stopping; see `infragen status --service NAME`"),
+        "UnsupportedFeatureException" => OpsError::new(
+            ErrorKind::Input,
+            with_msg(format!("{op} is not supported here")),
+        )
+        .with_hint(
+            "service deployments need the ECS deployment controller (not CODE_DEPLOY or EXTERNAL)",
+        ),
+        "InvalidParameterException" | "InvalidParameterValueException" | "ClientException" => {
+            OpsError::new(
+                ErrorKind::Input,
+                with_msg(format!("{op} rejected the request")),
+            )
+        }
+        _ => OpsError::new(
+            ErrorKind::Service,
+            with_msg(format!("{op} failed ({code})")),
+        ),
+    }
+}
+
+/// The Cognito errors of `infragen users|token`: unknown pool or user,
+/// refused password or sign-in.
+fn cognito_error(code: &str, msg: &str, ctx: &CallContext) -> Option<OpsError> {
+    let op = ctx.operation;
+    let region = ctx.region.as_deref().unwrap_or("?");
+    let with_msg = |base: String| with_message(base, msg);
+    Some(match code {
         "ResourceNotFoundException" if ctx.user_pool_id.is_some() => {
             let pool = ctx.user_pool_id.as_deref().unwrap_or("?");
             OpsError::new(
@@ -314,27 +360,8 @@ pub fn from_service_code(code: &str, msg: &str, ctx: &CallContext) -> OpsError {
             with_msg(format!("{op}: the user cannot sign in yet ({code})")),
         )
         .with_hint("set a permanent password with `infragen users add` (remove the user first)"),
-        "ServiceDeploymentNotFoundException" => OpsError::new(
-            ErrorKind::NothingInProgress,
-            with_msg(format!("{op}: the service deployment does not exist")),
-        )
-        .with_hint("see the service's deployments with `infragen status --service NAME`"),
-        // StopServiceDeployment on a deployment that is no longer stoppable.
-        "ConflictException" => OpsError::new(
-            ErrorKind::NothingInProgress,
-            with_msg(format!("{op}: the service deployment cannot be changed now")),
-        )
-        .with_hint("it finished or is already stopping; see `infragen status --service NAME`"),
-        "UnsupportedFeatureException" => OpsError::new(
-            ErrorKind::Input,
-            with_msg(format!("{op} is not supported here")),
-        )
-        .with_hint("service deployments need the ECS deployment controller (not CODE_DEPLOY or EXTERNAL)"),
-        "InvalidParameterException" | "InvalidParameterValueException" | "ClientException" => {
-            OpsError::new(ErrorKind::Input, with_msg(format!("{op} rejected the request")))
-        }
-        _ => OpsError::new(ErrorKind::Service, with_msg(format!("{op} failed ({code})"))),
-    }
+        _ => return None,
+    })
 }
 
 pub(crate) fn unknown_service(ctx: &CallContext) -> OpsError {

@@ -3,6 +3,7 @@
 //! depends on the SDK; see README.md here for testing against moto.
 pub mod cognito;
 pub mod config;
+pub mod deploy;
 pub mod deploy_wait;
 pub mod ecs;
 pub mod error;

@@ -43,6 +43,34 @@ async fn proxied_response_is_exact_status_headers_and_body() {
 }
 
 #[tokio::test]
+async fn proxied_requests_are_labelled_api_movies_and_others_keep_theirs() {
+    let inv = FakeInventory::start().await;
+    let q = TestQueue::new();
+    let gw = Gateway::start(settings(&inv.url, &q.amqp)).await;
+    assert_eq!(gw.get("/api/movies").await.status(), 200);
+    assert_eq!(gw.get("/api/movies/fixed").await.status(), 201);
+    assert_eq!(gw.get("/api/movies/fixed").await.status(), 201);
+    assert_eq!(gw.get("/api/moviesx").await.status(), 404);
+    let metrics = gw.get("/metrics").await.text().await.unwrap();
+    let count = |route: &str, status: &str| {
+        let line = format!(
+            r#"http_requests_total{{method="GET",route="{route}",service="api-gateway-app",status="{status}"}} "#
+        );
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .unwrap_or_else(|| panic!("no {line}in\n{metrics}"))
+            .to_string()
+    };
+    // the static /api/movies scope names every proxied request alike
+    assert_eq!(count("/api/movies", "200"), "1");
+    assert_eq!(count("/api/movies", "201"), "2");
+    // a path that only starts like it is no movies request
+    assert_eq!(count("unmatched", "404"), "1");
+    gw.stop().await;
+}
+
+#[tokio::test]
 async fn non_json_upstream_error_bodies_pass_through_byte_exact() {
     let inv = FakeInventory::start().await;
     let q = TestQueue::new();

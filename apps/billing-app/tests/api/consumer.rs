@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use billing_app::consumer::{BillingMetrics, ConsumerState, NextBatch, Processor, Session};
+use billing_app::consumer::{BillingMetrics, ConsumerState, Processor};
+use billing_app::session::{NextBatch, Session};
 use billing_app::store::Store;
 use service_kit::metrics::Metrics;
 use tokio_util::sync::CancellationToken;

@@ -3,8 +3,8 @@
 //! `deploy rollback | abort | continue` on the deployment in progress.
 use super::stack::{Stack, StackArgs};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+use infragen_aws::deploy::DeployStarted;
 use infragen_aws::deploy_wait::{Progress, Reached};
-use infragen_aws::ecs::DeployStarted;
 use infragen_aws::lifecycle::WaitStage;
 use infragen_aws::service_deployment::{self as sd, StopKind};
 use infragen_aws::{Aws, OpsError};
@@ -144,7 +144,7 @@ async fn deploy(args: DeployArgs) -> Result<(), OpsError> {
     let (Some(wanted), Some(tag)) = (args.service.clone(), args.image_tag.clone()) else {
         return Err(OpsError::input("--service and --image-tag are required"));
     };
-    infragen_aws::ecs::validate_tag(&tag)?;
+    infragen_aws::deploy::validate_tag(&tag)?;
     let mut stack = Stack::new(args.stack.clone());
     let cluster = stack.cluster(args.cluster.clone())?;
     let service = stack.service_name(&wanted);
@@ -160,7 +160,7 @@ async fn deploy(args: DeployArgs) -> Result<(), OpsError> {
         })
         .unwrap_or_else(|| wanted.clone());
     let aws = stack.connect().await?;
-    let started = infragen_aws::ecs::deploy(
+    let started = infragen_aws::deploy::deploy(
         &aws,
         &cluster,
         &service,

@@ -16,38 +16,7 @@ pub(super) fn broker(
     let name = b.name.clone().unwrap_or_else(|| "rabbitmq".into());
     dns_name(p, "broker.name", "broker name", &name, 32);
     let kind = b.kind.unwrap_or(BrokerKind::AmazonMq);
-    let engine_version = b.engine_version.clone().unwrap_or_else(|| "3.13".into());
-    if !(engine_version == "3.13"
-        || engine_version.starts_with("3.13.")
-        || engine_version.starts_with("4."))
-    {
-        p.invalid(
-            "broker.engine_version",
-            format!("`{engine_version}` is not a RabbitMQ version Amazon MQ supports"),
-            "use \"3.13\" (or a 4.x release)",
-        );
-    }
-    let instance_type = b
-        .instance_type
-        .clone()
-        .unwrap_or_else(|| "mq.t3.micro".into());
-    if !(instance_type.starts_with("mq.") && instance_type.split('.').count() == 3) {
-        p.invalid(
-            "broker.instance_type",
-            format!("`{instance_type}` is not an Amazon MQ instance type"),
-            "e.g. mq.t3.micro, mq.m5.large, mq.m7g.large",
-        );
-    }
-    if kind == BrokerKind::AmazonMq
-        && is_rabbitmq_4(&engine_version)
-        && !instance_type.starts_with("mq.m7g.")
-    {
-        p.invalid(
-            "broker.instance_type",
-            format!("Amazon MQ runs RabbitMQ {engine_version} on mq.m7g instance types only, not `{instance_type}`"),
-            "use e.g. mq.m7g.medium, or engine_version = \"3.13\"",
-        );
-    }
+    let (engine_version, instance_type) = engine_and_instance(b, kind, p);
     let deployment_mode = b.deployment_mode.unwrap_or(DeploymentMode::SingleInstance);
     if deployment_mode == DeploymentMode::ClusterMultiAz {
         check_cluster(&instance_type, kind, network, p);
@@ -107,6 +76,44 @@ fn adopt_log_groups(b: &RawBroker, kind: BrokerKind, p: &mut Problems) -> bool {
         );
     }
     b.adopt_log_groups.unwrap_or(false)
+}
+
+/// The RabbitMQ version and the Amazon MQ instance type, each checked and
+/// checked together (RabbitMQ 4.x on mq.m7g only).
+fn engine_and_instance(b: &RawBroker, kind: BrokerKind, p: &mut Problems) -> (String, String) {
+    let engine_version = b.engine_version.clone().unwrap_or_else(|| "3.13".into());
+    if !(engine_version == "3.13"
+        || engine_version.starts_with("3.13.")
+        || engine_version.starts_with("4."))
+    {
+        p.invalid(
+            "broker.engine_version",
+            format!("`{engine_version}` is not a RabbitMQ version Amazon MQ supports"),
+            "use \"3.13\" (or a 4.x release)",
+        );
+    }
+    let instance_type = b
+        .instance_type
+        .clone()
+        .unwrap_or_else(|| "mq.t3.micro".into());
+    if !(instance_type.starts_with("mq.") && instance_type.split('.').count() == 3) {
+        p.invalid(
+            "broker.instance_type",
+            format!("`{instance_type}` is not an Amazon MQ instance type"),
+            "e.g. mq.t3.micro, mq.m5.large, mq.m7g.large",
+        );
+    }
+    if kind == BrokerKind::AmazonMq
+        && is_rabbitmq_4(&engine_version)
+        && !instance_type.starts_with("mq.m7g.")
+    {
+        p.invalid(
+            "broker.instance_type",
+            format!("Amazon MQ runs RabbitMQ {engine_version} on mq.m7g instance types only, not `{instance_type}`"),
+            "use e.g. mq.m7g.medium, or engine_version = \"3.13\"",
+        );
+    }
+    (engine_version, instance_type)
 }
 
 /// RabbitMQ 4.x: on Amazon MQ, only mq.m7g instances, and no per-queue

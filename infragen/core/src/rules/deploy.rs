@@ -40,45 +40,7 @@ pub(super) fn deployment(
 /// The strategy and exactly its settings; a setting of another strategy is an error.
 fn strategy(d: &RawDeploy, at: &dyn Fn(&str) -> String, p: &mut Problems) -> Deploy {
     let kind = d.strategy.unwrap_or(Strategy::Rolling);
-    let name = kind_name(kind);
-    let foreign: [(&str, bool, &[Strategy]); 5] = [
-        (
-            "bake_minutes",
-            d.bake_minutes.is_some(),
-            &[Strategy::BlueGreen, Strategy::Linear, Strategy::Canary],
-        ),
-        (
-            "canary_percent",
-            d.canary_percent.is_some(),
-            &[Strategy::Canary],
-        ),
-        (
-            "canary_bake_minutes",
-            d.canary_bake_minutes.is_some(),
-            &[Strategy::Canary],
-        ),
-        (
-            "linear_step_percent",
-            d.linear_step_percent.is_some(),
-            &[Strategy::Linear],
-        ),
-        (
-            "linear_step_bake_minutes",
-            d.linear_step_bake_minutes.is_some(),
-            &[Strategy::Linear],
-        ),
-    ];
-    for (key, set, allowed) in foreign {
-        if set && !allowed.contains(&kind) {
-            let owners: Vec<&str> = allowed.iter().map(|k| kind_name(*k)).collect();
-            p.key(
-                Kind::Invalid,
-                at(key),
-                format!("`{key}` has no effect with strategy = \"{name}\""),
-                format!("remove it, or use strategy = \"{}\"", owners.join("\", \"")),
-            );
-        }
-    }
+    foreign_settings(d, kind, at, p);
     let minutes = |p: &mut Problems, key: &str, v: Option<i64>, default: i64| {
         ranged(
             p,
@@ -125,6 +87,49 @@ fn strategy(d: &RawDeploy, at: &dyn Fn(&str) -> String, p: &mut Problems) -> Dep
             canary_bake_minutes: minutes(p, "canary_bake_minutes", d.canary_bake_minutes, 10),
             bake_minutes: minutes(p, "bake_minutes", d.bake_minutes, 10),
         },
+    }
+}
+
+/// A setting that belongs to another strategy than `kind` has no effect: an error.
+fn foreign_settings(d: &RawDeploy, kind: Strategy, at: &dyn Fn(&str) -> String, p: &mut Problems) {
+    let name = kind_name(kind);
+    let foreign: [(&str, bool, &[Strategy]); 5] = [
+        (
+            "bake_minutes",
+            d.bake_minutes.is_some(),
+            &[Strategy::BlueGreen, Strategy::Linear, Strategy::Canary],
+        ),
+        (
+            "canary_percent",
+            d.canary_percent.is_some(),
+            &[Strategy::Canary],
+        ),
+        (
+            "canary_bake_minutes",
+            d.canary_bake_minutes.is_some(),
+            &[Strategy::Canary],
+        ),
+        (
+            "linear_step_percent",
+            d.linear_step_percent.is_some(),
+            &[Strategy::Linear],
+        ),
+        (
+            "linear_step_bake_minutes",
+            d.linear_step_bake_minutes.is_some(),
+            &[Strategy::Linear],
+        ),
+    ];
+    for (key, set, allowed) in foreign {
+        if set && !allowed.contains(&kind) {
+            let owners: Vec<&str> = allowed.iter().map(|k| kind_name(*k)).collect();
+            p.key(
+                Kind::Invalid,
+                at(key),
+                format!("`{key}` has no effect with strategy = \"{name}\""),
+                format!("remove it, or use strategy = \"{}\"", owners.join("\", \"")),
+            );
+        }
     }
 }
 

@@ -77,13 +77,25 @@ impl Registry {
 
 /// Derive every name, then check the registry.
 pub(super) fn names(inputs: &Inputs<'_>, p: &mut Problems) -> AwsNames {
-    let prefix = &inputs.project.prefix;
     let mut r = Registry {
         entries: Vec::new(),
         owner: Owner::Stage,
         path: "project.name".into(),
     };
     stage_names(&mut r, inputs);
+    service_names(&mut r, inputs);
+    database_names(&mut r, inputs);
+    broker_names(&mut r, inputs);
+    deploy_hook_names(&mut r, inputs);
+    queue_names(&mut r, inputs);
+    check(&r.entries, p);
+    AwsNames { entries: r.entries }
+}
+
+/// Names of each service: its ECS service and what comes with it, target
+/// groups and the alarms that need the load balancer.
+fn service_names(r: &mut Registry, inputs: &Inputs<'_>) {
+    let prefix = &inputs.project.prefix;
     for (i, s) in inputs.services.iter().enumerate() {
         r.owned(Owner::Service(s.name.clone()), format!("service[{i}].name"));
         let ecs = format!("{prefix}-{}", s.name);
@@ -106,6 +118,11 @@ pub(super) fn names(inputs: &Inputs<'_>, p: &mut Problems) -> AwsNames {
             );
         }
     }
+}
+
+/// Names of each database: the RDS instance's, or its container's.
+fn database_names(r: &mut Registry, inputs: &Inputs<'_>) {
+    let prefix = &inputs.project.prefix;
     for (i, d) in inputs.databases.iter().enumerate() {
         r.owned(
             Owner::Database(d.name.clone()),
@@ -131,6 +148,11 @@ pub(super) fn names(inputs: &Inputs<'_>, p: &mut Problems) -> AwsNames {
             r.add(Namespace::Secret, Purpose::CredentialsSecret, secret);
         }
     }
+}
+
+/// Names of the broker: Amazon MQ's, or its container's.
+fn broker_names(r: &mut Registry, inputs: &Inputs<'_>) {
+    let prefix = &inputs.project.prefix;
     if let Some(b) = inputs.broker {
         r.owned(Owner::Broker, "broker.name");
         let id = &b.identifier;
@@ -151,6 +173,11 @@ pub(super) fn names(inputs: &Inputs<'_>, p: &mut Problems) -> AwsNames {
             r.add(Namespace::Secret, Purpose::CredentialsSecret, secret);
         }
     }
+}
+
+/// Names of the smoke-test function, when any service is smoke-tested.
+fn deploy_hook_names(r: &mut Registry, inputs: &Inputs<'_>) {
+    let prefix = &inputs.project.prefix;
     if inputs.services.iter().any(Service::smoke_tested) {
         r.owned(Owner::Stage, "service.deploy.smoke_paths");
         let function = format!("{prefix}-{DEPLOY_HOOK_IMAGE}");
@@ -170,9 +197,6 @@ pub(super) fn names(inputs: &Inputs<'_>, p: &mut Problems) -> AwsNames {
         let logs = format!("/aws/lambda/{function}");
         r.add(Namespace::LogGroup, Purpose::DeployHookLogGroup, logs);
     }
-    queue_names(&mut r, inputs);
-    check(&r.entries, p);
-    AwsNames { entries: r.entries }
 }
 
 /// Names of the stage: load balancer, edge and endpoint security groups,

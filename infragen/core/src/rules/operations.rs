@@ -56,20 +56,7 @@ pub(super) fn operations(raw: &RawTopology, p: &mut Problems) -> Operations {
 /// threshold and an evaluation CloudWatch accepts.
 fn alarms(r: &RawAlarms, p: &mut Problems) -> Alarms {
     let at = |f: &str| format!("operations.alarms.{f}");
-    let error_rate_percent = r.error_rate_percent.unwrap_or(5.0);
-    if !(error_rate_percent > 0.0 && error_rate_percent <= 100.0) {
-        p.invalid(
-            at("error_rate_percent"),
-            format!("{error_rate_percent} is not a percentage above 0 and at most 100"),
-            "e.g. 5: the alarm fires when more than 5 % of requests fail",
-        );
-    } else if ((error_rate_percent * 100.0).round() - error_rate_percent * 100.0).abs() > 1e-6 {
-        p.invalid(
-            at("error_rate_percent"),
-            format!("{error_rate_percent} has more than two decimals"),
-            "use at most two decimals, e.g. 0.5 or 2.25",
-        );
-    }
+    let error_rate_percent = error_rate_percent(r, &at("error_rate_percent"), p);
     let min_requests = ranged(
         p,
         &at("min_requests"),
@@ -134,6 +121,25 @@ fn alarms(r: &RawAlarms, p: &mut Problems) -> Alarms {
         latency_p99_ms,
         shape,
     }
+}
+
+/// The 5xx share that fires the alarm: a percentage with at most two decimals.
+fn error_rate_percent(r: &RawAlarms, at: &str, p: &mut Problems) -> f64 {
+    let error_rate_percent = r.error_rate_percent.unwrap_or(5.0);
+    if !(error_rate_percent > 0.0 && error_rate_percent <= 100.0) {
+        p.invalid(
+            at,
+            format!("{error_rate_percent} is not a percentage above 0 and at most 100"),
+            "e.g. 5: the alarm fires when more than 5 % of requests fail",
+        );
+    } else if ((error_rate_percent * 100.0).round() - error_rate_percent * 100.0).abs() > 1e-6 {
+        p.invalid(
+            at,
+            format!("{error_rate_percent} has more than two decimals"),
+            "use at most two decimals, e.g. 0.5 or 2.25",
+        );
+    }
+    error_rate_percent
 }
 
 /// A production stage must reach someone: without a recipient its alarms

@@ -1,9 +1,11 @@
 //! `modules/auth`: the root module's call (the module has no flags).
+use super::names;
 use crate::model::{Model, PasswordPolicy};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthCall {
+    pub module: &'static str,
     pub user_pool_name: String,
     pub access_token_validity_minutes: u32,
     pub id_token_validity_minutes: u32,
@@ -14,6 +16,7 @@ pub struct AuthCall {
 
 pub(super) fn auth_call(model: &Model) -> AuthCall {
     AuthCall {
+        module: names::AUTH_MODULE,
         user_pool_name: model.auth.user_pool_name.clone(),
         access_token_validity_minutes: model.auth.access_token_validity_minutes,
         id_token_validity_minutes: model.auth.id_token_validity_minutes,

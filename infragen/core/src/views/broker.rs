@@ -1,10 +1,12 @@
 //! `modules/broker`: the root module's call of Amazon MQ and the module's
 //! flags, made only for a broker on Amazon MQ; the container alternative, as a `modules/service` call with its
 //! generated credentials.
-use super::common::{retention_skip, strings};
+use super::common::{DataPlacement, retention_skip, strings};
+use super::module_outputs::{self, kms, secret};
 use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
+use crate::hcl::{Expr, Part};
 use crate::model::{AmazonMq, Broker, Container, DeploymentMode, Model, Owner, Purpose};
 use crate::rules::names::RABBITMQ_CONTAINER;
 use serde::Serialize;
@@ -12,6 +14,9 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokerCall {
+    pub module: &'static str,
+    #[serde(flatten)]
+    pub placement: DataPlacement,
     pub name: String,
     pub used_by: String,
     pub identifier: String,
@@ -23,6 +28,10 @@ pub struct BrokerCall {
     pub log_retention_days: u32,
     /// Import and manage the broker's log groups (these).
     pub log_groups: Vec<&'static str>,
+    /// The module's log group for `each.key`: the import's target.
+    pub log_group_address: String,
+    /// The log group Amazon MQ created for `each.key`: the import's id.
+    pub log_group_id: Expr,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +62,8 @@ pub(super) fn broker_module(model: &Model) -> BrokerModule {
 pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> BrokerCall {
     let name = |purpose| model.names.get(&Owner::Broker, purpose).to_string();
     BrokerCall {
+        module: names::BROKER_MODULE,
+        placement: DataPlacement::isolated(),
         security_group: name(Purpose::DataSecurityGroup),
         secret: name(Purpose::CredentialsSecret),
         name: broker.name.clone(),
@@ -70,6 +81,16 @@ pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> 
         } else {
             Vec::new()
         },
+        log_group_address: format!(
+            "module.{}.aws_cloudwatch_log_group.broker[each.key]",
+            names::BROKER_MODULE
+        ),
+        log_group_id: Expr::Template(vec![
+            Part::Text("/aws/amazonmq/broker/".into()),
+            Part::Interpolation(module_outputs::broker::broker_id()),
+            Part::Text("/".into()),
+            Part::Interpolation(Expr::Reference("each.key".into())),
+        ]),
     }
 }
 
@@ -77,6 +98,7 @@ pub(super) fn broker_call(model: &Model, (broker, mq): (&Broker, &AmazonMq)) -> 
 pub(super) fn container_credentials(model: &Model, broker: &Broker) -> CredentialsCall {
     CredentialsCall {
         module: names::BROKER_CREDENTIALS_MODULE.into(),
+        kms_key_arn: kms::key_arn(),
         name: model
             .names
             .get(&Owner::Broker, Purpose::CredentialsSecret)
@@ -92,7 +114,7 @@ pub(super) fn container_call(model: &Model, broker: &Broker, container: &Contain
     let mut environment = BTreeMap::new();
     environment.insert(
         "RABBITMQ_DEFAULT_USER".into(),
-        format!("module.{credentials}.username"),
+        secret::username(credentials),
     );
     infra_container_call(
         model,

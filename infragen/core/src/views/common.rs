@@ -1,6 +1,8 @@
 //! What the views of several modules share: the header, one generated file
 //! and its module view, `key = value` entries, the capacity provider
 //! strategy, the task subnets, security-group peers and skip rationales.
+use super::module_outputs::{kms, network};
+use crate::hcl::Expr;
 use crate::model::{Egress, Model};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -52,7 +54,7 @@ pub struct FileView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub key: String,
-    pub value: String,
+    pub value: Expr,
 }
 
 /// A `key = "value"` entry with a literal value.
@@ -72,8 +74,27 @@ pub struct CapacityProvider {
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerCall {
     pub key: String,
-    pub security_group_expr: String,
-    pub port_expr: String,
+    pub security_group_id: Expr,
+    pub port: u16,
+}
+
+/// Where a database or the broker lives: the VPC's isolated subnets, encrypted
+/// with the project's key.
+#[derive(Debug, Clone, Serialize)]
+pub struct DataPlacement {
+    pub vpc_id: Expr,
+    pub subnet_ids: Expr,
+    pub kms_key_arn: Expr,
+}
+
+impl DataPlacement {
+    pub(super) fn isolated() -> Self {
+        DataPlacement {
+            vpc_id: network::vpc_id(),
+            subnet_ids: network::isolated_subnet_ids(),
+            kms_key_arn: kms::key_arn(),
+        }
+    }
 }
 
 /// View of one module's files: the header plus the module's own flags under
@@ -144,15 +165,23 @@ pub(super) fn capacity(model: &Model, arm64: bool) -> Vec<CapacityProvider> {
     strategy
 }
 
-pub(super) fn subnets_expr(model: &Model) -> String {
+/// The private subnets tasks run in: the first only for a single-AZ network.
+pub(super) fn task_subnet_ids(model: &Model) -> Expr {
     if model.network.single_az {
-        "slice(module.network.private_subnet_ids, 0, 1)".to_string()
+        Expr::Call(
+            "slice",
+            vec![
+                network::private_subnet_ids(),
+                Expr::number(0),
+                Expr::number(1),
+            ],
+        )
     } else {
-        "module.network.private_subnet_ids".to_string()
+        network::private_subnet_ids()
     }
 }
 
-pub(super) fn entries(map: BTreeMap<String, String>) -> Vec<Entry> {
+pub(super) fn entries(map: BTreeMap<String, Expr>) -> Vec<Entry> {
     map.into_iter()
         .map(|(key, value)| Entry { key, value })
         .collect()
@@ -167,8 +196,8 @@ pub(super) fn endpoint_peers(model: &Model) -> Vec<PeerCall> {
     if model.network.egress == Egress::VpcEndpoints {
         vec![PeerCall {
             key: "vpc-endpoints".into(),
-            security_group_expr: "module.network.endpoints_security_group_id".into(),
-            port_expr: "443".into(),
+            security_group_id: network::endpoints_security_group_id(),
+            port: 443,
         }]
     } else {
         Vec::new()
@@ -176,8 +205,8 @@ pub(super) fn endpoint_peers(model: &Model) -> Vec<PeerCall> {
 }
 
 /// ECS secret `valueFrom` of the `password` key of a JSON secret.
-pub(super) fn password_value_from(secret_arn_expr: &str) -> String {
-    format!("\"${{{secret_arn_expr}}}:password::\"")
+pub(super) fn password_value_from(secret_arn: &Expr) -> Expr {
+    secret_arn.clone().followed_by(":password::")
 }
 
 /// `key = "value"` literals of a map, sorted by key.

@@ -11,7 +11,7 @@
 //! the template prints them as they are. Credentials are `${VAR:?…}`
 //! references to `.env` (`.env.example` lists them); values from the
 //! topology have `$` escaped as `$$` so Compose does not interpolate them.
-use crate::model::{Model, Service};
+use crate::model::{Database, Model, Service};
 use runtime_contract::variables as contract;
 use serde::Serialize;
 
@@ -203,20 +203,8 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         .as_deref()
         .and_then(|name| model.database(name))
     {
-        let db = database_container(&database.name);
-        let name = env_name(&database.name);
-        env.extend([
-            var(contract::PGHOST, &db),
-            var(contract::PGPORT, &POSTGRES_PORT.to_string()),
-            raw(contract::PGUSER, &required(&format!("{name}_DB_USER"))),
-            raw(
-                contract::PGPASSWORD,
-                &required(&format!("{name}_DB_PASSWORD")),
-            ),
-            var(contract::PGDATABASE, &database.db_name),
-            var(contract::PGSSLMODE, contract::DEFAULT_PGSSLMODE),
-        ]);
-        depends_on.push(healthy(db));
+        env.extend(database_env(database));
+        depends_on.push(healthy(database_container(&database.name)));
     }
     for (variable, upstream) in &service.upstreams {
         if let Some(target) = model.service(upstream) {
@@ -268,6 +256,23 @@ fn compose_service(model: &Model, service: &Service, public_count: usize) -> Com
         depends_on,
         container,
     }
+}
+
+/// `PG*` for the service's database container; the login is required from
+/// the environment compose runs in (`.env`).
+fn database_env(database: &Database) -> [EnvVar; 6] {
+    let name = env_name(&database.name);
+    [
+        var(contract::PGHOST, &database_container(&database.name)),
+        var(contract::PGPORT, &POSTGRES_PORT.to_string()),
+        raw(contract::PGUSER, &required(&format!("{name}_DB_USER"))),
+        raw(
+            contract::PGPASSWORD,
+            &required(&format!("{name}_DB_PASSWORD")),
+        ),
+        var(contract::PGDATABASE, &database.db_name),
+        var(contract::PGSSLMODE, contract::DEFAULT_PGSSLMODE),
+    ]
 }
 
 /// The other broker users, which consume what a public service publishes:

@@ -1,11 +1,12 @@
 //! `modules/database`: one call per RDS database and the module's flags;
 //! the container alternative of a database, as a `modules/service` call with
 //! its generated credentials.
-use super::common::{retention_skip, strings};
+use super::common::{DataPlacement, retention_skip, strings};
+use super::module_outputs::{kms, secret};
 use super::names;
 use super::secret::CredentialsCall;
 use super::service::{InfraContainer, ServiceCall, infra_container_call};
-use crate::hcl::hcl_string;
+use crate::hcl::Expr;
 use crate::model::{Container, Database, Model, Owner, Purpose, Rds};
 use crate::rules::names::{POSTGRES_CONTAINER, database_hostname};
 use serde::Serialize;
@@ -23,6 +24,8 @@ pub struct RdsNames {
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseCall {
     pub module: String,
+    #[serde(flatten)]
+    pub placement: DataPlacement,
     pub name: String,
     pub used_by: String,
     pub identifier: String,
@@ -72,6 +75,7 @@ fn database_call(
 ) -> DatabaseCall {
     DatabaseCall {
         module: super::names::database_module(&database.name),
+        placement: DataPlacement::isolated(),
         name: database.name.clone(),
         used_by: database.used_by.join(", "),
         identifier: database.identifier.clone(),
@@ -100,6 +104,7 @@ fn database_call(
 pub(super) fn container_credentials(model: &Model, database: &Database) -> CredentialsCall {
     CredentialsCall {
         module: names::database_credentials_module(&database.name),
+        kms_key_arn: kms::key_arn(),
         name: model
             .names
             .database(&database.name, Purpose::CredentialsSecret)
@@ -117,14 +122,11 @@ pub(super) fn container_call(
 ) -> ServiceCall {
     let credentials = names::database_credentials_module(&database.name);
     let mut environment = BTreeMap::new();
-    environment.insert("POSTGRES_DB".into(), hcl_string(&database.db_name));
-    environment.insert(
-        "POSTGRES_USER".into(),
-        format!("module.{credentials}.username"),
-    );
+    environment.insert("POSTGRES_DB".into(), Expr::string(&database.db_name));
+    environment.insert("POSTGRES_USER".into(), secret::username(&credentials));
     environment.insert(
         "PGDATA".into(),
-        hcl_string("/var/lib/postgresql/data/pgdata"),
+        Expr::string("/var/lib/postgresql/data/pgdata"),
     );
     let mut health_check_command = strings(&["CMD", "pg_isready", "-U", "postgres", "-d"]);
     health_check_command.push(database.db_name.clone());

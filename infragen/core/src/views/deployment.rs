@@ -2,7 +2,9 @@
 //! strategy with its traffic steps, the rollback alarms, and the smoke-test
 //! hook with the JSON it receives (`hookDetails`).
 use super::edge::test_listener_ports;
-use crate::hcl::hcl_string;
+use super::module_outputs::deploy_hook;
+use super::wiring::listener_url;
+use crate::hcl::Expr;
 use crate::model::{Deploy, Model, Service};
 use serde::Serialize;
 
@@ -33,9 +35,11 @@ pub struct DeploymentCall {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct HookCall {
+    pub function_arn: Expr,
+    pub role_arn: Expr,
     /// `jsonencode({...})` of the hook details; the shape is the contract
     /// with `apps/deploy-hook`: `base_url`, `paths`, `timeout_ms`.
-    pub hook_details_expr: String,
+    pub hook_details: Expr,
 }
 
 /// The deployment of a service: its strategy, and the alarms that roll it
@@ -81,17 +85,20 @@ pub(super) fn deployment_call(model: &Model, service: &Service) -> DeploymentCal
 pub(super) fn hook_call(model: &Model, service: &Service) -> Option<HookCall> {
     let hook = model.deploy_hook.as_ref()?;
     let port = *test_listener_ports(model).get(&service.name)?;
-    let paths: Vec<String> = service
+    let paths = service
         .deployment
         .smoke_paths
         .iter()
-        .map(|p| hcl_string(p))
+        .map(|p| Expr::string(p))
         .collect();
+    let details = Expr::Object(vec![
+        ("base_url".into(), listener_url(port)),
+        ("paths".into(), Expr::List(paths)),
+        ("timeout_ms".into(), Expr::number(hook.timeout_ms)),
+    ]);
     Some(HookCall {
-        hook_details_expr: format!(
-            "jsonencode({{ base_url = \"http://${{module.edge.alb_dns_name}}:{port}\", paths = [{}], timeout_ms = {} }})",
-            paths.join(", "),
-            hook.timeout_ms
-        ),
+        function_arn: deploy_hook::function_arn(),
+        role_arn: deploy_hook::invoke_role_arn(),
+        hook_details: Expr::Call("jsonencode", vec![details]),
     })
 }

@@ -1,7 +1,9 @@
 //! `modules/edge`: the root module's call (routes, target groups, the
 //! service-to-service listeners, the custom domain) and the module's flags.
 use super::common::retention_skip;
+use super::module_outputs::{auth, kms, network};
 use super::names;
+use crate::hcl::Expr;
 use crate::model::{Model, Purpose};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,6 +41,13 @@ pub struct DomainCall {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EdgeCall {
+    pub module: &'static str,
+    pub vpc_id: Expr,
+    pub subnet_ids: Expr,
+    pub vpc_link_subnet_ids: Expr,
+    pub jwt_issuer: Expr,
+    pub jwt_audience: Expr,
+    pub kms_key_arn: Expr,
     pub alb_name: String,
     pub deletion_protection: bool,
     pub routes: Vec<String>,
@@ -141,6 +150,13 @@ pub(super) fn edge_call(model: &Model) -> EdgeCall {
         certificate_arn: domain.certificate_arn.clone(),
     });
     EdgeCall {
+        module: names::EDGE_MODULE,
+        vpc_id: network::vpc_id(),
+        subnet_ids: network::private_subnet_ids(),
+        vpc_link_subnet_ids: network::vpc_link_subnet_ids(),
+        jwt_issuer: auth::issuer(),
+        jwt_audience: Expr::List(vec![auth::client_id()]),
+        kms_key_arn: kms::key_arn(),
         alb_name: model.names.stage(Purpose::LoadBalancer).into(),
         deletion_protection: model.project.is_production(),
         routes,

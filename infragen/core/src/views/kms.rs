@@ -1,6 +1,20 @@
-//! `modules/kms`: the module's flags (which services its key policy lets in).
+//! `modules/kms`: the root module's call of the project's key (its call has
+//! no inputs of its own) and the module's flags (which services its key
+//! policy lets in).
+use super::names;
 use crate::model::{FlowLogDestination, Model};
 use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KmsCall {
+    pub module: &'static str,
+}
+
+pub(super) fn kms_call() -> KmsCall {
+    KmsCall {
+        module: names::KMS_MODULE,
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KmsFlags {

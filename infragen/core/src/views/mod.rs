@@ -2,17 +2,25 @@
 //! the validated [`Model`] by pure functions. Templates see only these.
 //!
 //! Values are either data (strings, numbers, lists: the templates print them
-//! with the `hcl` helper, which quotes and escapes) or Terraform expressions
-//! that wire one module's outputs into another (fields named `*_expr` or the
-//! `value` of environment and secret entries: printed as they are, literals
-//! inside them quoted by [`crate::hcl`]). Every expression is built here,
-//! from names derived in [`names`].
+//! with the `hcl` helper, which quotes and escapes) or Terraform expressions,
+//! typed [`crate::hcl::Expr`], printed as they are.
+//!
+//! The wiring rule, the same for every module call of the root module
+//! (`root/main.tf`, the `service_call` partial) and the root outputs: a
+//! template names no other module. Each call's view carries its label
+//! (`module`, from [`names`]) and, for every input that is another module's
+//! output, an `Expr` field named after that input (`vpc_id`, `kms_key_arn`,
+//! `subnet_ids`, `load_balancer.target_group_arn`, an environment entry's
+//! `value`, ...). Every such expression is built from `module_outputs`, the
+//! one place that names other modules' outputs, with the labels of
+//! [`names`]. Inside a module, templates reference only their own
+//! resources and variables.
 //!
 //! [`plan`] lists every file; `root` is the root module's view, built from
-//! one file per module (`network`, `auth`, `edge`, `cluster`, `registry`,
+//! one file per module (`kms`, `network`, `auth`, `edge`, `cluster`, `registry`,
 //! `service` with `wiring`, `database`, `broker`, `secret`,
 //! `observability` with `slo`), each with the module's own flags; `readme` is the
-//! output's README; `common` and [`names`] serve them all. [`compose`] is
+//! output's README; `common`, `module_outputs` and [`names`] serve them all. [`compose`] is
 //! the local development stack, from the same model.
 //!
 //! RENDER-NEEDS (derived here until the model carries them):
@@ -27,6 +35,7 @@ mod deploy_hook;
 mod deployment;
 mod edge;
 mod kms;
+mod module_outputs;
 pub mod names;
 mod network;
 mod observability;

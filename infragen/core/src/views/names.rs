@@ -1,5 +1,5 @@
 //! The one place where the views derive names that are not AWS resource
-//! names: Terraform module labels, the Cloud Map namespace, API Gateway route
+//! names: the root module's labels of its module calls, the Cloud Map namespace, API Gateway route
 //! keys, ALB path patterns and secret ARN patterns.
 //!
 //! Every AWS resource name comes from the model's registry
@@ -9,6 +9,30 @@
 pub fn ident(name: &str) -> String {
     name.replace('-', "_")
 }
+
+/// Root module label of the KMS key every module encrypts with.
+pub const KMS_MODULE: &str = "kms";
+
+/// Root module label of the VPC.
+pub const NETWORK_MODULE: &str = "network";
+
+/// Root module label of the Cognito user pool.
+pub const AUTH_MODULE: &str = "auth";
+
+/// Root module label of API Gateway and the internal ALB.
+pub const EDGE_MODULE: &str = "edge";
+
+/// Root module label of the ECS cluster.
+pub const CLUSTER_MODULE: &str = "cluster";
+
+/// Root module label of the ECR repositories.
+pub const REGISTRY_MODULE: &str = "registry";
+
+/// Root module label of the deployments' smoke-test function.
+pub const DEPLOY_HOOK_MODULE: &str = "deploy_hook";
+
+/// Root module label of the alarms, dashboard and budget.
+pub const OBSERVABILITY_MODULE: &str = "observability";
 
 /// Root module label of a service.
 pub fn service_module(service: &str) -> String {

@@ -1,10 +1,15 @@
 //! `modules/network`: the root module's call and the module's own flags.
 use super::common::retention_skip;
+use super::module_outputs::kms;
+use super::names;
+use crate::hcl::Expr;
 use crate::model::{Egress, FlowLogDestination, FlowLogTraffic, INTERFACE_ENDPOINTS, Model};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NetworkCall {
+    pub module: &'static str,
+    pub kms_key_arn: Expr,
     pub cidr_block: String,
     pub azs: Vec<String>,
     pub public_subnet_cidrs: Vec<String>,
@@ -43,6 +48,8 @@ pub struct NetworkModule {
 pub(super) fn network_call(model: &Model) -> NetworkCall {
     let network = &model.network;
     NetworkCall {
+        module: names::NETWORK_MODULE,
+        kms_key_arn: kms::key_arn(),
         cidr_block: network.vpc_cidr.to_string(),
         azs: network.zones.iter().map(|z| z.name.clone()).collect(),
         public_subnet_cidrs: network.zones.iter().map(|z| z.public.to_string()).collect(),

@@ -2,9 +2,11 @@
 //! ECS service, the queues that drive scaling, the RDS databases, the SLOs),
 //! how the golden-signal alarms judge, and the module's flags.
 use super::common::VHOST;
+use super::module_outputs::{broker, cluster, database, edge, kms, service};
 use super::names;
 use super::service::ServiceCall;
 use super::slo::{SloCall, slo_call};
+use crate::hcl::Expr;
 use crate::model::{AlarmKind, Model, Purpose};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -12,7 +14,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchedService {
     pub key: String,
-    pub service_name_expr: String,
+    pub service_name: Expr,
     pub load_balanced: bool,
     /// Name of each of the service's alarms, by kind (`5xx`, `cpu`, ...).
     pub alarm_names: BTreeMap<String, String>,
@@ -21,6 +23,7 @@ pub struct WatchedService {
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchedQueue {
     pub key: String,
+    pub broker: Expr,
     pub virtual_host: String,
     pub queue: String,
 }
@@ -28,7 +31,7 @@ pub struct WatchedQueue {
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchedDatabase {
     pub key: String,
-    pub identifier_expr: String,
+    pub identifier: Expr,
 }
 
 /// Thresholds and evaluation of the golden-signal alarms.
@@ -45,6 +48,14 @@ pub struct GoldenAlarms {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ObservabilityCall {
+    pub module: &'static str,
+    pub kms_key_arn: Expr,
+    pub cluster_name: Expr,
+    pub alb_arn_suffix: Expr,
+    pub target_group_arn_suffixes: Expr,
+    pub alternate_target_group_arn_suffixes: Expr,
+    pub api_id: Expr,
+    pub api_stage: Expr,
     pub services: Vec<WatchedService>,
     pub queues: Vec<WatchedQueue>,
     pub databases: Vec<WatchedDatabase>,
@@ -70,23 +81,28 @@ pub(super) fn observability_call(model: &Model, services: &[ServiceCall]) -> Obs
         .iter()
         .map(|call| WatchedService {
             key: call.container_name_key(),
-            service_name_expr: format!("module.{}.service_name", call.module),
+            service_name: service::service_name(&call.module),
             load_balanced: call.load_balancer.is_some(),
             alarm_names: alarm_names(model, call),
         })
         .collect();
     watched_services.sort_by(|a, b| a.key.cmp(&b.key));
     ObservabilityCall {
+        module: names::OBSERVABILITY_MODULE,
+        kms_key_arn: kms::key_arn(),
+        cluster_name: cluster::cluster_name(),
+        alb_arn_suffix: edge::alb_arn_suffix(),
+        target_group_arn_suffixes: edge::target_group_arn_suffixes(),
+        alternate_target_group_arn_suffixes: edge::alternate_target_group_arn_suffixes(),
+        api_id: edge::api_id(),
+        api_stage: edge::stage_name(),
         services: watched_services,
         queues: watched_queues(model),
         databases: model
             .rds_databases()
             .map(|(database, _)| WatchedDatabase {
                 key: database.name.clone(),
-                identifier_expr: format!(
-                    "module.{}.identifier",
-                    names::database_module(&database.name)
-                ),
+                identifier: database::identifier(&names::database_module(&database.name)),
             })
             .collect(),
         alarms: golden_alarms(model),
@@ -139,6 +155,7 @@ fn watched_queues(model: &Model) -> Vec<WatchedQueue> {
         .filter_map(|s| s.scaling.queue_backlog.as_ref())
         .map(|q| WatchedQueue {
             key: q.queue.replace('_', "-"),
+            broker: broker::broker_name(),
             virtual_host: VHOST.into(),
             queue: q.queue.clone(),
         })

@@ -24,6 +24,8 @@ pub struct ReadmeView {
     pub name: String,
     pub region: String,
     pub graph: String,
+    /// Label of the registry's module call, applied first.
+    pub registry_module: &'static str,
     pub modules: Vec<ReadmeModule>,
     pub choices: Vec<ReadmeChoice>,
 }
@@ -42,6 +44,7 @@ pub fn readme_view(model: &Model, root: &RootView, diagram: String) -> ReadmeVie
         name: root.name.clone(),
         region: root.region.clone(),
         graph: diagram,
+        registry_module: names::REGISTRY_MODULE,
         modules: modules(model, root),
         choices: choices(model),
     }
@@ -85,7 +88,7 @@ fn modules(model: &Model, root: &RootView) -> Vec<ReadmeModule> {
         ));
     }
     modules.push(readme_module(
-        "observability",
+        names::OBSERVABILITY_MODULE,
         "observability",
         "SNS alarm topic, golden-signal alarms, dashboard, AWS Budgets alert",
     ));
@@ -96,12 +99,12 @@ fn modules(model: &Model, root: &RootView) -> Vec<ReadmeModule> {
 fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
     vec![
         readme_module(
-            "kms",
+            names::KMS_MODULE,
             "kms",
             "customer managed KMS key (rotation on) for logs, SNS, secrets, RDS, ECR",
         ),
         readme_module(
-            "network",
+            names::NETWORK_MODULE,
             "network",
             format!(
                 "VPC over {} AZs, public/private/isolated subnets, {}, S3 gateway endpoint, flow logs, closed default security group",
@@ -115,17 +118,17 @@ fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
             ),
         ),
         readme_module(
-            "auth",
+            names::AUTH_MODULE,
             "auth",
             "Cognito user pool and public app client (USER_PASSWORD_AUTH, SRP)",
         ),
         readme_module(
-            "edge",
+            names::EDGE_MODULE,
             "edge",
             "HTTP API with JWT authorizer, throttled stage with JSON access logs, VPC link, internal ALB, target groups on the readiness path",
         ),
         readme_module(
-            "cluster",
+            names::CLUSTER_MODULE,
             "cluster",
             format!(
                 "ECS cluster (Container Insights `{}`), FARGATE and FARGATE_SPOT capacity providers",
@@ -133,7 +136,7 @@ fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
             ),
         ),
         readme_module(
-            "registry",
+            names::REGISTRY_MODULE,
             "registry",
             if model.operations.ecr.account_scanning {
                 "ECR repositories (immutable tags, scan on push, KMS, lifecycle); the account's registry scanning (Inspector enhanced scanning of the project's repositories)"

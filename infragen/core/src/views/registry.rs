@@ -1,12 +1,17 @@
 //! `modules/registry`: the root module's call (one repository per image,
 //! the deploy hook's included, and each image's tag) and the module's flags.
 use super::common::Literal;
+use super::module_outputs::kms;
+use super::names;
+use crate::hcl::Expr;
 use crate::model::Model;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RegistryCall {
+    pub module: &'static str,
+    pub kms_key_arn: Expr,
     pub repositories: Vec<String>,
     pub immutable_tags: bool,
     pub scan_on_push: bool,
@@ -36,6 +41,8 @@ pub(super) fn registry_call(model: &Model) -> RegistryCall {
     repositories.sort();
     repositories.dedup();
     RegistryCall {
+        module: names::REGISTRY_MODULE,
+        kms_key_arn: kms::key_arn(),
         repositories,
         immutable_tags: model.operations.ecr.immutable_tags,
         scan_on_push: model.operations.ecr.scan_on_push,

@@ -7,30 +7,37 @@ use super::common::{Header, Literal, literals};
 use super::database::{self, DatabaseCall, database_calls};
 use super::deploy_hook::{DeployHookCall, deploy_hook_call};
 use super::edge::{EdgeCall, edge_call, listener_ports};
+use super::kms::{KmsCall, kms_call};
+use super::module_outputs::{auth, cluster, edge, observability, registry, service};
 use super::network::{NetworkCall, network_call};
 use super::observability::{ObservabilityCall, observability_call};
 use super::registry::{RegistryCall, image_tags, registry_call};
 use super::secret::CredentialsCall;
 use super::service::{ServiceCall, app_service_call};
+use crate::hcl::Expr;
 use crate::model::Model;
 use serde::Serialize;
 
+/// A `key = expression` entry of a map output.
 #[derive(Debug, Clone, Serialize)]
-pub struct OutputService {
+pub struct OutputEntry {
     pub key: String,
-    pub module: String,
+    pub value: Expr,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct OutputRepository {
-    pub key: String,
-    pub repository: String,
-}
-
+/// The root outputs, read by `infragen status|deploy|users|token`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RootOutputs {
-    pub services: Vec<OutputService>,
-    pub repositories: Vec<OutputRepository>,
+    pub ecs_cluster_name: Expr,
+    /// ECS service name per service.
+    pub ecs_service_names: Vec<OutputEntry>,
+    pub cognito_user_pool_id: Expr,
+    pub cognito_client_id: Expr,
+    pub api_endpoint: Expr,
+    pub api_domain_target: Expr,
+    /// ECR repository URL per service.
+    pub ecr_repository_urls: Vec<OutputEntry>,
+    pub alarm_topic_arn: Expr,
 }
 
 /// The root module: module calls only.
@@ -44,6 +51,7 @@ pub struct RootView {
     /// Project tags, sorted by key.
     pub tags: Vec<Literal>,
     pub image_tags: Vec<Literal>,
+    pub kms: KmsCall,
     pub network: NetworkCall,
     pub auth: AuthCall,
     pub edge: EdgeCall,
@@ -78,6 +86,7 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
         monthly_budget_usd: model.operations.monthly_budget_usd,
         tags: literals(&model.project.tags),
         image_tags: image_tags(model),
+        kms: kms_call(),
         network: network_call(model),
         auth: auth_call(model),
         edge: edge_call(model),
@@ -110,23 +119,29 @@ fn dependency_containers(model: &Model) -> (Vec<CredentialsCall>, Vec<ServiceCal
 }
 
 fn outputs(model: &Model, services: &[ServiceCall]) -> RootOutputs {
-    let mut output_services: Vec<OutputService> = services
+    let mut ecs_service_names: Vec<OutputEntry> = services
         .iter()
-        .map(|call| OutputService {
+        .map(|call| OutputEntry {
             key: call.container_name_key(),
-            module: call.module.clone(),
+            value: service::service_name(&call.module),
         })
         .collect();
-    output_services.sort_by(|a, b| a.key.cmp(&b.key));
+    ecs_service_names.sort_by(|a, b| a.key.cmp(&b.key));
     RootOutputs {
-        services: output_services,
-        repositories: model
+        ecs_cluster_name: cluster::cluster_name(),
+        ecs_service_names,
+        cognito_user_pool_id: auth::user_pool_id(),
+        cognito_client_id: auth::client_id(),
+        api_endpoint: edge::api_endpoint(),
+        api_domain_target: edge::domain_target(),
+        ecr_repository_urls: model
             .services
             .iter()
-            .map(|s| OutputRepository {
+            .map(|s| OutputEntry {
                 key: s.name.clone(),
-                repository: s.names.ecr_repository.clone(),
+                value: registry::repository_url(&s.names.ecr_repository),
             })
             .collect(),
+        alarm_topic_arn: observability::alarm_topic_arn(),
     }
 }

@@ -2,32 +2,39 @@
 //! alternative of a database or the broker; and the module's flags.
 use super::common::{
     CapacityProvider, Entry, PeerCall, VHOST, capacity, endpoint_peers, entries,
-    password_value_from, retention_skip, strings, subnets_expr,
+    password_value_from, retention_skip, strings, task_subnet_ids,
 };
 use super::deployment::{DeploymentCall, HookCall, deployment_call, hook_call};
+use super::module_outputs::{broker, cluster, edge, kms, network, registry, secret};
 use super::names;
 use super::wiring::Wiring;
-use crate::hcl::hcl_string;
+use crate::hcl::{Expr, Part};
 use crate::model::{Architecture, AwsNames, Egress, Exposure, Model, Owner, Purpose, Service};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The service's target groups and listener rules on the internal ALB.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadBalancerCall {
-    pub target_key: String,
-    /// Has an alternate target group and a production listener rule.
-    pub shifts_traffic: bool,
-    /// Has a test listener rule.
-    pub smoke_tested: bool,
+    pub target_group_arn: Expr,
+    pub security_group_id: Expr,
+    /// With the production listener rule, when deployments shift traffic.
+    pub alternate_target_group_arn: Option<Expr>,
+    pub production_listener_rule_arn: Option<Expr>,
+    /// When deployments are smoke-tested.
+    pub test_listener_rule_arn: Option<Expr>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DiscoveryCall {
+    pub namespace_id: Expr,
+    pub namespace_name: Expr,
     pub hostname: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueBacklogCall {
+    pub broker: Expr,
     pub queue: String,
     pub virtual_host: String,
     pub target: u32,
@@ -62,6 +69,30 @@ impl ResourceNames {
     }
 }
 
+/// What every service runs on: the other modules' outputs it is given.
+#[derive(Debug, Clone, Serialize)]
+pub struct Platform {
+    pub cluster_arn: Expr,
+    pub cluster_name: Expr,
+    pub vpc_id: Expr,
+    pub subnet_ids: Expr,
+    pub kms_key_arn: Expr,
+    pub s3_prefix_list_id: Expr,
+}
+
+impl Platform {
+    fn of(model: &Model) -> Self {
+        Platform {
+            cluster_arn: cluster::cluster_arn(),
+            cluster_name: cluster::cluster_name(),
+            vpc_id: network::vpc_id(),
+            subnet_ids: task_subnet_ids(model),
+            kms_key_arn: kms::key_arn(),
+            s3_prefix_list_id: network::s3_prefix_list_id(),
+        }
+    }
+}
+
 /// One instance of `modules/service` (an application, or the container
 /// alternative of a database or the broker).
 #[derive(Debug, Clone, Serialize)]
@@ -70,10 +101,11 @@ pub struct ServiceCall {
     pub comment: String,
     /// The ECS service.
     pub name: String,
+    #[serde(flatten)]
+    pub platform: Platform,
     pub resource_names: ResourceNames,
     pub container_name: String,
-    pub image_expr: String,
-    pub subnets_expr: String,
+    pub image: Expr,
     pub cpu: u32,
     pub memory: u32,
     pub cpu_architecture: &'static str,
@@ -92,14 +124,15 @@ pub struct ServiceCall {
     pub capacity_provider_strategy: Vec<CapacityProvider>,
     pub environment: Vec<Entry>,
     pub secrets: Vec<Entry>,
-    pub secret_arns: Vec<String>,
+    pub secret_arns: Vec<Expr>,
     /// Secrets the application reads itself (its task role may).
-    pub task_secret_arns: Vec<String>,
+    pub task_secret_arns: Vec<Expr>,
     pub load_balancer: Option<LoadBalancerCall>,
     pub peers: Vec<PeerCall>,
     pub service_discovery: Option<DiscoveryCall>,
     pub scaling: Option<ScalingCall>,
-    pub request_count_target_key: Option<String>,
+    /// `ALB/target group` of request-count scaling.
+    pub request_count_resource_label: Option<Expr>,
     /// `None`: the module's default (rolling, no alarms).
     pub deployment: Option<DeploymentCall>,
     pub lifecycle_hook: Option<HookCall>,
@@ -133,6 +166,62 @@ pub(super) fn app_service_call(
     ports: &BTreeMap<String, u16>,
 ) -> ServiceCall {
     let internet_egress = model.network.egress != Egress::VpcEndpoints;
+    let Wiring {
+        env,
+        secrets,
+        secret_arns,
+        task_secret_arns,
+        peers,
+    } = app_wiring(model, service, ports, internet_egress);
+    let scaling = scaling_call(model, service);
+    let owner = Owner::Service(service.name.clone());
+    ServiceCall {
+        module: names::service_module(&service.name),
+        comment: service_comment(service),
+        name: model.names.get(&owner, Purpose::EcsService).into(),
+        platform: Platform::of(model),
+        resource_names: ResourceNames::of(&model.names, &owner),
+        container_name: service.name.clone(),
+        image: image(&service.names.ecr_repository),
+        cpu: service.cpu,
+        memory: service.memory,
+        cpu_architecture: architecture(service.architecture),
+        port: service.port,
+        user: Some(runtime_contract::container::USER.into()),
+        health_check_command: health_check_command(service),
+        health_check_timeout: None,
+        writable_paths: vec![runtime_contract::container::WRITABLE_PATH.into()],
+        log_group_name: model.names.get(&owner, Purpose::ContainerLogGroup).into(),
+        log_retention_days: model.operations.log_retention_days,
+        desired_count: service.desired,
+        single_task: false,
+        internet_egress,
+        capacity_provider_strategy: capacity(model, service.architecture == Architecture::Arm64),
+        environment: entries(env),
+        secrets: entries(secrets),
+        secret_arns,
+        task_secret_arns,
+        load_balancer: service.load_balanced().then(|| load_balancer_call(service)),
+        peers,
+        service_discovery: None,
+        request_count_resource_label: scaling
+            .as_ref()
+            .and_then(|s| s.requests_per_target)
+            .map(|_| request_count_resource_label(&service.name)),
+        scaling,
+        deployment: Some(deployment_call(model, service)),
+        lifecycle_hook: hook_call(model, service),
+    }
+}
+
+/// An application's environment, secrets and peers, from its dependencies;
+/// secret ARNs deduplicated, peers sorted.
+fn app_wiring(
+    model: &Model,
+    service: &Service,
+    ports: &BTreeMap<String, u16>,
+    internet_egress: bool,
+) -> Wiring {
     let mut wiring = Wiring::new(service.port);
     if let Some(database) = service
         .database
@@ -150,74 +239,59 @@ pub(super) fn app_service_call(
     }
     wiring.pool(service);
     wiring.own(service, &model.project.region);
-    let Wiring {
-        env,
-        secrets,
-        mut secret_arns,
-        task_secret_arns,
-        mut peers,
-    } = wiring;
-    secret_arns.sort();
-    secret_arns.dedup();
-    peers.extend(endpoint_peers(model));
-    peers.sort_by(|a, b| a.key.cmp(&b.key));
+    wiring.secret_arns.sort_by_key(Expr::to_string);
+    wiring.secret_arns.dedup();
+    wiring.peers.extend(endpoint_peers(model));
+    wiring.peers.sort_by(|a, b| a.key.cmp(&b.key));
+    wiring
+}
 
-    let balanced = service.load_balanced();
-    let scaling = scaling_call(model, service);
-    let repository = &service.names.ecr_repository;
-    let owner = Owner::Service(service.name.clone());
-    ServiceCall {
-        module: names::service_module(&service.name),
-        comment: service_comment(service),
-        name: model.names.get(&owner, Purpose::EcsService).into(),
-        resource_names: ResourceNames::of(&model.names, &owner),
-        container_name: service.name.clone(),
-        image_expr: format!(
-            "\"${{module.registry.repository_urls[{repo}]}}:${{var.image_tags[{repo}]}}\"",
-            repo = hcl_string(repository)
+/// `"${REPOSITORY_URL}:${var.image_tags[REPOSITORY]}"`: an image of the
+/// registry at the tag the deployment gives.
+pub(super) fn image(repository: &str) -> Expr {
+    Expr::Template(vec![
+        Part::Interpolation(registry::repository_url(repository)),
+        Part::Text(":".into()),
+        Part::Interpolation(Expr::var("image_tags").at(repository)),
+    ])
+}
+
+/// The binary's own health check (`BINARY --healthcheck`).
+fn health_check_command(service: &Service) -> Vec<String> {
+    vec![
+        "CMD".into(),
+        format!(
+            "{}/{}",
+            runtime_contract::apps::BINARY_DIR,
+            binary_name(service)
         ),
-        subnets_expr: subnets_expr(model),
-        cpu: service.cpu,
-        memory: service.memory,
-        cpu_architecture: architecture(service.architecture),
-        port: service.port,
-        user: Some(runtime_contract::container::USER.into()),
-        health_check_command: vec![
-            "CMD".into(),
-            format!(
-                "{}/{}",
-                runtime_contract::apps::BINARY_DIR,
-                binary_name(service)
-            ),
-            runtime_contract::apps::HEALTHCHECK_ARG.into(),
-        ],
-        health_check_timeout: None,
-        writable_paths: vec![runtime_contract::container::WRITABLE_PATH.into()],
-        log_group_name: model.names.get(&owner, Purpose::ContainerLogGroup).into(),
-        log_retention_days: model.operations.log_retention_days,
-        desired_count: service.desired,
-        single_task: false,
-        internet_egress,
-        capacity_provider_strategy: capacity(model, service.architecture == Architecture::Arm64),
-        environment: entries(env),
-        secrets: entries(secrets),
-        secret_arns,
-        task_secret_arns,
-        load_balancer: balanced.then(|| LoadBalancerCall {
-            target_key: service.name.clone(),
-            shifts_traffic: service.shifts_traffic(),
-            smoke_tested: service.smoke_tested(),
-        }),
-        peers,
-        service_discovery: None,
-        request_count_target_key: scaling
-            .as_ref()
-            .and_then(|s| s.requests_per_target)
-            .map(|_| service.name.clone()),
-        scaling,
-        deployment: Some(deployment_call(model, service)),
-        lifecycle_hook: hook_call(model, service),
+        runtime_contract::apps::HEALTHCHECK_ARG.into(),
+    ]
+}
+
+/// The service's target groups and listener rules, keyed by its name.
+fn load_balancer_call(service: &Service) -> LoadBalancerCall {
+    let name = &service.name;
+    let shifts_traffic = service.shifts_traffic();
+    LoadBalancerCall {
+        target_group_arn: edge::target_group_arn(name),
+        security_group_id: edge::alb_security_group_id(),
+        alternate_target_group_arn: shifts_traffic.then(|| edge::alternate_target_group_arn(name)),
+        production_listener_rule_arn: shifts_traffic
+            .then(|| edge::production_listener_rule_arn(name)),
+        test_listener_rule_arn: service
+            .smoke_tested()
+            .then(|| edge::test_listener_rule_arn(name)),
     }
+}
+
+/// `"${ALB suffix}/${target group suffix}"`: what request-count scaling counts.
+fn request_count_resource_label(service: &str) -> Expr {
+    Expr::Template(vec![
+        Part::Interpolation(edge::alb_arn_suffix()),
+        Part::Text("/".into()),
+        Part::Interpolation(edge::target_group_arn_suffix(service)),
+    ])
 }
 
 /// Autoscaling, when the count may change or a policy is set. Request-count
@@ -229,6 +303,7 @@ fn scaling_call(model: &Model, service: &Service) -> Option<ScalingCall> {
         .as_ref()
         .filter(|_| service.broker && model.amazon_mq().is_some())
         .map(|q| QueueBacklogCall {
+            broker: broker::broker_name(),
             queue: q.queue.clone(),
             virtual_host: VHOST.into(),
             target: q.target,
@@ -288,7 +363,7 @@ pub(super) struct InfraContainer {
     pub health_check_command: Vec<String>,
     pub health_check_timeout: Option<u32>,
     pub writable_paths: &'static [&'static str],
-    pub environment: BTreeMap<String, String>,
+    pub environment: BTreeMap<String, Expr>,
     /// Root module label of the generated credentials.
     pub credentials: String,
     /// Variable that receives the generated password.
@@ -298,17 +373,17 @@ pub(super) struct InfraContainer {
 /// A dev-stage dependency as a Fargate container, reached through Cloud Map.
 /// Its official image starts as root and drops privileges itself, so no `user`.
 pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceCall {
-    let secret = format!("module.{}.secret_arn", c.credentials);
+    let secret = secret::secret_arn(&c.credentials);
     let mut secrets = BTreeMap::new();
     secrets.insert(c.password_variable.into(), password_value_from(&secret));
     ServiceCall {
         module: c.module,
         comment: c.comment,
         name: model.names.get(&c.owner, Purpose::EcsService).into(),
+        platform: Platform::of(model),
         resource_names: ResourceNames::of(&model.names, &c.owner),
         container_name: c.container_name.into(),
-        image_expr: hcl_string(&c.image),
-        subnets_expr: subnets_expr(model),
+        image: Expr::string(&c.image),
         cpu: 512,
         memory: 1024,
         cpu_architecture: "X86_64",
@@ -335,10 +410,12 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         load_balancer: None,
         peers: endpoint_peers(model),
         service_discovery: Some(DiscoveryCall {
+            namespace_id: cluster::namespace_id(),
+            namespace_name: cluster::namespace_name(),
             hostname: c.hostname,
         }),
         scaling: None,
-        request_count_target_key: None,
+        request_count_resource_label: None,
         deployment: None,
         lifecycle_hook: None,
     }

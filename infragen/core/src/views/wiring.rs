@@ -4,57 +4,65 @@
 //! rotating RDS password), and the security groups it may reach (database,
 //! broker, the ALB listeners of its upstreams).
 use super::common::{PeerCall, VHOST, password_value_from};
+use super::module_outputs::{auth, broker, database, edge, secret, service};
 use super::names;
-use crate::hcl::hcl_string;
+use crate::hcl::{Expr, Part};
 use crate::model::{Broker, BrokerHosting, Database, DatabaseHosting, Service};
 use runtime_contract::variables as contract;
 use std::collections::BTreeMap;
 
 /// Terraform expressions to reach a database or the broker.
 struct Connection {
-    host: String,
-    user: String,
+    host: Expr,
+    user: Expr,
     /// ARN of the secret whose `password` key holds the password.
-    secret: String,
+    secret: Expr,
+    security_group: Expr,
 }
 
-/// The managed module's outputs (`Some((host_output, secret_output))`), or
-/// for the container alternative its Cloud Map hostname and the generated
-/// `credentials` module.
-fn connection(module: &str, managed: Option<(&str, &str)>, credentials: &str) -> Connection {
-    match managed {
-        Some((host_output, secret_output)) => Connection {
-            host: format!("module.{module}.{host_output}"),
-            user: format!("module.{module}.username"),
-            secret: format!("module.{module}.{secret_output}"),
-        },
-        None => Connection {
-            host: format!("module.{module}.hostname"),
-            user: format!("module.{credentials}.username"),
-            secret: format!("module.{credentials}.secret_arn"),
-        },
+/// A dependency container: its Cloud Map hostname, the generated
+/// `credentials` module, the security group of its `modules/service` call.
+fn container_connection(module: &str, credentials: &str) -> Connection {
+    Connection {
+        host: service::hostname(module),
+        user: secret::username(credentials),
+        secret: secret::secret_arn(credentials),
+        security_group: service::security_group_id(module),
     }
 }
 
-/// Ingress from the service to a database or the broker (its module's security group).
-fn dependency_peer(key: String, module: &str, port: u16) -> PeerCall {
+/// Ingress from the service to a database or the broker.
+fn dependency_peer(key: String, security_group: Expr, port: u16) -> PeerCall {
     PeerCall {
         key,
-        security_group_expr: format!("module.{module}.security_group_id"),
-        port_expr: port.to_string(),
+        security_group_id: security_group,
+        port,
     }
+}
+
+/// `"http://${ALB}:PORT"`: the URL of an ALB listener.
+pub(super) fn listener_url(port: u16) -> Expr {
+    Expr::Template(vec![
+        Part::Text("http://".into()),
+        Part::Interpolation(edge::alb_dns_name()),
+        Part::Text(format!(":{port}")),
+    ])
+}
+
+fn string(value: impl ToString) -> Expr {
+    Expr::string(&value.to_string())
 }
 
 /// An application's environment, secrets, readable secret ARNs and peers,
 /// built up from its dependencies.
 pub(super) struct Wiring {
     /// Variable → Terraform expression.
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, Expr>,
     /// Variable → `valueFrom` expression.
-    pub secrets: BTreeMap<String, String>,
-    pub secret_arns: Vec<String>,
+    pub secrets: BTreeMap<String, Expr>,
+    pub secret_arns: Vec<Expr>,
     /// Secrets the application reads at run time (task role).
-    pub task_secret_arns: Vec<String>,
+    pub task_secret_arns: Vec<Expr>,
     pub peers: Vec<PeerCall>,
 }
 
@@ -64,20 +72,20 @@ impl Wiring {
         let mut env = BTreeMap::new();
         env.insert(
             contract::HTTP_HOST.into(),
-            hcl_string(contract::DEFAULT_HTTP_HOST),
+            string(contract::DEFAULT_HTTP_HOST),
         );
-        env.insert(contract::HTTP_PORT.into(), hcl_string(&port.to_string()));
+        env.insert(contract::HTTP_PORT.into(), string(port));
         env.insert(
             contract::LOG_FORMAT.into(),
-            hcl_string(contract::DEFAULT_LOG_FORMAT),
+            string(contract::DEFAULT_LOG_FORMAT),
         );
         env.insert(
             contract::RUST_LOG.into(),
-            hcl_string(contract::DEFAULT_RUST_LOG),
+            string(contract::DEFAULT_RUST_LOG),
         );
         env.insert(
             contract::SHUTDOWN_TIMEOUT_SECS.into(),
-            hcl_string(&contract::DEFAULT_SHUTDOWN_TIMEOUT_SECS.to_string()),
+            string(contract::DEFAULT_SHUTDOWN_TIMEOUT_SECS),
         );
         Wiring {
             env,
@@ -94,25 +102,31 @@ impl Wiring {
     /// the container alternative's password is fixed and ECS injects it.
     pub fn database(&mut self, database: &Database) {
         let module = names::database_module(&database.name);
-        let (managed, sslmode) = match database.hosting {
+        let credentials = names::database_credentials_module(&database.name);
+        let (connection, sslmode) = match database.hosting {
             DatabaseHosting::Rds(_) => (
-                Some(("address", "password_secret_arn")),
+                Connection {
+                    host: database::address(&module),
+                    user: database::username(&module),
+                    secret: database::password_secret_arn(&module),
+                    security_group: database::security_group_id(&module),
+                },
                 contract::AWS_PGSSLMODE,
             ),
-            DatabaseHosting::Container(_) => (None, contract::DEFAULT_PGSSLMODE),
+            DatabaseHosting::Container(_) => (
+                container_connection(&module, &credentials),
+                contract::DEFAULT_PGSSLMODE,
+            ),
         };
-        let credentials = names::database_credentials_module(&database.name);
-        let Connection { host, user, secret } = connection(&module, managed, &credentials);
+        let managed = matches!(database.hosting, DatabaseHosting::Rds(_));
         let env = &mut self.env;
-        env.insert(contract::PGHOST.into(), host);
-        env.insert(
-            contract::PGPORT.into(),
-            hcl_string(&database.port.to_string()),
-        );
-        env.insert(contract::PGUSER.into(), user);
-        env.insert(contract::PGDATABASE.into(), hcl_string(&database.db_name));
-        env.insert(contract::PGSSLMODE.into(), hcl_string(sslmode));
-        if managed.is_some() {
+        env.insert(contract::PGHOST.into(), connection.host);
+        env.insert(contract::PGPORT.into(), string(database.port));
+        env.insert(contract::PGUSER.into(), connection.user);
+        env.insert(contract::PGDATABASE.into(), string(&database.db_name));
+        env.insert(contract::PGSSLMODE.into(), string(sslmode));
+        let secret = connection.secret;
+        if managed {
             env.insert(contract::PGPASSWORD_SECRET_ARN.into(), secret.clone());
             self.task_secret_arns.push(secret);
         } else {
@@ -122,38 +136,40 @@ impl Wiring {
         }
         self.peers.push(dependency_peer(
             format!("database-{}", database.name),
-            &module,
+            connection.security_group,
             database.port,
         ));
     }
 
     /// `AMQP_*` for the broker (Amazon MQ, or its container alternative).
     pub fn broker(&mut self, broker: &Broker) {
-        let module = names::BROKER_MODULE;
-        let managed = match broker.hosting {
-            BrokerHosting::AmazonMq(_) => Some(("host", "credentials_secret_arn")),
-            BrokerHosting::Container(_) => None,
+        let connection = match broker.hosting {
+            BrokerHosting::AmazonMq(_) => Connection {
+                host: broker::host(),
+                user: broker::username(),
+                secret: broker::credentials_secret_arn(),
+                security_group: broker::security_group_id(),
+            },
+            BrokerHosting::Container(_) => {
+                container_connection(names::BROKER_MODULE, names::BROKER_CREDENTIALS_MODULE)
+            }
         };
-        let Connection { host, user, secret } =
-            connection(module, managed, names::BROKER_CREDENTIALS_MODULE);
         let env = &mut self.env;
-        env.insert(contract::AMQP_HOST.into(), host);
-        env.insert(
-            contract::AMQP_PORT.into(),
-            hcl_string(&broker.port().to_string()),
-        );
-        env.insert(contract::AMQP_USER.into(), user);
-        env.insert(contract::AMQP_VHOST.into(), hcl_string(VHOST));
+        env.insert(contract::AMQP_HOST.into(), connection.host);
+        env.insert(contract::AMQP_PORT.into(), string(broker.port()));
+        env.insert(contract::AMQP_USER.into(), connection.user);
+        env.insert(contract::AMQP_VHOST.into(), string(VHOST));
         env.insert(
             contract::AMQP_TLS.into(),
-            hcl_string(if broker.tls() { "true" } else { "false" }),
+            string(if broker.tls() { "true" } else { "false" }),
         );
+        let secret = connection.secret;
         self.secrets
             .insert(contract::AMQP_PASSWORD.into(), password_value_from(&secret));
         self.secret_arns.push(secret);
         self.peers.push(dependency_peer(
             format!("broker-{}", broker.name),
-            module,
+            connection.security_group,
             broker.port(),
         ));
     }
@@ -162,14 +178,11 @@ impl Wiring {
     pub fn upstreams(&mut self, service: &Service, ports: &BTreeMap<String, u16>) {
         for (variable, upstream) in &service.upstreams {
             if let Some(port) = ports.get(upstream) {
-                self.env.insert(
-                    variable.clone(),
-                    format!("\"http://${{module.edge.alb_dns_name}}:{port}\""),
-                );
+                self.env.insert(variable.clone(), listener_url(*port));
                 self.peers.push(PeerCall {
                     key: format!("alb-{upstream}"),
-                    security_group_expr: "module.edge.alb_security_group_id".into(),
-                    port_expr: port.to_string(),
+                    security_group_id: edge::alb_security_group_id(),
+                    port: *port,
                 });
             }
         }
@@ -183,36 +196,29 @@ impl Wiring {
         let env = &mut self.env;
         env.insert(
             contract::AUTH_ENABLED.into(),
-            hcl_string(if internet_egress { "true" } else { "false" }),
+            string(if internet_egress { "true" } else { "false" }),
         );
-        env.insert(
-            contract::AUTH_JWKS_URL.into(),
-            "module.auth.jwks_url".into(),
-        );
-        env.insert(contract::AUTH_ISSUER.into(), "module.auth.issuer".into());
-        env.insert(
-            contract::AUTH_AUDIENCE.into(),
-            "module.auth.client_id".into(),
-        );
+        env.insert(contract::AUTH_JWKS_URL.into(), auth::jwks_url());
+        env.insert(contract::AUTH_ISSUER.into(), auth::issuer());
+        env.insert(contract::AUTH_AUDIENCE.into(), auth::client_id());
     }
 
     /// The topology's own variables and secrets, which win over the derived ones.
     /// `PG_POOL_SIZE` the model derived for the database's connection budget.
     pub fn pool(&mut self, service: &Service) {
         if let Some(size) = service.pg_pool_size {
-            self.env
-                .insert(contract::PG_POOL_SIZE.into(), hcl_string(&size.to_string()));
+            self.env.insert(contract::PG_POOL_SIZE.into(), string(size));
         }
     }
 
     pub fn own(&mut self, service: &Service, region: &str) {
         for (key, value) in &service.env {
-            self.env.insert(key.clone(), hcl_string(value));
+            self.env.insert(key.clone(), string(value));
         }
         for (key, reference) in &service.secrets {
-            self.secrets.insert(key.clone(), hcl_string(reference));
+            self.secrets.insert(key.clone(), string(reference));
             self.secret_arns
-                .push(hcl_string(&names::secret_arn_pattern(reference, region)));
+                .push(string(names::secret_arn_pattern(reference, region)));
         }
     }
 }
