@@ -120,13 +120,24 @@ now() { date +%s; }
 
 # seeds TOPOLOGY: moto_server.py arguments for what the topology references
 # as existing: the Route 53 zone of edge.domain.hosted_zone_id (named after
-# the domain's parent).
+# the domain's parent), and each Secrets Manager secret given by name in
+# [service.secrets] (the plan resolves it to its ARN).
 seeds() {
     "$PY" - "$1" <<'PYEOF'
 import sys, tomllib
-domain = tomllib.load(open(sys.argv[1], "rb")).get("edge", {}).get("domain", {})
+topology = tomllib.load(open(sys.argv[1], "rb"))
+domain = topology.get("edge", {}).get("domain", {})
 if domain.get("hosted_zone_id"):
     print(f"--hosted-zone={domain['hosted_zone_id']}={domain['name'].split('.', 1)[1]}")
+region = topology["project"]["region"]
+names = {
+    value.split(":", 1)[0]
+    for service in topology.get("service", [])
+    for value in service.get("secrets", {}).values()
+    if not value.startswith("arn:")
+}
+for name in sorted(names):
+    print(f"--secret={region}/{name}")
 PYEOF
 }
 

@@ -2,10 +2,12 @@
 port, plus the few stubs the real hashicorp/aws provider needs where moto
 lacks a call or answers it differently from AWS.
 
-    python moto_server.py PORT_FILE [--hosted-zone ID=NAME]...
+    python moto_server.py PORT_FILE [--hosted-zone=ID=NAME]... [--secret=REGION/NAME]...
 
---hosted-zone seeds a public Route 53 hosted zone with that exact ID: what a
-topology references as already existing (edge.domain.hosted_zone_id).
+What a topology references as already existing is seeded: --hosted-zone a
+public Route 53 hosted zone with that exact ID (edge.domain.hosted_zone_id),
+--secret a Secrets Manager secret of that name in that region (a
+[service.secrets] value given by name, which the plan resolves to its ARN).
 
 Binds 127.0.0.1 on a free port, writes the port to PORT_FILE once it listens,
 serves until SIGTERM/SIGINT. Every stub is a function in STUBS below, named
@@ -432,16 +434,42 @@ def seed_hosted_zone(spec):
     backend.zones[zone_id] = zone
 
 
+def seed_secret(spec):
+    """A Secrets Manager secret the topology names (REGION/NAME), with a
+    placeholder JSON value."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    region, _, name = spec.partition("/")
+    if not region or not name:
+        sys.exit(f"moto_server: --secret wants REGION/NAME, got {spec!r}")
+    secretsmanager_backends[DEFAULT_ACCOUNT_ID][region].create_secret(
+        name=name,
+        secret_string=json.dumps({"seeded": "by moto_server.py"}),
+        secret_binary=None,
+        description="seeded by scripts/tf/moto_server.py",
+        tags=None,
+        kms_key_id=None,
+        client_request_token=None,
+        replica_regions=[],
+        force_overwrite=False,
+    )
+
+
+SEEDS = {"--hosted-zone=": seed_hosted_zone, "--secret=": seed_secret}
+
+
 def main():
     args = sys.argv[1:]
     if not args or args[0].startswith("-"):
-        sys.exit("usage: moto_server.py PORT_FILE [--hosted-zone ID=NAME]...")
+        sys.exit("usage: moto_server.py PORT_FILE [--hosted-zone=ID=NAME]... [--secret=REGION/NAME]...")
     port_file = args.pop(0)
     _patch_moto()
     for arg in args:
-        if not arg.startswith("--hosted-zone="):
+        seed = next((fn for prefix, fn in SEEDS.items() if arg.startswith(prefix)), None)
+        if seed is None:
             sys.exit(f"moto_server: unknown argument {arg!r}")
-        seed_hosted_zone(arg.split("=", 1)[1])
+        seed(arg.split("=", 1)[1])
     app = StubbedMoto(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
 

@@ -18,6 +18,7 @@ data "aws_caller_identity" "current" {}
 locals {
   region         = data.aws_region.current.region
   partition      = data.aws_partition.current.partition
+  account_id     = data.aws_caller_identity.current.account_id
   has_secrets    = length(var.secret_arns) > 0
   shifts_traffic = var.deployment.strategy != "ROLLING"
 
@@ -70,7 +71,8 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 # Execution role: used by the ECS agent to pull the image, write logs and
-# read this service's secrets -- nothing else.
+# read this service's secrets -- nothing else. Only ECS acting for this
+# account may assume it.
 resource "aws_iam_role" "execution" {
   name = var.resource_names.execution_role
 
@@ -81,6 +83,11 @@ resource "aws_iam_role" "execution" {
         Effect    = "Allow"
         Principal = { Service = "ecs-tasks.amazonaws.com" }
         Action    = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = local.account_id
+          }
+        }
       },
     ]
   })
@@ -108,11 +115,53 @@ resource "aws_iam_role_policy" "execution_secrets" {
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = var.secret_arns
       },
+      # Whatever key encrypts them (the project's, or the one of a secret
+      # the topology names), only through Secrets Manager and only for
+      # these secrets.
       {
         Sid      = "DecryptServiceSecrets"
         Effect   = "Allow"
         Action   = ["kms:Decrypt"]
-        Resource = [var.kms_key_arn]
+        Resource = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
+            "kms:EncryptionContext:SecretARN" = var.secret_arns
+          }
+        }
+      },
+    ]
+  })
+}
+
+# SSM parameters given as secrets: exactly those, and their key only
+# through Parameter Store for those parameters.
+resource "aws_iam_role_policy" "execution_parameters" {
+  count = length(var.parameter_arns) > 0 ? 1 : 0
+
+  name = "read-parameters"
+  role = aws_iam_role.execution.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadServiceParameters"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameters"]
+        Resource = var.parameter_arns
+      },
+      {
+        Sid      = "DecryptServiceParameters"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"                      = "ssm.${local.region}.amazonaws.com"
+            "kms:EncryptionContext:PARAMETER_ARN" = var.parameter_arns
+          }
+        }
       },
     ]
   })
@@ -132,8 +181,11 @@ resource "aws_iam_role" "task" {
         Principal = { Service = "ecs-tasks.amazonaws.com" }
         Action    = "sts:AssumeRole"
         Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = local.account_id
+          }
           ArnLike = {
-            "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:*:*"
+            "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*"
           }
         }
       },
@@ -186,7 +238,7 @@ resource "aws_iam_role" "load_balancers" {
         Action    = "sts:AssumeRole"
         Condition = {
           StringEquals = {
-            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+            "aws:SourceAccount" = local.account_id
           }
         }
       },

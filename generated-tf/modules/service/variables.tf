@@ -84,13 +84,19 @@ variable "environment" {
 }
 
 variable "secrets" {
-  description = "Environment variables filled from Secrets Manager: name to valueFrom (secret ARN, optionally with :json-key::)."
+  description = "Environment variables filled by ECS: name to valueFrom (Secrets Manager secret ARN, optionally with :json-key:version-stage:version-id, or SSM parameter ARN)."
   type        = map(string)
   default     = {}
 }
 
 variable "secret_arns" {
   description = "ARNs of the secrets the execution role may read (those referenced by secrets)."
+  type        = list(string)
+  default     = []
+}
+
+variable "parameter_arns" {
+  description = "ARNs of the SSM parameters the execution role may read (those referenced by secrets)."
   type        = list(string)
   default     = []
 }

@@ -556,3 +556,52 @@ fn queues_whose_alarm_names_coincide_are_reported() {
     assert_eq!(e.problems.len(), 1, "{}", e.to_plain());
     snapshot("queue_alarm_collision.toml", &e);
 }
+
+#[test]
+fn malformed_secret_references_are_rejected_where_written() {
+    let e = load_fixture("secret_references.toml");
+    snapshot("secret_references.toml", &e);
+    has(
+        &e,
+        12,
+        17,
+        "service[0].secrets.NO_KEY_FIELDS",
+        "json-key:version-stage:version-id",
+    );
+    has(
+        &e,
+        13,
+        12,
+        "service[0].secrets.BAD_NAME",
+        "not a Secrets Manager secret name",
+    );
+    has(
+        &e,
+        14,
+        20,
+        "service[0].secrets.ACCOUNT_WILDCARD",
+        "12-digit account ID",
+    );
+    has(
+        &e,
+        15,
+        19,
+        "service[0].secrets.WRONG_PARTITION",
+        "partition `aws-cn`",
+    );
+    has(
+        &e,
+        16,
+        18,
+        "service[0].secrets.UNKNOWN_REGION",
+        "not an AWS region",
+    );
+    has(
+        &e,
+        17,
+        19,
+        "service[0].secrets.NOT_A_PARAMETER",
+        "not an SSM parameter ARN",
+    );
+    has(&e, 18, 13, "service[0].secrets.S3_OBJECT", "neither");
+}

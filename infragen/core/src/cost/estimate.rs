@@ -3,7 +3,7 @@ use super::prices::{Prices, Usage};
 use super::rollout::{Rollout, rollout};
 use crate::model::{
     AlarmKind, Architecture, BrokerHosting, DatabaseHosting, DeploymentMode, Egress,
-    INTERFACE_ENDPOINTS, Model, Service,
+    INTERFACE_ENDPOINTS, Model, SecretSource, Service,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -498,14 +498,17 @@ pub fn alarm_count(model: &Model) -> AlarmCount {
 }
 
 /// Secrets: each RDS master password, the Amazon MQ user, and every distinct
-/// secret the services reference.
+/// Secrets Manager secret the services reference (SSM parameters are not
+/// Secrets Manager secrets).
 pub fn secret_count(model: &Model) -> u32 {
     let rds = model.rds_databases().count() as u32;
     let mq = u32::from(model.amazon_mq().is_some());
-    let referenced: std::collections::BTreeSet<&String> = model
+    let referenced: std::collections::BTreeSet<&SecretSource> = model
         .services
         .iter()
         .flat_map(|s| s.secrets.values())
+        .map(|r| &r.source)
+        .filter(|s| !matches!(s, SecretSource::Parameter(_)))
         .collect();
     rds + mq + referenced.len() as u32
 }

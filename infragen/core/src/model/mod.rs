@@ -10,6 +10,7 @@
 mod deploy;
 mod names;
 mod rollout;
+mod secret_ref;
 pub mod slo;
 
 use ipnet::Ipv4Net;
@@ -24,6 +25,7 @@ pub use deploy::{
     AlarmKind, DEPLOY_HOOK_IMAGE, Deploy, DeployHook, Deployment, Percent, ServiceAlarm,
 };
 pub use names::{AwsName, AwsNames, Namespace, Owner, Purpose};
+pub use secret_ref::{SecretRef, SecretSource};
 pub use slo::{AlarmShape, Severity, Sli, Slo};
 
 /// The tag whose value (`<project>-<environment>`) tells one stage's costs
@@ -195,8 +197,8 @@ pub struct Service {
     pub health_path: String,
     /// Plain variables from the topology (infragen adds `HTTP_PORT`, `PG*`, `AMQP_*`).
     pub env: BTreeMap<String, String>,
-    /// Variable → Secrets Manager secret name or ARN.
-    pub secrets: BTreeMap<String, String>,
+    /// Variable → Secrets Manager secret (name or ARN) or SSM parameter ARN.
+    pub secrets: BTreeMap<String, SecretRef>,
     /// Name of a [`Database`] in `Model::databases` (checked).
     pub database: Option<String>,
     /// Uses `Model::broker` (checked to exist).

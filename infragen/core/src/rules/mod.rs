@@ -23,6 +23,7 @@ mod operations;
 mod project;
 pub mod regions;
 mod scaling;
+mod secrets;
 mod services;
 mod slos;
 #[cfg(test)]

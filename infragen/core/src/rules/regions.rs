@@ -80,6 +80,17 @@ pub fn region_exists(region: &str) -> bool {
     REGIONS.contains(&region)
 }
 
+/// AWS partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// The zone IDs of `region` where HTTP API VPC links exist, or None when
 /// the region has none.
 pub fn vpc_link_zone_ids(region: &str) -> Option<&'static [&'static str]> {
@@ -99,6 +110,13 @@ pub fn vpc_link_regions() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition("eu-west-3"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    }
 
     #[test]
     fn every_vpc_link_region_exists() {

@@ -5,6 +5,7 @@ use super::checks::{env_name_ok, fargate_memory_hint, fargate_memory_options, ro
 use super::deploy::deployment;
 use super::fields::{UniqueNames, closest, dns_name, ranged};
 use super::scaling::{desired, scaling};
+use super::secrets::secret_reference;
 use crate::diagnostics::{Kind, Problems, key_segment};
 use crate::model::{
     Broker, Cluster, ContainerInsights, Database, Exposure, Project, Service, ServiceNames,
@@ -122,7 +123,11 @@ fn service(
         desired,
         health_path,
         env: s.env.clone(),
-        secrets: s.secrets.clone(),
+        secrets: s
+            .secrets
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), secret_reference(v).ok()?)))
+            .collect(),
         database: s.database.clone(),
         broker,
         upstreams: s.upstreams.clone(),
@@ -240,31 +245,15 @@ fn variables(s: &RawService, names: &[&str], at: &dyn Fn(&str) -> String, p: &mu
             }
             var_origin.entry(k).or_insert(kind);
             match kind {
-                "secrets" => secret_reference(&path, v, p),
+                "secrets" => {
+                    if let Err(e) = secret_reference(v) {
+                        p.invalid(&path, e.message, e.hint);
+                    }
+                }
                 "upstreams" => upstream(&path, &s.name, v, names, p),
                 _ => {}
             }
         }
-    }
-}
-
-/// A secret's `valueFrom`: a Secrets Manager name, or a Secrets Manager or SSM ARN.
-fn secret_reference(path: &str, v: &str, p: &mut Problems) {
-    if v.is_empty() || v.contains(char::is_whitespace) {
-        p.invalid(
-            path,
-            format!("`{v}` is not a Secrets Manager secret name or ARN"),
-            "use the secret's name or ARN (optionally `:json-key::`)",
-        );
-    }
-    if v.starts_with("arn:")
-        && !(v.starts_with("arn:aws:secretsmanager:") || v.starts_with("arn:aws:ssm:"))
-    {
-        p.invalid(
-            path,
-            format!("`{v}` is neither a Secrets Manager secret nor an SSM parameter ARN"),
-            "use arn:aws:secretsmanager:… or arn:aws:ssm:…",
-        );
     }
 }
 

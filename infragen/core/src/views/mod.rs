@@ -55,7 +55,7 @@ pub use readme::ReadmeView;
 pub use root::RootView;
 
 /// Every module infragen can generate.
-pub const MODULES: [&str; 12] = [
+pub const MODULES: [&str; 13] = [
     "kms",
     "network",
     "auth",
@@ -66,6 +66,7 @@ pub const MODULES: [&str; 12] = [
     "database",
     "broker",
     "secret",
+    "named_secrets",
     "observability",
     "deploy_hook",
 ];
@@ -120,6 +121,9 @@ pub fn plan(model: &Model, source: &str, diagram: String) -> Vec<FileView> {
     }
     if !root.credentials.is_empty() {
         module_files("secret", &header, &NoFlags {}, files_of);
+    }
+    if !root.named_secrets.is_empty() {
+        module_files("named_secrets", &header, &NoFlags {}, files_of);
     }
     if model.deploy_hook.is_some() {
         let hook = deploy_hook::deploy_hook_module(model);

@@ -1,6 +1,6 @@
 //! The one place where the views derive names that are not AWS resource
 //! names: the root module's labels of its module calls, the Cloud Map namespace, API Gateway route
-//! keys, ALB path patterns and secret ARN patterns.
+//! keys, ALB path patterns and the lookup of secrets given by name.
 //!
 //! Every AWS resource name comes from the model's registry
 //! ([`crate::model::AwsNames`]), which checks them unique and within limits.
@@ -83,28 +83,12 @@ pub fn path_pattern(path: &str) -> String {
     out
 }
 
-/// ARN pattern of a secret given by name or ARN (with an optional
-/// `:json-key:version-stage:version-id` suffix), for IAM policies.
-pub fn secret_arn_pattern(reference: &str, region: &str) -> String {
-    if reference.starts_with("arn:") {
-        // arn:partition:secretsmanager:region:account:secret:name-suffix[:key:stage:id]
-        reference.split(':').take(7).collect::<Vec<_>>().join(":")
-    } else {
-        let name = reference.split(':').next().unwrap_or(reference);
-        let partition = partition(region);
-        format!("arn:{partition}:secretsmanager:{region}:*:secret:{name}-*")
-    }
-}
+/// Root module label of the lookup of the secrets given by name.
+pub const NAMED_SECRETS_MODULE: &str = "named_secrets";
 
-/// AWS partition of a region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
+/// ARN expression of a secret given by name (resolved at plan time).
+pub fn named_secret_arn(name: &str) -> crate::hcl::Expr {
+    crate::hcl::Expr::output(NAMED_SECRETS_MODULE, "arns").at(name)
 }
 
 #[cfg(test)]
@@ -118,25 +102,10 @@ mod tests {
     }
 
     #[test]
-    fn secret_patterns() {
+    fn named_secrets_resolve_through_their_module() {
         assert_eq!(
-            secret_arn_pattern("app/api-key:token::", "eu-west-3"),
-            "arn:aws:secretsmanager:eu-west-3:*:secret:app/api-key-*"
-        );
-        assert_eq!(
-            secret_arn_pattern(
-                "arn:aws:secretsmanager:eu-west-3:123:secret:x-AbC:key::",
-                "eu-west-3"
-            ),
-            "arn:aws:secretsmanager:eu-west-3:123:secret:x-AbC"
-        );
-        assert_eq!(
-            secret_arn_pattern("app/api-key", "cn-north-1"),
-            "arn:aws-cn:secretsmanager:cn-north-1:*:secret:app/api-key-*"
-        );
-        assert_eq!(
-            secret_arn_pattern("app/api-key", "us-gov-west-1"),
-            "arn:aws-us-gov:secretsmanager:us-gov-west-1:*:secret:app/api-key-*"
+            named_secret_arn("app/key").to_string(),
+            r#"module.named_secrets.arns["app/key"]"#
         );
     }
 }

@@ -15,8 +15,9 @@ use super::registry::{RegistryCall, image_tags, registry_call};
 use super::secret::CredentialsCall;
 use super::service::{ServiceCall, app_service_call};
 use crate::hcl::Expr;
-use crate::model::Model;
+use crate::model::{Model, SecretSource};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// A `key = expression` entry of a map output.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +53,9 @@ pub struct RootView {
     pub tags: Vec<Literal>,
     pub image_tags: Vec<Literal>,
     pub kms: KmsCall,
+    /// Secrets Manager secrets the topology gives by name, sorted: resolved
+    /// to their ARNs at plan time (a missing one fails the plan).
+    pub named_secrets: Vec<String>,
     pub network: NetworkCall,
     pub auth: AuthCall,
     pub edge: EdgeCall,
@@ -87,6 +91,7 @@ pub fn root_view(model: &Model, header: &Header) -> RootView {
         tags: literals(&model.project.tags),
         image_tags: image_tags(model),
         kms: kms_call(),
+        named_secrets: named_secrets(model),
         network: network_call(model),
         auth: auth_call(model),
         edge: edge_call(model),
@@ -116,6 +121,19 @@ fn dependency_containers(model: &Model) -> (Vec<CredentialsCall>, Vec<ServiceCal
         services.push(broker::container_call(model, b, container));
     }
     (credentials, services)
+}
+
+fn named_secrets(model: &Model) -> Vec<String> {
+    let names: BTreeSet<&String> = model
+        .services
+        .iter()
+        .flat_map(|s| s.secrets.values())
+        .filter_map(|r| match &r.source {
+            SecretSource::Name(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    names.into_iter().cloned().collect()
 }
 
 fn outputs(model: &Model, services: &[ServiceCall]) -> RootOutputs {

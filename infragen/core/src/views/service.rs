@@ -125,6 +125,8 @@ pub struct ServiceCall {
     pub environment: Vec<Entry>,
     pub secrets: Vec<Entry>,
     pub secret_arns: Vec<Expr>,
+    /// SSM parameters given as secrets (the execution role may read them).
+    pub parameter_arns: Vec<Expr>,
     /// Secrets the application reads itself (its task role may).
     pub task_secret_arns: Vec<Expr>,
     pub load_balancer: Option<LoadBalancerCall>,
@@ -170,6 +172,7 @@ pub(super) fn app_service_call(
         env,
         secrets,
         secret_arns,
+        parameter_arns,
         task_secret_arns,
         peers,
     } = app_wiring(model, service, ports, internet_egress);
@@ -200,6 +203,7 @@ pub(super) fn app_service_call(
         environment: entries(env),
         secrets: entries(secrets),
         secret_arns,
+        parameter_arns,
         task_secret_arns,
         load_balancer: service.load_balanced().then(|| load_balancer_call(service)),
         peers,
@@ -238,9 +242,11 @@ fn app_wiring(
         wiring.auth(internet_egress);
     }
     wiring.pool(service);
-    wiring.own(service, &model.project.region);
+    wiring.own(service);
     wiring.secret_arns.sort_by_key(Expr::to_string);
     wiring.secret_arns.dedup();
+    wiring.parameter_arns.sort_by_key(Expr::to_string);
+    wiring.parameter_arns.dedup();
     wiring.peers.extend(endpoint_peers(model));
     wiring.peers.sort_by(|a, b| a.key.cmp(&b.key));
     wiring
@@ -406,6 +412,7 @@ pub(super) fn infra_container_call(model: &Model, c: InfraContainer) -> ServiceC
         environment: entries(c.environment),
         secrets: entries(secrets),
         secret_arns: vec![secret],
+        parameter_arns: Vec::new(),
         task_secret_arns: Vec::new(),
         load_balancer: None,
         peers: endpoint_peers(model),

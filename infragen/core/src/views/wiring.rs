@@ -7,7 +7,7 @@ use super::common::{PeerCall, VHOST, password_value_from};
 use super::module_outputs::{auth, broker, database, edge, secret, service};
 use super::names;
 use crate::hcl::{Expr, Part};
-use crate::model::{Broker, BrokerHosting, Database, DatabaseHosting, Service};
+use crate::model::{Broker, BrokerHosting, Database, DatabaseHosting, SecretSource, Service};
 use runtime_contract::variables as contract;
 use std::collections::BTreeMap;
 
@@ -61,6 +61,8 @@ pub(super) struct Wiring {
     /// Variable → `valueFrom` expression.
     pub secrets: BTreeMap<String, Expr>,
     pub secret_arns: Vec<Expr>,
+    /// SSM parameters ECS reads for the container (execution role).
+    pub parameter_arns: Vec<Expr>,
     /// Secrets the application reads at run time (task role).
     pub task_secret_arns: Vec<Expr>,
     pub peers: Vec<PeerCall>,
@@ -91,6 +93,7 @@ impl Wiring {
             env,
             secrets: BTreeMap::new(),
             secret_arns: Vec::new(),
+            parameter_arns: Vec::new(),
             task_secret_arns: Vec::new(),
             peers: Vec::new(),
         }
@@ -211,14 +214,31 @@ impl Wiring {
         }
     }
 
-    pub fn own(&mut self, service: &Service, region: &str) {
+    /// A secret given by name becomes its ARN (resolved at plan time) plus
+    /// its selector; ARNs are used as given.
+    pub fn own(&mut self, service: &Service) {
         for (key, value) in &service.env {
             self.env.insert(key.clone(), string(value));
         }
         for (key, reference) in &service.secrets {
-            self.secrets.insert(key.clone(), string(reference));
-            self.secret_arns
-                .push(string(names::secret_arn_pattern(reference, region)));
+            let selector = &reference.selector;
+            let (value_from, arns, arn) = match &reference.source {
+                SecretSource::Name(name) => {
+                    let arn = names::named_secret_arn(name);
+                    let value = arn.clone().followed_by(selector);
+                    (value, &mut self.secret_arns, arn)
+                }
+                SecretSource::SecretArn(arn) => (
+                    string(format!("{arn}{selector}")),
+                    &mut self.secret_arns,
+                    string(arn),
+                ),
+                SecretSource::Parameter(arn) => {
+                    (string(arn), &mut self.parameter_arns, string(arn))
+                }
+            };
+            self.secrets.insert(key.clone(), value_from);
+            arns.push(arn);
         }
     }
 }

@@ -101,9 +101,14 @@ pub struct RawService {
     /// `env`, `secrets` and `upstreams`.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// Environment variables filled from Secrets Manager: variable name →
-    /// secret name or ARN (`arn:aws:secretsmanager:…` or `arn:aws:ssm:…`;
-    /// append `:json-key::` to pick a JSON key). Same name rules as `env`.
+    /// Environment variables ECS fills at task start: variable name → a
+    /// Secrets Manager secret name (resolved to its ARN at plan time: the
+    /// plan fails if it does not exist) or ARN (`arn:aws:secretsmanager:…`),
+    /// either followed by `:json-key:version-stage:version-id` to pick a JSON
+    /// key or a version (`name:key::`), or an SSM parameter ARN
+    /// (`arn:aws:ssm:…:parameter/…`). The execution role may read exactly
+    /// these and decrypt them only through their service. Same name rules as
+    /// `env`.
     #[serde(default)]
     pub secrets: BTreeMap<String, String>,
     /// Name of the `[[database]]` this service uses (gets `PG*` variables and
