@@ -1,4 +1,7 @@
-//! Cognito user pool administration and sign-in (USER_PASSWORD_AUTH).
+//! Cognito user pool administration and operator sign-in
+//! (`AdminInitiateAuth` with ADMIN_USER_PASSWORD_AUTH: the caller's IAM
+//! credentials authorize the call, so the public app client need not accept
+//! plain passwords from anyone on the internet).
 use crate::config::Aws;
 use crate::error::{ErrorKind, OpsError, Result, from_sdk};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
@@ -164,24 +167,23 @@ pub async fn remove_user(aws: &Aws, pool_id: &str, username: &str) -> Result<()>
     Ok(())
 }
 
-/// Signs in with USER_PASSWORD_AUTH and returns the tokens.
+/// Signs in with ADMIN_USER_PASSWORD_AUTH (needs `cognito-idp:AdminInitiateAuth`
+/// on the pool) and returns the tokens.
 pub async fn sign_in(
     aws: &Aws,
-    pool_id: Option<&str>,
+    pool_id: &str,
     client_id: &str,
     username: &str,
     password: &str,
 ) -> Result<Tokens> {
     check_password(password)?;
-    let mut c = ctx(aws, "InitiateAuth", pool_id, Some(username));
+    let mut c = ctx(aws, "AdminInitiateAuth", Some(pool_id), Some(username));
     c.client_id = Some(client_id.to_string());
-    if c.user_pool_id.is_none() {
-        c.user_pool_id = Some(format!("(client {client_id})"));
-    }
     let out = aws
         .cognito()
-        .initiate_auth()
-        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .admin_initiate_auth()
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .user_pool_id(pool_id)
         .client_id(client_id)
         .auth_parameters("USERNAME", username)
         .auth_parameters("PASSWORD", password)
@@ -200,10 +202,10 @@ pub async fn sign_in(
     }
     let result = out
         .authentication_result()
-        .ok_or_else(|| OpsError::new(ErrorKind::Service, "InitiateAuth returned no tokens"))?;
+        .ok_or_else(|| OpsError::new(ErrorKind::Service, "AdminInitiateAuth returned no tokens"))?;
     let id_token = result
         .id_token()
-        .ok_or_else(|| OpsError::new(ErrorKind::Service, "InitiateAuth returned no ID token"))?
+        .ok_or_else(|| OpsError::new(ErrorKind::Service, "AdminInitiateAuth returned no ID token"))?
         .to_string();
     Ok(Tokens {
         id_token,

@@ -354,7 +354,12 @@ fn cognito_error(code: &str, msg: &str, ctx: &CallContext) -> Option<OpsError> {
             ErrorKind::Denied,
             with_msg(format!("{op}: not authorized")),
         )
-        .with_hint("check the user name and password; the app client must allow USER_PASSWORD_AUTH (ALLOW_USER_PASSWORD_AUTH)"),
+        .with_hint("check the user name and password; the app client must allow ADMIN_USER_PASSWORD_AUTH (ALLOW_ADMIN_USER_PASSWORD_AUTH, as the generated one does)"),
+        "InvalidParameterException" if msg.contains("not enabled") => OpsError::new(
+            ErrorKind::Denied,
+            with_msg(format!("{op}: the app client does not allow this sign-in flow")),
+        )
+        .with_hint("`infragen token` signs in with ADMIN_USER_PASSWORD_AUTH: allow ALLOW_ADMIN_USER_PASSWORD_AUTH on the app client (the generated one does)"),
         "UserNotConfirmedException" | "PasswordResetRequiredException" => OpsError::new(
             ErrorKind::Denied,
             with_msg(format!("{op}: the user cannot sign in yet ({code})")),
@@ -403,6 +408,24 @@ mod tests {
         let e = from_service_code("ClusterNotFoundException", "Cluster not found.", &ctx);
         assert_eq!(e.kind, ErrorKind::UnknownCluster);
         assert_eq!(e.message, "ECS cluster `prod` not found in eu-west-1");
+    }
+
+    #[test]
+    fn sign_in_flow_not_allowed_names_the_admin_flow() {
+        let ctx = CallContext::new("AdminInitiateAuth");
+        let e = from_service_code(
+            "InvalidParameterException",
+            "Auth flow not enabled for this client",
+            &ctx,
+        );
+        assert_eq!(e.kind, ErrorKind::Denied);
+        assert!(e.hint.unwrap().contains("ALLOW_ADMIN_USER_PASSWORD_AUTH"));
+        let e = from_service_code(
+            "NotAuthorizedException",
+            "Incorrect username or password.",
+            &ctx,
+        );
+        assert!(e.hint.unwrap().contains("ADMIN_USER_PASSWORD_AUTH"));
     }
 
     #[test]

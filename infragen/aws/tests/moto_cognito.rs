@@ -3,6 +3,7 @@
 //! against the SDK code paths.
 use moto_harness as moto;
 
+use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
 use infragen_aws::{AwsSettings, ErrorKind};
 
 #[test]
@@ -56,19 +57,45 @@ fn raw_helper_gives_a_verifiable_token_and_sdk_sign_in_agrees() {
         })
         .await
         .unwrap();
+        // The operator's sign-in on an app client configured like the
+        // generated one: admin flow, SRP and refresh, no USER_PASSWORD_AUTH.
+        let client_id = aws
+            .cognito()
+            .create_user_pool_client()
+            .user_pool_id(&user.user_pool_id)
+            .client_name("generated-like")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client()
+            .and_then(|c| c.client_id())
+            .unwrap()
+            .to_string();
         let tokens = infragen_aws::cognito::sign_in(
             &aws,
-            Some(&user.user_pool_id),
-            &user.client_id,
+            &user.user_pool_id,
+            &client_id,
             "gateway-test",
             "Passw0rd!-long-enough",
         )
         .await
         .unwrap();
-        assert_eq!(
-            infragen_aws::jwt::claims(&tokens.id_token).unwrap()["sub"],
-            claims["sub"]
-        );
+        let signed_in = infragen_aws::jwt::claims(&tokens.id_token).unwrap();
+        assert_eq!(signed_in["sub"], claims["sub"]);
+        assert_eq!(signed_in["aud"], client_id.as_str());
+        let err = infragen_aws::cognito::sign_in(
+            &aws,
+            &user.user_pool_id,
+            &client_id,
+            "gateway-test",
+            "Wrong-passw0rd!-long-enough",
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Denied, "{err:?}");
         let users = infragen_aws::cognito::list_users(&aws, &user.user_pool_id)
             .await
             .unwrap();

@@ -218,7 +218,8 @@ fn cognito_users_and_tokens_end_to_end() {
             .create_user_pool_client()
             .user_pool_id(&pool_id)
             .client_name("api")
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
             .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
             .send()
             .await
@@ -366,6 +367,8 @@ fn cognito_users_and_tokens_end_to_end() {
             "--password-stdin",
             "--client-id",
             &client_id,
+            "--user-pool-id",
+            &pool_id,
             "--tf-dir",
             "/nonexistent",
         ],

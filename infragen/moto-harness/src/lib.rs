@@ -313,7 +313,8 @@ pub struct CognitoUser {
     pub issuer: String,
 }
 
-/// Creates a pool, an app client (USER_PASSWORD_AUTH), a confirmed user with
+/// Creates a pool, an app client like the generated one (admin sign-in, SRP,
+/// refresh; no USER_PASSWORD_AUTH), a confirmed user with
 /// `password`, signs in and returns the tokens and verification settings.
 pub fn cognito_user(endpoint: &str, username: &str, password: &str) -> CognitoUser {
     let pool = cognito_call(
@@ -331,7 +332,11 @@ pub fn cognito_user(endpoint: &str, username: &str, password: &str) -> CognitoUs
         json!({
             "UserPoolId": user_pool_id,
             "ClientName": "api",
-            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "ExplicitAuthFlows": [
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ],
         }),
     );
     let client_id = client["UserPoolClient"]["ClientId"]
@@ -350,9 +355,10 @@ pub fn cognito_user(endpoint: &str, username: &str, password: &str) -> CognitoUs
     );
     let auth = cognito_call(
         endpoint,
-        "InitiateAuth",
+        "AdminInitiateAuth",
         json!({
-            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "UserPoolId": user_pool_id,
             "ClientId": client_id,
             "AuthParameters": {"USERNAME": username, "PASSWORD": password},
         }),

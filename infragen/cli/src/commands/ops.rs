@@ -58,15 +58,16 @@ infragen deploy rollback --service billing")]
     Users(UsersCommand),
 
     /// Sign in as a user and print an ID token (or an `Authorization:` header).
-    #[command(
-        long_about = "Sign in as a Cognito user (USER_PASSWORD_AUTH) and print its ID token.\n\n\
+    #[command(long_about = "Sign in as a Cognito user and print its ID token.\n\n\
+The sign-in is AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH): your AWS \
+credentials need cognito-idp:AdminInitiateAuth on the pool, and the public app \
+client never accepts a bare password from the internet.\n\n\
 The password is read from standard input with --password-stdin, or from the \
 environment variable INFRAGEN_USER_PASSWORD; it is never a command-line \
 argument (those end up in shell history and `ps`).\n\n\
 Call the API through API Gateway with it:\n  \
 export INFRAGEN_USER_PASSWORD='…'\n  \
-curl -H \"$(infragen token --user alice@example.com --header)\" \"$(terraform -chdir=generated-tf output -raw api_endpoint)/api/movies\""
-    )]
+curl -H \"$(infragen token --user alice@example.com --header)\" \"$(terraform -chdir=generated-tf output -raw api_endpoint)/api/movies\"")]
     Token(TokenArgs),
 
     /// Estimate the monthly AWS cost of a topology, per component, from an embedded price table.
@@ -405,17 +406,10 @@ async fn token(args: TokenArgs) -> Result<(), OpsError> {
         Some(c) => c,
         None => stack.outputs()?.require_client()?,
     };
-    let pool_id = match &args.pool.user_pool_id {
-        Some(p) => Some(p.clone()),
-        None => stack
-            .outputs
-            .as_ref()
-            .and_then(|o| o.cognito_user_pool_id.clone()),
-    };
+    let pool_id = stack.user_pool(args.pool.user_pool_id.clone())?;
     let aws = stack.connect().await?;
     let tokens =
-        infragen_aws::cognito::sign_in(&aws, pool_id.as_deref(), &client_id, &args.user, &password)
-            .await?;
+        infragen_aws::cognito::sign_in(&aws, &pool_id, &client_id, &args.user, &password).await?;
     let token = if args.access_token {
         tokens
             .access_token
