@@ -215,6 +215,12 @@ resource "aws_iam_role_policy" "task_secrets" {
         Effect   = "Allow"
         Action   = ["kms:Decrypt"]
         Resource = [var.kms_key_arn]
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
+            "kms:EncryptionContext:SecretARN" = var.task_secret_arns
+          }
+        }
       },
     ]
   })

@@ -114,6 +114,14 @@ fn ssm_parameters_get_exactly_their_read_and_decrypt_permissions() {
         secrets.contains("\"secretsmanager.${local.region}.amazonaws.com\""),
         "{secrets}"
     );
+    // The rotating secrets the application reads itself: the same, with the
+    // project's key only.
+    let task = blocks(service, "resource \"aws_iam_role_policy\" \"task_secrets\"")[0];
+    assert!(
+        task.contains("\"kms:EncryptionContext:SecretARN\" = var.task_secret_arns"),
+        "{task}"
+    );
+    assert!(task.contains("Resource = [var.kms_key_arn]"), "{task}");
 }
 
 #[test]
