@@ -283,3 +283,24 @@ pub mod secret {
         Expr::output(module, "secret_arn")
     }
 }
+
+/// `modules/named_secrets`: the secrets a topology gives by name.
+pub mod named_secrets {
+    use super::*;
+
+    /// ARN of a secret given by name (resolved at plan time).
+    pub fn arn(name: &str) -> Expr {
+        Expr::output(names::NAMED_SECRETS_MODULE, "arns").at(name)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn named_secrets_resolve_through_their_module() {
+            assert_eq!(
+                super::arn("app/key").to_string(),
+                r#"module.named_secrets.arns["app/key"]"#
+            );
+        }
+    }
+}

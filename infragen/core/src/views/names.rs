@@ -86,11 +86,6 @@ pub fn path_pattern(path: &str) -> String {
 /// Root module label of the lookup of the secrets given by name.
 pub const NAMED_SECRETS_MODULE: &str = "named_secrets";
 
-/// ARN expression of a secret given by name (resolved at plan time).
-pub fn named_secret_arn(name: &str) -> crate::hcl::Expr {
-    crate::hcl::Expr::output(NAMED_SECRETS_MODULE, "arns").at(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,13 +94,5 @@ mod tests {
     fn path_patterns_replace_parameters() {
         assert_eq!(path_pattern("/api/{proxy+}"), "/api/*");
         assert_eq!(path_pattern("/api/movies/{id}"), "/api/movies/*");
-    }
-
-    #[test]
-    fn named_secrets_resolve_through_their_module() {
-        assert_eq!(
-            named_secret_arn("app/key").to_string(),
-            r#"module.named_secrets.arns["app/key"]"#
-        );
     }
 }

@@ -4,7 +4,7 @@
 //! rotating RDS password), and the security groups it may reach (database,
 //! broker, the ALB listeners of its upstreams).
 use super::common::{PeerCall, VHOST, password_value_from};
-use super::module_outputs::{auth, broker, database, edge, secret, service};
+use super::module_outputs::{auth, broker, database, edge, named_secrets, secret, service};
 use super::names;
 use crate::hcl::{Expr, Part};
 use crate::model::{Broker, BrokerHosting, Database, DatabaseHosting, SecretSource, Service};
@@ -224,7 +224,7 @@ impl Wiring {
             let selector = &reference.selector;
             let (value_from, arns, arn) = match &reference.source {
                 SecretSource::Name(name) => {
-                    let arn = names::named_secret_arn(name);
+                    let arn = named_secrets::arn(name);
                     let value = arn.clone().followed_by(selector);
                     (value, &mut self.secret_arns, arn)
                 }
