@@ -128,6 +128,15 @@ pub(super) fn ordered_keys<'a>(def: &str, schema: &'a Value) -> Vec<(&'a str, &'
 }
 
 /// Every table of the topology, depth first in declaration order.
+/// The keys a table's schema marks required.
+pub(super) fn required_keys(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 pub(super) fn sections<'a>(root: &'a Value) -> Vec<Section<'a>> {
     fn walk<'a>(
         root: &'a Value,
@@ -238,11 +247,7 @@ pub fn reference_markdown() -> String {
             }
         }
         out.push_str("| Key | Type | Default | Description |\n|---|---|---|---|\n");
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let required = required_keys(schema);
         for (key, prop) in ordered_keys(def, schema) {
             out.push_str(&key_row(root, key, prop, required.contains(&key), &link));
         }

@@ -1,4 +1,4 @@
-use super::reference::{KeyKind, key_kind, ordered_keys, sections};
+use super::reference::{KeyKind, key_kind, ordered_keys, required_keys, sections};
 use super::*;
 use crate::parse::keys::{follow_ref, schema_ref};
 use crate::parse::raw::RawTopology;
@@ -49,11 +49,7 @@ fn every_optional_key_documents_its_default() {
             .map(|s| (s.header, s.def, s.schema)),
     );
     for (header, def, schema) in tables {
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let required = required_keys(schema);
         for (key, prop) in ordered_keys(def, schema) {
             let description = prop["description"].as_str().unwrap_or("");
             assert!(!description.is_empty(), "{header} {key}: no doc comment");
