@@ -3,7 +3,7 @@
 # Operations: a KMS-encrypted SNS topic for alarms and budget alerts, alarms
 # on the golden signals (error ratio, latency, saturation, unhealthy targets,
 # queue depth), SLO burn-rate alarms (page and ticket composites),
-# a golden-signals dashboard with error-budget widgets, and a monthly AWS Budgets alert.
+# a golden-signals dashboard with error-budget widgets, and a monthly AWS Budgets alert. The SLO alarms are in slo.tf.
 
 data "aws_caller_identity" "current" {}
 
@@ -373,109 +373,6 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   }
 
   tags = merge({ Name = "${var.name}-${each.key}-dead-letters" }, var.tags)
-}
-# SLO burn-rate alerting (Google SRE workbook, multi-window multi-burn-rate):
-# each window alarm is the SLI's error ratio over one window, above factor x
-# error budget. A window up to a day is one datapoint spanning it (CloudWatch
-# slides the window every minute); the 3-day window is three whole days that
-# must all breach, since a period is at most a day. A window with fewer than
-# min_requests requests counts as 0, so a handful of requests never pages.
-# treat_missing_data = "notBreaching": the ALB publishes no datapoint for a
-# period without requests, and no request spends no error budget. Like the
-# service's own alarms, a window adds up every target group of the service,
-# so a canary's errors spend the budget and trip the deployment gate. The
-# window alarms notify nobody: the page and ticket composites below do.
-resource "aws_cloudwatch_metric_alarm" "slo_window" {
-  for_each = var.slo_windows
-
-  alarm_name          = each.value.alarm_name
-  alarm_description   = each.value.description
-  evaluation_periods  = each.value.evaluation_periods
-  datapoints_to_alarm = each.value.datapoints_to_alarm
-  threshold           = each.value.threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-
-  metric_query {
-    id          = "ratio"
-    expression  = "IF(total >= ${each.value.min_requests}, bad / total, 0)"
-    label       = "error ratio"
-    return_data = true
-  }
-
-  metric_query {
-    id          = "bad"
-    expression  = "SUM([${join(", ", [for i, target_group in local.target_groups[each.value.service] : "FILL(b${i}, 0)"])}])"
-    return_data = false
-  }
-
-  metric_query {
-    id          = "total"
-    expression  = "SUM([${join(", ", [for i, target_group in local.target_groups[each.value.service] : "FILL(t${i}, 0)"])}])"
-    return_data = false
-  }
-
-  dynamic "metric_query" {
-    for_each = local.target_groups[each.value.service]
-
-    content {
-      id          = "b${metric_query.key}"
-      return_data = false
-
-      metric {
-        namespace   = "AWS/ApplicationELB"
-        metric_name = each.value.bad_metric
-        stat        = each.value.bad_stat
-        period      = each.value.period
-
-        dimensions = {
-          LoadBalancer = var.alb_arn_suffix
-          TargetGroup  = metric_query.value
-        }
-      }
-    }
-  }
-
-  dynamic "metric_query" {
-    for_each = local.target_groups[each.value.service]
-
-    content {
-      id          = "t${metric_query.key}"
-      return_data = false
-
-      metric {
-        namespace   = "AWS/ApplicationELB"
-        metric_name = each.value.total_metric
-        stat        = each.value.total_stat
-        period      = each.value.period
-
-        dimensions = {
-          LoadBalancer = var.alb_arn_suffix
-          TargetGroup  = metric_query.value
-        }
-      }
-    }
-  }
-
-  tags = merge({ Name = each.value.alarm_name }, var.tags)
-}
-
-# Page: (1 h AND 5 min above 14.4x) OR (6 h AND 30 min above 6x). Ticket:
-# (1 d AND 2 h above 3x) OR (3 d AND 6 h above 1x). The long window says the
-# burn matters, the short one that it is still going on (so the alarm
-# resets minutes after a fix, not hours).
-resource "aws_cloudwatch_composite_alarm" "slo" {
-  for_each = var.slo_composites
-
-  alarm_name        = each.value.alarm_name
-  alarm_description = each.value.description
-  alarm_rule        = each.value.alarm_rule
-  alarm_actions     = local.alarm_actions
-  ok_actions        = local.alarm_actions
-
-  tags = merge({ Name = each.value.alarm_name }, var.tags)
-
-  depends_on = [aws_cloudwatch_metric_alarm.slo_window]
 }
 
 resource "aws_cloudwatch_dashboard" "this" {

@@ -33,7 +33,7 @@ pub fn template_names() -> Vec<String> {
     names.push("root/README.md".to_string());
     names.push(COMPOSE_TEMPLATE.to_string());
     for module in views::MODULES {
-        for file in views::MODULE_FILES {
+        for file in views::files_of_module(module) {
             names.push(format!("modules/{module}/{file}"));
         }
     }

@@ -362,7 +362,7 @@ fn rds_passwords_are_read_by_the_service_with_its_task_role() {
         ),
         "{inventory}"
     );
-    let service = &rds.files["modules/service/main.tf"];
+    let service = &rds.files["modules/service/iam.tf"];
     let policy = &service[service
         .find("resource \"aws_iam_role_policy\" \"task_secrets\"")
         .expect("task policy")..];

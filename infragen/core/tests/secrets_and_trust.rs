@@ -84,7 +84,7 @@ fn ssm_parameters_get_exactly_their_read_and_decrypt_permissions() {
     let parameters = blocks(gateway, " parameter_arns = [");
     assert_eq!(parameters.len(), 1, "{gateway}");
     assert!(parameters[0].contains(&format!("\"{arn}\",")));
-    let service = &files["modules/service/main.tf"];
+    let service = &files["modules/service/iam.tf"];
     let service = &squeezed(service);
     let policy = blocks(
         service,
@@ -153,7 +153,7 @@ fn every_role_trusts_its_service_for_this_account_only() {
     }
     let files = rendered("default");
     let task = blocks(
-        &files["modules/service/main.tf"],
+        &files["modules/service/iam.tf"],
         "resource \"aws_iam_role\" \"task\"",
     )[0];
     assert!(

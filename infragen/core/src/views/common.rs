@@ -112,6 +112,19 @@ pub struct NoFlags {}
 /// Files of a Terraform module, in the order the templates share.
 pub const MODULE_FILES: [&str; 4] = ["main.tf", "variables.tf", "outputs.tf", "versions.tf"];
 
+/// Concerns some modules keep beside their `main.tf`, one file each.
+const SPLIT_FILES: [(&str, &[&str]); 2] =
+    [("service", &["iam.tf"]), ("observability", &["slo.tf"])];
+
+/// Every file of a module: [`MODULE_FILES`], then its split-out concerns.
+pub fn files_of_module(module: &str) -> impl Iterator<Item = &'static str> {
+    let split = SPLIT_FILES
+        .iter()
+        .find(|(name, _)| *name == module)
+        .map_or(&[][..], |(_, files)| *files);
+    MODULE_FILES.into_iter().chain(split.iter().copied())
+}
+
 fn module_file<T: Serialize>(module: &str, file: &str, header: &Header, flags: &T) -> FileView {
     let view = ModuleView {
         header: header.clone(),
@@ -130,7 +143,7 @@ pub(super) fn module_files<T: Serialize>(
     flags: &T,
     out: &mut Vec<FileView>,
 ) {
-    for file in MODULE_FILES {
+    for file in files_of_module(module) {
         out.push(module_file(module, file, header, flags));
     }
 }

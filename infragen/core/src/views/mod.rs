@@ -50,7 +50,7 @@ mod wiring;
 use crate::model::Model;
 use common::{NoFlags, module_files};
 
-pub use common::{FileView, Header, MODULE_FILES};
+pub use common::{FileView, Header, MODULE_FILES, files_of_module};
 pub use readme::ReadmeView;
 pub use root::RootView;
 
