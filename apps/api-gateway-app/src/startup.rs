@@ -57,19 +57,7 @@ impl GatewayApp {
     /// inventory-app need not be up.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let ctx = ServiceContext::new(SERVICE);
-        let gauge = IntGaugeVec::new(
-            Opts::new(
-                service_kit::runtime_contract::metrics::INVENTORY_CIRCUIT_STATE,
-                "Circuit breaker in front of inventory-app: 0 closed, 1 half-open, 2 open",
-            ),
-            &["service"],
-        )?;
-        let gauge = ctx.metrics.register(gauge.clone()).unwrap_or(gauge);
-        let breaker = CircuitBreaker::new(
-            settings.inventory.breaker_failure_threshold,
-            settings.inventory.breaker_open_for,
-        )
-        .with_gauge(gauge, "inventory-app");
+        let breaker = inventory_breaker(&ctx, &settings)?;
         let proxy = Proxy::new(&settings.inventory, breaker)?;
         let publish_metrics = PublishMetrics::new(&ctx.metrics);
         let (publisher, publisher_task) = Publisher::start(
@@ -178,4 +166,21 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(port = app.port(), "api-gateway-app listening");
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// The circuit breaker in front of inventory-app, its state exported as a gauge.
+fn inventory_breaker(ctx: &ServiceContext, settings: &Settings) -> anyhow::Result<CircuitBreaker> {
+    let gauge = IntGaugeVec::new(
+        Opts::new(
+            service_kit::runtime_contract::metrics::INVENTORY_CIRCUIT_STATE,
+            "Circuit breaker in front of inventory-app: 0 closed, 1 half-open, 2 open",
+        ),
+        &["service"],
+    )?;
+    let gauge = ctx.metrics.register(gauge.clone()).unwrap_or(gauge);
+    Ok(CircuitBreaker::new(
+        settings.inventory.breaker_failure_threshold,
+        settings.inventory.breaker_open_for,
+    )
+    .with_gauge(gauge, "inventory-app"))
 }
