@@ -120,7 +120,7 @@ fn shared_modules(model: &Model) -> Vec<ReadmeModule> {
         readme_module(
             names::AUTH_MODULE,
             "auth",
-            "Cognito user pool and public app client (USER_PASSWORD_AUTH, SRP)",
+            "Cognito user pool and public app client (SRP; operators sign in with ADMIN_USER_PASSWORD_AUTH)",
         ),
         readme_module(
             names::EDGE_MODULE,
