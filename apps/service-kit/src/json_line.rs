@@ -205,11 +205,11 @@ impl fmt::Write for Escaped<'_, '_> {
 
 thread_local! {
     /// The second last formatted on this thread and its `YYYY-MM-DDTHH:MM:SS`.
-    static DATE: RefCell<(u64, [u8; 19])> = const { RefCell::new((u64::MAX, [b'0'; 19])) };
+    static DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
 /// `2026-12-02T11:10:22.123456Z` (UTC, microseconds), as tracing-subscriber
-/// writes it.
+/// writes it; the calendar part is computed once a second.
 fn write_timestamp(out: &mut Writer<'_>, now: SystemTime) -> fmt::Result {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
@@ -218,51 +218,26 @@ fn write_timestamp(out: &mut Writer<'_>, now: SystemTime) -> fmt::Result {
         if cached.0 != secs {
             *cached = (secs, date_time(secs));
         }
-        // the buffer holds ASCII digits and separators only
-        out.write_str(std::str::from_utf8(&cached.1).unwrap_or("1970-01-01T00:00:00"))
+        out.write_str(&cached.1)
     })?;
     write!(out, ".{:06}Z", since.subsec_micros())
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of `secs` since the epoch (UTC).
-fn date_time(secs: u64) -> [u8; 19] {
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    let mut buf = [0u8; 19];
-    let mut put = |at: usize, value: u64, width: usize| {
-        let mut v = value;
-        for i in (0..width).rev() {
-            buf[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, year.clamp(0, 9999) as u64, 4);
-    put(5, month, 2);
-    put(8, day, 2);
-    put(11, rem / 3600, 2);
-    put(14, rem % 3600 / 60, 2);
-    put(17, rem % 60, 2);
-    buf[4] = b'-';
-    buf[7] = b'-';
-    buf[10] = b'T';
-    buf[13] = b':';
-    buf[16] = b':';
-    buf
-}
-
-/// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian;
-/// Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u64;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u64;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+fn date_time(secs: u64) -> String {
+    let t = i64::try_from(secs)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[cfg(test)]
