@@ -206,7 +206,6 @@ impl Wiring {
         env.insert(contract::AUTH_AUDIENCE.into(), auth::client_id());
     }
 
-    /// The topology's own variables and secrets, which win over the derived ones.
     /// `PG_POOL_SIZE` the model derived for the database's connection budget.
     pub fn pool(&mut self, service: &Service) {
         if let Some(size) = service.pg_pool_size {
@@ -214,8 +213,9 @@ impl Wiring {
         }
     }
 
-    /// A secret given by name becomes its ARN (resolved at plan time) plus
-    /// its selector; ARNs are used as given.
+    /// The topology's own variables and secrets, which win over the derived
+    /// ones. A secret given by name becomes its ARN (resolved at plan time)
+    /// plus its selector; ARNs are used as given.
     pub fn own(&mut self, service: &Service) {
         for (key, value) in &service.env {
             self.env.insert(key.clone(), string(value));
